@@ -1,0 +1,1 @@
+"""VanThu accounts package."""

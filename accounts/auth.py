@@ -1,0 +1,89 @@
+"""Who is signed in, and the decorator that lets only some roles through.
+
+Anonymous users are sent to the login page; a signed-in user without the role gets 403, which the
+error handler records in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar, cast
+
+from flask import Flask
+from flask_login import LoginManager, current_user
+
+from accounts.errors import PermissionDenied
+from accounts.models import Role, User
+from core.db import get_session
+
+login_manager = LoginManager()
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def init_app(app: Flask) -> None:
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.session_protection = "strong"
+    # The login page itself says why the user is there; no flashed message needed.
+    login_manager.login_message = ""
+    login_manager.user_loader(_load_user)
+
+
+def _load_user(user_id: str) -> User | None:
+    if not user_id.isdigit():
+        return None
+    user = get_session().get(User, int(user_id))
+    return user if user is not None and user.active else None
+
+
+def signed_in_user() -> User:
+    """The signed-in user, typed; call it only behind a login check."""
+    user = current_user._get_current_object()
+    assert isinstance(user, User)
+    return user
+
+
+def login_required(view: F) -> F:
+    """Any signed-in user."""
+
+    @wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        return view(*args, **kwargs)
+
+    return cast(F, wrapped)
+
+
+def roles_required(*roles: Role) -> Callable[[F], F]:
+    """Only signed-in users holding one of ``roles``."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not current_user.is_authenticated:
+                return login_manager.unauthorized()
+            if not current_user.has_role(*roles):
+                raise PermissionDenied("You do not have permission to open this page.")
+            return view(*args, **kwargs)
+
+        return cast(F, wrapped)
+
+    return decorator
+
+
+def record_denial(error: Exception) -> None:
+    """Write a refused request to the audit log: who, which page, never what they typed."""
+    from flask import request
+
+    from audit import record_event
+
+    actor = current_user.get_id() if current_user.is_authenticated else None
+    record_event(
+        get_session(),
+        "accounts:access:denied",
+        actor=int(actor) if actor else None,
+        subject={"endpoint": request.endpoint or "", "method": request.method},
+        details={"code": getattr(error, "code", "forbidden")},
+    )

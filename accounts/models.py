@@ -1,0 +1,125 @@
+"""Organisation units, users and their roles.
+
+Units form a tree (province > department > division); a user belongs to one unit and may hold
+several roles.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from core.db import Base, created_at, enum_column, intpk
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    CLERK = "clerk"
+    OFFICIAL = "official"
+    AUDITOR = "auditor"
+
+
+class UnitKind(enum.StrEnum):
+    PROVINCE = "province"
+    DEPARTMENT = "department"
+    DIVISION = "division"
+
+
+#: The kind of unit a child of each kind must be.
+CHILD_KIND = {
+    None: UnitKind.PROVINCE,
+    UnitKind.PROVINCE: UnitKind.DEPARTMENT,
+    UnitKind.DEPARTMENT: UnitKind.DIVISION,
+}
+
+
+class Unit(Base):
+    """An organisation unit (cơ quan, đơn vị)."""
+
+    __tablename__ = "units"
+
+    id: Mapped[intpk]
+    code: Mapped[str] = mapped_column(sa.String(32), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(255))
+    #: Abbreviation used in document symbols, e.g. "UBND" in "05/QĐ-UBND".
+    abbreviation: Mapped[str] = mapped_column(sa.String(32))
+    kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind))
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    created_at: Mapped[created_at]
+
+    parent: Mapped[Unit | None] = relationship(remote_side="Unit.id", back_populates="children")
+    children: Mapped[list[Unit]] = relationship(back_populates="parent", order_by="Unit.name")
+
+
+class User(Base):
+    """A person who signs in: an official, a clerk, an auditor or an administrator."""
+
+    __tablename__ = "users"
+
+    id: Mapped[intpk]
+    username: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    full_name: Mapped[str] = mapped_column(sa.String(255))
+    title: Mapped[str] = mapped_column(sa.String(255), default="")
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    email: Mapped[str | None] = mapped_column(sa.String(255))
+    phone: Mapped[str | None] = mapped_column(sa.String(32))
+    active: Mapped[bool] = mapped_column(default=True)
+    #: None until the person sets a password with their activation code.
+    password_hash: Mapped[str | None] = mapped_column(sa.String(255))
+    #: SHA-256 of a one-time activation code; the code has 60 random bits, so a fast hash is enough.
+    activation_digest: Mapped[str | None] = mapped_column(sa.String(64))
+    locale: Mapped[str | None] = mapped_column(sa.String(8))
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+    role_rows: Mapped[list[UserRole]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UserRole.role"
+    )
+
+    @property
+    def roles(self) -> frozenset[Role]:
+        return frozenset(row.role for row in self.role_rows)
+
+    def has_role(self, *roles: Role) -> bool:
+        return not self.roles.isdisjoint(roles)
+
+    # Flask-Login's user protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class UserRole(Base):
+    __tablename__ = "user_roles"
+    __table_args__ = (sa.UniqueConstraint("user_id", "role", name="uq_user_roles_user_role"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    role: Mapped[Role] = mapped_column(enum_column(Role))
+
+
+class LoginFailure(Base):
+    """One failed sign-in from a client address, for throttling guessing across accounts."""
+
+    __tablename__ = "login_failures"
+
+    id: Mapped[intpk]
+    #: A keyed hash of the client address: enough to count, not to identify.
+    address_key: Mapped[str] = mapped_column(sa.String(64), index=True)
+    at: Mapped[created_at]

@@ -1,0 +1,456 @@
+"""Account logic: signing in with throttling, managing units and users, bulk CSV import.
+
+No Flask here: callers pass the session and own the transaction; errors come from `errors.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from accounts import errors
+from accounts.models import CHILD_KIND, LoginFailure, Role, Unit, User, UserRole
+from accounts.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password
+from audit import record_event
+from core.db import utcnow
+from core.errors import N_
+
+USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+UNIT_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9 .-]{6,20}$")
+CSV_COLUMNS = ("username", "full_name", "title", "unit_code", "email", "phone", "roles")
+CHOOSE_UNIT = N_("Choose the user's unit.")
+PASSWORD_TOO_SHORT = N_("A password has at least %(min)d characters.")
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    max_failures: int = 5
+    lock_minutes: int = 15
+    max_failures_per_address: int = 30
+    address_window_minutes: int = 15
+    hash_profile: str = "default"
+
+
+# --- signing in ----------------------------------------------------------------------------------
+
+
+def address_key(address: str | None, secret: str) -> str:
+    """A keyed hash of a client address: lets us count failures without storing the address."""
+    return hashlib.blake2b((address or "").encode(), key=secret.encode()[:64]).hexdigest()[:64]
+
+
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    *,
+    address: str,
+    policy: LoginPolicy,
+    now: datetime | None = None,
+) -> User:
+    """Return the user whose credentials these are, or raise and record why not.
+
+    The caller commits in both cases: failure counters and audit events must survive a refusal.
+    """
+    now = now or utcnow()
+    window_start = now - timedelta(minutes=policy.address_window_minutes)
+    recent_from_address = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(LoginFailure)
+        .where(LoginFailure.address_key == address, LoginFailure.at >= window_start)
+    )
+    if (recent_from_address or 0) >= policy.max_failures_per_address:
+        record_event(session, "accounts:session:throttled", actor=None, details={})
+        raise errors.AddressThrottled(
+            N_("Too many failed sign-ins from this network. Please wait a few minutes."),
+            retry_after=policy.address_window_minutes * 60,
+        )
+
+    user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if user is not None and user.locked_until is not None and user.locked_until > now:
+        record_event(session, "accounts:session:refused_locked", actor=user)
+        raise errors.AccountLocked(
+            N_(
+                "This account is locked after too many failed sign-ins. Try again later or ask an "
+                "administrator to unlock it."
+            ),
+            retry_after=max(1, int((user.locked_until - now).total_seconds())),
+        )
+
+    stored = user.password_hash if user is not None else None
+    if not check_password(stored, password, policy.hash_profile):
+        session.add(LoginFailure(address_key=address, at=now))
+        if user is None:
+            record_event(
+                session, "accounts:session:login_failed", actor=None, details={"reason": "unknown"}
+            )
+        else:
+            _count_failure(session, user, policy, now)
+        raise errors.InvalidCredentials(N_("Wrong username or password."))
+
+    assert user is not None  # a password can only match a stored hash
+    if not user.active:
+        record_event(session, "accounts:session:refused_inactive", actor=user)
+        raise errors.AccountInactive(N_("This account has been deactivated."))
+    user.failed_logins = 0
+    user.locked_until = None
+    record_event(session, "accounts:session:login", actor=user)
+    return user
+
+
+def _count_failure(session: Session, user: User, policy: LoginPolicy, now: datetime) -> None:
+    user.failed_logins += 1
+    record_event(
+        session,
+        "accounts:session:login_failed",
+        actor=user,
+        details={"reason": "password", "failures": user.failed_logins},
+    )
+    if user.failed_logins >= policy.max_failures:
+        user.locked_until = now + timedelta(minutes=policy.lock_minutes)
+        record_event(session, "accounts:user:locked", actor=None, subject={"user": user.id})
+
+
+def unlock_user(session: Session, admin: User, user: User) -> None:
+    """Lift a lock-out now, as an administrator."""
+    user.failed_logins = 0
+    user.locked_until = None
+    record_event(session, "accounts:user:unlocked", actor=admin, subject={"user": user.id})
+
+
+def is_locked(user: User, now: datetime | None = None) -> bool:
+    return user.locked_until is not None and user.locked_until > (now or utcnow())
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+def get_unit(session: Session, unit_id: int) -> Unit:
+    unit = session.get(Unit, unit_id)
+    if unit is None:
+        raise errors.UnitNotFound(N_("This unit does not exist."), unit_id=unit_id)
+    return unit
+
+
+def all_units(session: Session) -> list[Unit]:
+    """Every unit, parents before children, siblings by name (one query)."""
+    units = list(session.scalars(sa.select(Unit).order_by(Unit.name)))
+    by_parent: dict[int | None, list[Unit]] = {}
+    for unit in units:
+        by_parent.setdefault(unit.parent_id, []).append(unit)
+    ordered: list[Unit] = []
+
+    def walk(parent_id: int | None) -> None:
+        for child in by_parent.get(parent_id, []):
+            ordered.append(child)
+            walk(child.id)
+
+    walk(None)
+    return ordered
+
+
+def unit_depths(units: Iterable[Unit]) -> dict[int, int]:
+    depth: dict[int, int] = {}
+    for unit in units:  # parents come first in all_units order
+        depth[unit.id] = 0 if unit.parent_id is None else depth.get(unit.parent_id, 0) + 1
+    return depth
+
+
+def save_unit(
+    session: Session,
+    actor: User,
+    *,
+    code: str,
+    name: str,
+    abbreviation: str,
+    parent_id: int | None,
+    unit: Unit | None = None,
+) -> Unit:
+    """Create a unit, or change ``unit``; its kind follows from its place in the tree."""
+    code, name, abbreviation = code.strip(), name.strip(), abbreviation.strip()
+    if not UNIT_CODE_PATTERN.match(code):
+        raise errors.InvalidUnitData(N_("A unit code has 1–32 letters, digits, dots or dashes."))
+    if not name:
+        raise errors.InvalidUnitData(N_("A unit needs a name."))
+    if not abbreviation or len(abbreviation) > 32:
+        raise errors.InvalidUnitData(N_("A unit needs an abbreviation of at most 32 characters."))
+    parent = get_unit(session, parent_id) if parent_id is not None else None
+    kind = CHILD_KIND.get(parent.kind if parent else None)
+    if kind is None:
+        raise errors.InvalidUnitData(N_("A division cannot contain other units."))
+    if unit is not None and parent is not None and _is_within(parent, unit):
+        raise errors.InvalidUnitData(N_("A unit cannot be placed inside itself."))
+    clash = session.scalar(sa.select(Unit.id).where(Unit.code == code))
+    if clash is not None and (unit is None or clash != unit.id):
+        raise errors.InvalidUnitData(N_("Another unit already uses this code."))
+    created = unit is None
+    if unit is None:
+        unit = Unit(code=code, name=name, abbreviation=abbreviation, kind=kind, parent=parent)
+        session.add(unit)
+    else:
+        if unit.children and kind != unit.kind:
+            raise errors.InvalidUnitData(N_("Move or remove this unit's sub-units first."))
+        unit.code, unit.name, unit.abbreviation, unit.kind = code, name, abbreviation, kind
+        unit.parent = parent
+    session.flush()
+    record_event(
+        session,
+        "accounts:unit:create" if created else "accounts:unit:update",
+        actor=actor,
+        subject={"unit": unit.id},
+    )
+    return unit
+
+
+def _is_within(candidate: Unit, ancestor: Unit) -> bool:
+    node: Unit | None = candidate
+    while node is not None:
+        if node.id == ancestor.id:
+            return True
+        node = node.parent
+    return False
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class UserData:
+    """Fields an administrator edits; validated by `validate_user_data`."""
+
+    username: str
+    full_name: str
+    title: str = ""
+    unit_id: int | None = None
+    email: str | None = None
+    phone: str | None = None
+    roles: frozenset[Role] = field(default_factory=frozenset)
+    active: bool = True
+
+
+def validate_user_data(data: UserData) -> list[str]:
+    """Every problem with ``data``, as sentences; empty when it is acceptable."""
+    problems = []
+    if not USERNAME_PATTERN.match(data.username):
+        problems.append(
+            N_("A username has 2–64 lower-case letters, digits, dots, dashes or underscores.")
+        )
+    if not data.full_name.strip() or len(data.full_name) > 255:
+        problems.append(N_("A full name is required (at most 255 characters)."))
+    if len(data.title) > 255:
+        problems.append(N_("A title has at most 255 characters."))
+    if data.email and not EMAIL_PATTERN.match(data.email):
+        problems.append(N_("The e-mail address is not valid."))
+    if data.phone and not PHONE_PATTERN.match(data.phone):
+        problems.append(N_("The phone number is not valid."))
+    if data.unit_id is None:
+        problems.append(CHOOSE_UNIT)
+    return problems
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise errors.UserNotFound(N_("This user does not exist."), user_id=user_id)
+    return user
+
+
+def save_user(
+    session: Session,
+    actor: User,
+    data: UserData,
+    *,
+    user: User | None = None,
+    password: str | None = None,
+    hash_profile: str = "default",
+) -> User:
+    """Create a user, or change ``user``, after checking every field."""
+    data.username = data.username.strip().lower()
+    problems = validate_user_data(data)
+    if problems:
+        raise errors.InvalidUserData(problems[0])
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise errors.InvalidUserData(PASSWORD_TOO_SHORT, min=MIN_PASSWORD_LENGTH)
+    assert data.unit_id is not None
+    get_unit(session, data.unit_id)
+    clash = session.scalar(sa.select(User.id).where(User.username == data.username))
+    if clash is not None and (user is None or clash != user.id):
+        raise errors.UsernameTaken(N_("This username is already taken."))
+    created = user is None
+    if user is None:
+        user = User(username=data.username, unit_id=data.unit_id, full_name=data.full_name)
+        session.add(user)
+    changed_roles = set(data.roles) ^ set(user.roles)
+    user.username = data.username
+    user.full_name = data.full_name.strip()
+    user.title = data.title.strip()
+    user.unit_id = data.unit_id
+    user.email = data.email or None
+    user.phone = data.phone or None
+    user.active = data.active
+    _set_roles(user, data.roles)
+    if password is not None:
+        user.password_hash = hash_password(password, hash_profile)
+    session.flush()
+    record_event(
+        session,
+        "accounts:user:create" if created else "accounts:user:update",
+        actor=actor,
+        subject={"user": user.id},
+        details={
+            "roles": sorted(r.value for r in data.roles),
+            "active": data.active,
+            "roles_changed": bool(changed_roles),
+            "password_set": password is not None,
+        },
+    )
+    return user
+
+
+def _set_roles(user: User, roles: Iterable[Role]) -> None:
+    wanted = set(roles)
+    user.role_rows = [row for row in user.role_rows if row.role in wanted]
+    for role in sorted(wanted - {row.role for row in user.role_rows}):
+        user.role_rows.append(UserRole(role=role))
+
+
+def new_activation_code(user: User) -> str:
+    """Give ``user`` a one-time code to choose their own password; only the digest is kept."""
+    code = "-".join(secrets.token_hex(2).upper() for _ in range(4))
+    user.activation_digest = _activation_digest(code)
+    return code
+
+
+def _activation_digest(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def activate(
+    session: Session, username: str, code: str, password: str, hash_profile: str = "default"
+) -> User:
+    """Set a first password with an activation code; the code then stops working."""
+    user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
+    if (
+        user is None
+        or user.activation_digest is None
+        or not secrets.compare_digest(user.activation_digest, _activation_digest(code))
+    ):
+        raise errors.InvalidCredentials(N_("This activation code is not valid."))
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise errors.InvalidUserData(PASSWORD_TOO_SHORT, min=MIN_PASSWORD_LENGTH)
+    user.password_hash = hash_password(password, hash_profile)
+    user.activation_digest = None
+    record_event(session, "accounts:user:activated", actor=user)
+    return user
+
+
+# --- CSV import ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ImportedUser:
+    username: str
+    full_name: str
+    activation_code: str
+
+
+def import_users_csv(session: Session, actor: User, text: str) -> list[ImportedUser]:
+    """Create every user in a CSV file, or none of them.
+
+    Every bad row is reported with its line number so a clerk can fix the file in one pass. New
+    users get an activation code instead of a password: hashing thousands of passwords with
+    Argon2 would take minutes, and nobody should know another person's password.
+    """
+    reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise errors.ImportRejected(
+            N_("The file does not have the expected columns."),
+            [(1, N_("Missing columns: %(columns)s"), {"columns": ", ".join(missing)})],
+        )
+    units = {u.code: u.id for u in session.scalars(sa.select(Unit))}
+    existing = set(session.scalars(sa.select(User.username)))
+    problems: list[errors.LineProblem] = []
+    rows: list[UserData] = []
+    seen: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        values = {k.strip(): (v or "").strip() for k, v in row.items() if k is not None}
+        data, row_problems = _parse_row(values, units)
+        if data.username in existing:
+            row_problems.append((N_("This username already exists."), {}))
+        if data.username in seen:
+            row_problems.append(
+                (N_("The same username is on line %(line)d."), {"line": seen[data.username]})
+            )
+        seen.setdefault(data.username, line)
+        problems.extend((line, template, params) for template, params in row_problems)
+        rows.append(data)
+    if not rows and not problems:
+        problems.append((1, N_("The file has no users."), {}))
+    if problems:
+        raise errors.ImportRejected(N_("Nothing was imported: correct these lines."), problems)
+
+    imported = []
+    users = []
+    for data in rows:
+        user = User(
+            username=data.username,
+            full_name=data.full_name,
+            title=data.title,
+            unit_id=data.unit_id,
+            email=data.email,
+            phone=data.phone,
+            role_rows=[UserRole(role=r) for r in sorted(data.roles)],
+        )
+        code = new_activation_code(user)
+        users.append(user)
+        imported.append(ImportedUser(data.username, data.full_name, code))
+    session.add_all(users)
+    session.flush()
+    record_event(
+        session,
+        "accounts:user:import",
+        actor=actor,
+        details={"count": len(users), "first_id": users[0].id, "last_id": users[-1].id},
+    )
+    return imported
+
+
+def _parse_row(
+    values: dict[str, str], units: dict[str, int]
+) -> tuple[UserData, list[tuple[str, dict[str, object]]]]:
+    problems: list[tuple[str, dict[str, object]]] = []
+    roles: set[Role] = set()
+    for name in filter(None, (r.strip().lower() for r in values.get("roles", "").split(";"))):
+        try:
+            roles.add(Role(name))
+        except ValueError:
+            problems.append((N_("Unknown role “%(role)s”."), {"role": name}))
+    unit_code = values.get("unit_code", "")
+    unit_id = units.get(unit_code)
+    if unit_id is None:
+        problems.append((N_("Unknown unit code “%(code)s”."), {"code": unit_code}))
+    data = UserData(
+        username=values.get("username", "").lower(),
+        full_name=values.get("full_name", ""),
+        title=values.get("title", ""),
+        unit_id=unit_id,
+        email=values.get("email") or None,
+        phone=values.get("phone") or None,
+        roles=frozenset(roles or {Role.OFFICIAL}),
+    )
+    problems.extend((p, {}) for p in validate_user_data(data) if p != CHOOSE_UNIT)
+    return data, problems

@@ -1,0 +1,315 @@
+"""Sign-in pages, the home page and the administrators' pages for units and users."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+
+from accounts import auth, services
+from accounts.errors import AccountLocked, AddressThrottled, ImportRejected, InvalidCredentials
+from accounts.forms import (
+    ROLE_LABELS,
+    UNIT_KIND_LABELS,
+    ActionForm,
+    ActivateForm,
+    ImportForm,
+    LoginForm,
+    UnitForm,
+    UserForm,
+)
+from accounts.models import Role, UnitKind, User
+from audit import record_event
+from core import navigation
+from core.db import get_session
+from core.errors import N_, VanThuError
+from core.security import is_safe_next
+
+bp = Blueprint("accounts", __name__)
+admin_only = auth.roles_required(Role.ADMIN)
+PAGE_SIZE = 50
+
+
+def init_app(app: Flask) -> None:
+    auth.init_app(app)
+    app.register_blueprint(bp)
+    is_admin: Callable[[User], bool] = lambda user: user.has_role(Role.ADMIN)  # noqa: E731
+    navigation.add_entry(app, "accounts.home", _l("Home"), lambda user: True)
+    navigation.add_entry(app, "accounts.users", _l("Users"), is_admin)
+    navigation.add_entry(app, "accounts.units", _l("Units"), is_admin)
+    app.jinja_env.globals["role_label"] = lambda role: str(ROLE_LABELS[Role(role)])
+    app.jinja_env.globals["unit_kind_label"] = lambda kind: str(UNIT_KIND_LABELS[UnitKind(kind)])
+
+
+def login_policy() -> services.LoginPolicy:
+    config = current_app.config
+    return services.LoginPolicy(
+        max_failures=config["LOGIN_MAX_FAILURES"],
+        lock_minutes=config["LOGIN_LOCK_MINUTES"],
+        max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
+        hash_profile=config["PASSWORD_HASH_PROFILE"],
+    )
+
+
+# --- signing in ----------------------------------------------------------------------------------
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.home"))
+    form = LoginForm(next=request.args.get("next", ""))
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return render_template("accounts/login.html", form=form), status
+    db = get_session()
+    address = services.address_key(request.remote_addr, current_app.config["SECRET_KEY"])
+    try:
+        user = services.authenticate(
+            db,
+            form.username.data or "",
+            form.password.data or "",
+            address=address,
+            policy=login_policy(),
+        )
+    except (InvalidCredentials, AccountLocked, AddressThrottled) as error:
+        db.commit()  # failure counters and audit events must outlive the refusal
+        headers = {}
+        if isinstance(error, AccountLocked | AddressThrottled):
+            headers["Retry-After"] = str(error.retry_after)
+        message = gettext(error.template, **error.data)
+        return (
+            render_template("accounts/login.html", form=form, error=message),
+            error.status,
+            headers,
+        )
+    except VanThuError as error:
+        db.commit()
+        message = gettext(error.template, **error.data)
+        return render_template("accounts/login.html", form=form, error=message), error.status
+    if user.locale:
+        session["locale"] = user.locale
+    elif session.get("locale"):
+        user.locale = session["locale"]
+    db.commit()
+    login_user(user)
+    target = form.next.data
+    return redirect(target if target and is_safe_next(target) else url_for("accounts.home"))
+
+
+@bp.post("/logout")
+@auth.login_required
+def logout() -> ResponseReturnValue:
+    db = get_session()
+    record_event(db, "accounts:session:logout", actor=auth.signed_in_user())
+    db.commit()
+    locale = session.get("locale")
+    logout_user()
+    session.clear()
+    if locale:
+        session["locale"] = locale
+    flash(gettext("You have signed out."), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/activate", methods=["GET", "POST"])
+def activate() -> ResponseReturnValue:
+    form = ActivateForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/activate.html", form=form)
+    db = get_session()
+    services.activate(
+        db,
+        form.username.data or "",
+        form.code.data or "",
+        form.password.data or "",
+        current_app.config["PASSWORD_HASH_PROFILE"],
+    )
+    db.commit()
+    flash(gettext("Your password is set. You can sign in now."), "success")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.get("/")
+@auth.login_required
+def home() -> ResponseReturnValue:
+    return render_template("home.html", user=auth.signed_in_user())
+
+
+# --- units ---------------------------------------------------------------------------------------
+
+
+@bp.get("/admin/units")
+@admin_only
+def units() -> ResponseReturnValue:
+    all_units = services.all_units(get_session())
+    return render_template(
+        "accounts/units.html", units=all_units, depths=services.unit_depths(all_units)
+    )
+
+
+@bp.route("/admin/units/new", methods=["GET", "POST"])
+@bp.route("/admin/units/<int:unit_id>", methods=["GET", "POST"])
+@admin_only
+def edit_unit(unit_id: int | None = None) -> ResponseReturnValue:
+    db = get_session()
+    unit = services.get_unit(db, unit_id) if unit_id is not None else None
+    form = UnitForm(obj=unit)
+    form.parent_id.choices = [("", "—")] + [
+        (str(u.id), u.name) for u in services.all_units(db) if unit is None or u.id != unit.id
+    ]
+    if request.method == "GET" and unit is not None:
+        form.parent_id.data = str(unit.parent_id or "")
+    if not form.validate_on_submit():
+        return render_template("accounts/unit_form.html", form=form, unit=unit)
+    parent = form.parent_id.data
+    services.save_unit(
+        db,
+        auth.signed_in_user(),
+        code=form.code.data or "",
+        name=form.name.data or "",
+        abbreviation=form.abbreviation.data or "",
+        parent_id=int(parent) if parent and parent.isdigit() else None,
+        unit=unit,
+    )
+    db.commit()
+    flash(gettext("The unit has been saved."), "success")
+    return redirect(url_for("accounts.units"))
+
+
+# --- users ---------------------------------------------------------------------------------------
+
+
+@bp.get("/admin/users")
+@admin_only
+def users() -> ResponseReturnValue:
+    db = get_session()
+    query = request.args.get("q", "").strip()
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    statement = sa.select(User).order_by(User.username)
+    if query:
+        pattern = f"%{query.lower()}%"
+        statement = statement.where(
+            sa.or_(
+                sa.func.lower(User.username).like(pattern),
+                sa.func.lower(User.full_name).like(pattern),
+            )
+        )
+    rows = list(db.scalars(statement.limit(PAGE_SIZE + 1).offset((page - 1) * PAGE_SIZE)))
+    return render_template(
+        "accounts/users.html",
+        users=rows[:PAGE_SIZE],
+        has_more=len(rows) > PAGE_SIZE,
+        page=page,
+        query=query,
+        locked=services.is_locked,
+    )
+
+
+@bp.route("/admin/users/new", methods=["GET", "POST"])
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@admin_only
+def edit_user(user_id: int | None = None) -> ResponseReturnValue:
+    db = get_session()
+    user = services.get_user(db, user_id) if user_id is not None else None
+    form = UserForm(obj=user)
+    form.unit_id.choices = [(str(u.id), u.name) for u in services.all_units(db)]
+    if request.method == "GET" and user is not None:
+        form.unit_id.data = str(user.unit_id)
+        form.roles.data = sorted(r.value for r in user.roles)
+    if not form.validate_on_submit():
+        return render_template(
+            "accounts/user_form.html", form=form, user=user, action_form=ActionForm()
+        )
+    unit = form.unit_id.data
+    data = services.UserData(
+        username=form.username.data or "",
+        full_name=form.full_name.data or "",
+        title=form.title.data or "",
+        unit_id=int(unit) if unit and unit.isdigit() else None,
+        email=form.email.data or None,
+        phone=form.phone.data or None,
+        roles=frozenset(Role(r) for r in form.roles.data or [] if r in Role),
+        active=bool(form.active.data),
+    )
+    services.save_user(
+        db,
+        auth.signed_in_user(),
+        data,
+        user=user,
+        password=form.password.data or None,
+        hash_profile=current_app.config["PASSWORD_HASH_PROFILE"],
+    )
+    db.commit()
+    flash(gettext("The user has been saved."), "success")
+    return redirect(url_for("accounts.users"))
+
+
+@bp.post("/admin/users/<int:user_id>/unlock")
+@admin_only
+def unlock_user(user_id: int) -> ResponseReturnValue:
+    db = get_session()
+    services.unlock_user(db, auth.signed_in_user(), services.get_user(db, user_id))
+    db.commit()
+    flash(gettext("The account is unlocked."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/activation")
+@admin_only
+def new_activation(user_id: int) -> ResponseReturnValue:
+    db = get_session()
+    user = services.get_user(db, user_id)
+    code = services.new_activation_code(user)
+    record_event(
+        db,
+        "accounts:user:activation_issued",
+        actor=auth.signed_in_user(),
+        subject={"user": user.id},
+    )
+    db.commit()
+    return render_template(
+        "accounts/activation_codes.html",
+        imported=[services.ImportedUser(user.username, user.full_name, code)],
+    )
+
+
+@bp.route("/admin/users/import", methods=["GET", "POST"])
+@admin_only
+def import_users() -> ResponseReturnValue:
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("accounts/import.html", form=form)
+    raw = form.file.data.read()
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+    db = get_session()
+    try:
+        if text is None:
+            raise ImportRejected(
+                N_("Nothing was imported: correct these lines."),
+                [(1, N_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."), {})],
+            )
+        imported = services.import_users_csv(db, auth.signed_in_user(), text)
+    except ImportRejected as error:
+        db.rollback()
+        return render_template("accounts/import.html", form=form, rejected=error), 400
+    db.commit()
+    return render_template("accounts/activation_codes.html", imported=imported)

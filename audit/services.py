@@ -1,0 +1,60 @@
+"""The one entry point every domain calls to record a security-relevant action.
+
+Callers name people by account id only; personal data stays in the accounts tables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+from audit.models import AuditEvent
+
+ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
+_JSON_SCALARS = (str, int, bool, type(None))
+
+
+class HasId(Protocol):
+    id: Any
+
+
+def record_event(
+    session: Session,
+    action: str,
+    *,
+    actor: HasId | int | None,
+    subject: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> AuditEvent:
+    """Add an event to ``session``; it is stored when the caller's transaction commits.
+
+    ``action`` is tagged "source:subject:action" (warehouse's convention) so auditors can filter
+    by any part. Values must be JSON without floats, because log leaves are canonical JSON.
+    """
+    if not ACTION_PATTERN.match(action):
+        raise ValueError(f"audit action must look like 'source:subject:action', got {action!r}")
+    actor_id = actor if isinstance(actor, int) or actor is None else int(actor.id)
+    event = AuditEvent(
+        action=action,
+        actor_id=actor_id,
+        subject=_plain(dict(subject or {})),
+        details=_plain(dict(details or {})),
+    )
+    session.add(event)
+    return event
+
+
+def _plain(value: Any) -> Any:
+    """Check that ``value`` is JSON the log can hash canonically (no floats, string keys)."""
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise TypeError("audit event keys must be strings")
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, _JSON_SCALARS):
+        return value
+    raise TypeError(f"audit event values must be JSON scalars, not {type(value).__name__}")

@@ -1,0 +1,1 @@
+"""VanThu core package."""

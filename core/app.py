@@ -1,0 +1,58 @@
+"""The application factory: configuration, extensions and every domain's blueprint.
+
+The only module of `core` that knows the domains; each domain registers itself here.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from core import db, errors_http, i18n, navigation, security
+from core.config import PROJECT_ROOT, from_environment
+from core.storage import BlobStore
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    instance_path = Path(os.environ.get("VANTHU_INSTANCE_DIR") or PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=str(instance_path.resolve()),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "core" / "static"),
+    )
+    app.config.from_mapping(from_environment(Path(app.instance_path)))
+    if test_config is not None:
+        app.config.from_mapping(test_config)
+    app.extensions["vanthu.blobs"] = BlobStore(app.config["BLOB_DIR"])
+
+    db.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    navigation.init_app(app)
+
+    from accounts import auth
+    from accounts import demo as accounts_demo
+    from accounts import views as accounts_views
+    from core import cli
+    from core import views as core_views
+
+    errors_http.init_app(app, on_denied=auth.record_denial)
+    accounts_views.init_app(app)
+    core_views.init_app(app)
+    cli.init_app(app, demo_loaders=[accounts_demo.load])
+    return app
+
+
+def import_models() -> None:
+    """Import every domain's models so that `Base.metadata` knows all tables (for Alembic)."""
+    import audit.models  # noqa: F401
+
+
+def blob_store(app: Flask) -> BlobStore:
+    store: BlobStore = app.extensions["vanthu.blobs"]
+    return store

@@ -1,0 +1,27 @@
+"""Vietnamese first, English second: choosing the language of each request.
+
+A signed-in user's choice is stored on their account; before sign-in it lives in the session.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, session
+from flask_babel import Babel
+from flask_login import current_user
+
+LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
+DEFAULT_LANGUAGE = "vi"
+
+babel = Babel()
+
+
+def init_app(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["LANGUAGES"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = select_locale
+
+
+def select_locale() -> str:
+    user_choice = getattr(current_user, "locale", None) if current_user else None
+    choice = user_choice or session.get("locale")
+    return choice if choice in LANGUAGES else DEFAULT_LANGUAGE

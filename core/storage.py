@@ -1,0 +1,90 @@
+"""Content-addressed blob storage on the local file system.
+
+A blob's name is the SHA-256 of its bytes, so the same file is stored once and every read can prove
+it is unchanged. Writes go to a temporary file that is fsynced and renamed: a crash never leaves a
+half-written file under a real name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from core.errors import VanThuError
+
+
+class BlobCorrupted(VanThuError):
+    """The stored bytes no longer hash to their name: the disk or an operator changed them."""
+
+    status = 500
+    code = "blob_corrupted"
+
+
+class BlobMissing(VanThuError):
+    status = 404
+    code = "blob_missing"
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class BlobStore:
+    """Stores immutable byte strings under ``root/ab/cdef...`` named by their SHA-256."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+
+    def path_for(self, digest: str) -> Path:
+        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+            raise BlobMissing("No stored file has this identifier.", digest=digest)
+        return self.root / digest[:2] / digest[2:]
+
+    def put(self, data: bytes) -> str:
+        """Store ``data`` and return its hex SHA-256; storing the same bytes twice is a no-op."""
+        digest = sha256_hex(data)
+        target = self.path_for(digest)
+        if target.exists():
+            return digest
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp_name, 0o440)
+            os.replace(tmp_name, target)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+        _fsync_directory(target.parent)
+        return digest
+
+    def get(self, digest: str) -> bytes:
+        """Read a blob and check that it still hashes to its name."""
+        path = self.path_for(digest)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            raise BlobMissing("The stored file is missing.", digest=digest) from None
+        if sha256_hex(data) != digest:
+            raise BlobCorrupted("The stored file was altered on disk.", digest=digest)
+        return data
+
+    def exists(self, digest: str) -> bool:
+        return self.path_for(digest).exists()
+
+    def delete(self, digest: str) -> None:
+        """Remove a blob; used only to undo a write whose database transaction failed."""
+        self.path_for(digest).unlink(missing_ok=True)
+
+
+def _fsync_directory(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

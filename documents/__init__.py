@@ -1,0 +1,1 @@
+"""VanThu documents package."""

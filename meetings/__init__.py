@@ -1,0 +1,1 @@
+"""VanThu meetings package."""

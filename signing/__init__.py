@@ -1,0 +1,1 @@
+"""VanThu signing package."""
