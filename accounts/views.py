@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
+from wtforms.fields.choices import SelectChoice
 
 from accounts import auth, services
 from accounts.errors import AccountLocked, AddressThrottled, ImportRejected, InvalidCredentials
@@ -43,6 +44,7 @@ from core.security import is_safe_next
 bp = Blueprint("accounts", __name__)
 admin_only = auth.roles_required(Role.ADMIN)
 PAGE_SIZE = 50
+ROLE_VALUES = frozenset(r.value for r in Role)
 
 
 def init_app(app: Flask) -> None:
@@ -170,8 +172,10 @@ def edit_unit(unit_id: int | None = None) -> ResponseReturnValue:
     db = get_session()
     unit = services.get_unit(db, unit_id) if unit_id is not None else None
     form = UnitForm(obj=unit)
-    form.parent_id.choices = [("", "—")] + [
-        (str(u.id), u.name) for u in services.all_units(db) if unit is None or u.id != unit.id
+    form.parent_id.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(u.id), u.name)
+        for u in services.all_units(db)
+        if unit is None or u.id != unit.id
     ]
     if request.method == "GET" and unit is not None:
         form.parent_id.data = str(unit.parent_id or "")
@@ -228,7 +232,7 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
     db = get_session()
     user = services.get_user(db, user_id) if user_id is not None else None
     form = UserForm(obj=user)
-    form.unit_id.choices = [(str(u.id), u.name) for u in services.all_units(db)]
+    form.unit_id.choices = [SelectChoice(str(u.id), u.name) for u in services.all_units(db)]
     if request.method == "GET" and user is not None:
         form.unit_id.data = str(user.unit_id)
         form.roles.data = sorted(r.value for r in user.roles)
@@ -244,7 +248,7 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
         unit_id=int(unit) if unit and unit.isdigit() else None,
         email=form.email.data or None,
         phone=form.phone.data or None,
-        roles=frozenset(Role(r) for r in form.roles.data or [] if r in Role),
+        roles=frozenset(Role(r) for r in form.roles.data or [] if r in ROLE_VALUES),
         active=bool(form.active.data),
     )
     services.save_user(

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup
+from flask.cli import AppGroup, FlaskGroup, with_appcontext
 from sqlalchemy.orm import Session
 
 from core import migrate
@@ -31,9 +31,7 @@ def init_app(app: Flask, demo_loaders: Sequence[DemoLoader] = ()) -> None:
     app.cli.add_command(demo_command)
 
 
-@click.group("db", help="Database schema migrations.")
-def db_group() -> None:
-    pass
+db_group = AppGroup("db", help="Database schema migrations.")
 
 
 @db_group.command("upgrade", help="Bring the database schema to the latest version.")
@@ -48,6 +46,7 @@ def db_current() -> None:
 
 
 @click.command("demo", help="Load demonstration data once, and print the demo logins.")
+@with_appcontext
 def demo_command() -> None:
     session = get_session()
     logins: list[tuple[str, str, str]] = []

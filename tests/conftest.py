@@ -78,6 +78,7 @@ def make_test_config(database_url: str, tmp_path: Path, **overrides: Any) -> dic
         "WTF_CSRF_ENABLED": False,
         "SESSION_COOKIE_SECURE": False,
         "REMEMBER_COOKIE_SECURE": False,
+        "PREFERRED_URL_SCHEME": "http",
         **overrides,
     }
 

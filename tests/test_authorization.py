@@ -1,0 +1,86 @@
+"""Every route, every role: anonymous users go to the login page, others get only what they may.
+
+New routes must be listed here; `test_every_route_is_classified` fails otherwise.
+"""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from accounts.models import Role
+from audit.models import AuditEvent
+
+#: Routes anyone may open without signing in.
+PUBLIC = {"static", "core.set_language", "core.health", "accounts.login", "accounts.activate"}
+#: Routes any signed-in user may open.
+ANY_USER = {"accounts.home", "accounts.logout"}
+#: endpoint -> roles allowed; every other signed-in role must be refused.
+RESTRICTED: dict[str, set[Role]] = {
+    "accounts.units": {Role.ADMIN},
+    "accounts.edit_unit": {Role.ADMIN},
+    "accounts.users": {Role.ADMIN},
+    "accounts.edit_user": {Role.ADMIN},
+    "accounts.unlock_user": {Role.ADMIN},
+    "accounts.new_activation": {Role.ADMIN},
+    "accounts.import_users": {Role.ADMIN},
+}
+
+
+def concrete_requests(app):
+    """(endpoint, method, url) for each rule, with ids of an existing row filled in."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static":
+            continue
+        url = rule.rule
+        for argument in rule.arguments:
+            url = url.replace(f"<int:{argument}>", "1").replace(f"<{argument}>", "1")
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def test_every_route_is_classified(app):
+    endpoints = {endpoint for endpoint, _, _ in concrete_requests(app)}
+    unclassified = endpoints - PUBLIC - ANY_USER - set(RESTRICTED)
+    assert unclassified == set(), "classify these routes in tests/test_authorization.py"
+
+
+def test_anonymous_users_are_sent_to_login(app, client, make):
+    make.user()  # so that id 1 exists
+    for endpoint, method, url in concrete_requests(app):
+        if endpoint in PUBLIC:
+            continue
+        response = client.open(url, method=method)
+        assert response.status_code == 302, (method, url)
+        assert response.headers["Location"].startswith("/login"), (method, url)
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_each_role_is_refused_what_it_may_not_do_and_each_refusal_is_recorded(
+    app, client, make, db, role
+):
+    user = make.user("someone", roles=[role])
+    client.post("/login", data={"username": "someone", "password": "correct horse battery"})
+    refused = 0
+    for endpoint, method, url in concrete_requests(app):
+        allowed = RESTRICTED.get(endpoint)
+        if allowed is None or role in allowed:
+            continue
+        response = client.open(url, method=method)
+        assert response.status_code in (403, 404), (role, method, url, response.status_code)
+        refused += 1
+    denials = db.scalars(
+        sa.select(AuditEvent).where(AuditEvent.action == "accounts:access:denied")
+    ).all()
+    assert len(denials) == refused
+    assert all(d.actor_id == user.id for d in denials)
+    if role is not Role.ADMIN:
+        assert refused > 0
+
+
+def test_admin_opens_every_admin_page(client, make):
+    make.user("admin", roles=[Role.ADMIN])
+    client.post("/login", data={"username": "admin", "password": "correct horse battery"})
+    for url in ("/admin/units", "/admin/units/new", "/admin/users", "/admin/users/new",
+                "/admin/users/import", "/admin/users/1", "/admin/units/1"):
+        assert client.get(url).status_code == 200, url
