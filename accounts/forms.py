@@ -14,10 +14,11 @@ from wtforms import (
     StringField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from accounts.models import Role, UnitKind
+from core.forms import max_length, required
 
 ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
@@ -34,31 +35,31 @@ UNIT_KIND_LABELS = {
 
 
 class LoginForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1024)])
+    username = StringField(_l("Username"), validators=[required(), max_length(64)])
+    password = PasswordField(_l("Password"), validators=[required(), max_length(1024)])
     next = HiddenField()
 
 
 class ActivateForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    code = StringField(_l("Activation code"), validators=[DataRequired(), Length(max=32)])
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=1024)])
+    username = StringField(_l("Username"), validators=[required(), max_length(64)])
+    code = StringField(_l("Activation code"), validators=[required(), max_length(32)])
+    password = PasswordField(_l("New password"), validators=[required(), max_length(1024)])
 
 
 class UnitForm(FlaskForm):
-    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=32)])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=255)])
-    abbreviation = StringField(_l("Abbreviation"), validators=[DataRequired(), Length(max=32)])
+    code = StringField(_l("Code"), validators=[required(), max_length(32)])
+    name = StringField(_l("Name"), validators=[required(), max_length(255)])
+    abbreviation = StringField(_l("Abbreviation"), validators=[required(), max_length(32)])
     parent_id = SelectField(_l("Parent unit"), coerce=str, validate_choice=False)
 
 
 class UserForm(FlaskForm):
-    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    full_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=255)])
-    title = StringField(_l("Title"), validators=[Optional(), Length(max=255)])
+    username = StringField(_l("Username"), validators=[required(), max_length(64)])
+    full_name = StringField(_l("Full name"), validators=[required(), max_length(255)])
+    title = StringField(_l("Title"), validators=[Optional(), max_length(255)])
     unit_id = SelectField(_l("Unit"), coerce=str, validate_choice=False)
-    email = StringField(_l("E-mail"), validators=[Optional(), Length(max=255)])
-    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=32)])
+    email = StringField(_l("E-mail"), validators=[Optional(), max_length(255)])
+    phone = StringField(_l("Phone"), validators=[Optional(), max_length(32)])
     roles = SelectMultipleField(
         _l("Roles"),
         choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
@@ -70,7 +71,7 @@ class UserForm(FlaskForm):
 
 
 class ImportForm(FlaskForm):
-    file = FileField(_l("CSV file"), validators=[FileRequired()])
+    file = FileField(_l("CSV file"), validators=[FileRequired(message=_l("Choose a file."))])
 
 
 class ActionForm(FlaskForm):

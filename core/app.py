@@ -5,6 +5,7 @@ The only module of `core` that knows the domains; each domain registers itself h
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,17 +41,24 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from accounts import views as accounts_views
     from core import cli
     from core import views as core_views
+    from documents import demo as documents_demo
+    from documents import views as documents_views
 
     errors_http.init_app(app, on_denied=auth.record_denial)
     accounts_views.init_app(app)
     core_views.init_app(app)
-    cli.init_app(app, demo_loaders=[accounts_demo.load])
+    documents_views.init_app(app)
+    cli.init_app(app, demo_loaders=[accounts_demo.load, documents_demo.load])
     return app
+
+
+MODEL_MODULES = ("accounts.models", "audit.models", "documents.models")
 
 
 def import_models() -> None:
     """Import every domain's models so that `Base.metadata` knows all tables (for Alembic)."""
-    import audit.models  # noqa: F401
+    for name in MODEL_MODULES:
+        importlib.import_module(name)
 
 
 def blob_store(app: Flask) -> BlobStore:

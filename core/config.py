@@ -54,6 +54,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # Flask refuses bodies over this with 413 before a view reads them; allow form overhead.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
         "ORGANISATION_NAME": os.environ.get("VANTHU_ORGANISATION", "UBND tỉnh Hậu Giang"),
+        # The place printed before the date on documents: "Hậu Giang, ngày 05 tháng 3 năm 2026".
+        "DOCUMENT_PLACE": os.environ.get("VANTHU_PLACE", "Hậu Giang"),
         "SESSION_COOKIE_SECURE": cookie_secure,
         "REMEMBER_COOKIE_SECURE": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,

@@ -72,10 +72,40 @@ class Base(DeclarativeBase):
 def make_engine(url: str) -> Engine:
     """Create an engine with the per-database settings both back ends need."""
     if url.startswith("sqlite"):
-        engine = sa.create_engine(url, connect_args={"timeout": 30})
+        # The driver's own transaction handling is off: `_begin_on_first_write` starts them.
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "before_cursor_execute", _begin_on_first_write)
         return engine
     return sa.create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
+
+
+def _begin_on_first_write(conn: sa.Connection, cursor: Any, statement: str, *_args: Any) -> None:
+    """Start an SQLite transaction with BEGIN IMMEDIATE right before its first write.
+
+    Reads before it run on the latest data; the first write waits for the write lock (busy
+    timeout) instead of failing with "database is locked" when two requests write at once, which
+    a deferred transaction that read first would do in WAL mode.
+    """
+    dbapi_connection = conn.connection.dbapi_connection
+    if dbapi_connection is None or dbapi_connection.in_transaction:
+        return
+    if statement.lstrip()[:9].upper().startswith(_WRITES):
+        cursor.execute("BEGIN IMMEDIATE")
+
+
+def dialect_insert(session: Session, model: type[Any]) -> Any:
+    """An INSERT that supports ON CONFLICT on both databases."""
+    if session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(model)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(model)
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

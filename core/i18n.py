@@ -9,6 +9,8 @@ from flask import Flask, session
 from flask_babel import Babel
 from flask_login import current_user
 
+from core.clock import local_time
+
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 DEFAULT_LANGUAGE = "vi"
 
@@ -19,6 +21,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = select_locale
+    app.jinja_env.filters["localtime"] = local_time
+    app.jinja_env.filters["vndate"] = lambda d: d.strftime("%d/%m/%Y") if d else ""
 
 
 def select_locale() -> str:

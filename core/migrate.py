@@ -11,6 +11,19 @@ from sqlalchemy.engine import Engine
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
+#: Created by hand in migrations: SQLite's FTS5 index and its shadow tables.
+HAND_MADE_TABLES = ("document_search",)
+
+
+def include_name(name: str | None, type_: str, _parents: object) -> bool:
+    """Leave hand-made objects out of Alembic's comparison with the models."""
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(HAND_MADE_TABLES)
+    return not (type_ == "index" and name == "ix_documents_search")
+
+
 def alembic_config(engine: Engine) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))

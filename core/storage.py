@@ -44,10 +44,18 @@ class BlobStore:
 
     def put(self, data: bytes) -> str:
         """Store ``data`` and return its hex SHA-256; storing the same bytes twice is a no-op."""
+        return self.store(data)[0]
+
+    def store(self, data: bytes) -> tuple[str, bool]:
+        """Store ``data``; return its SHA-256 and whether this call created the file.
+
+        Only a file this call created may be removed again when its transaction fails: the same
+        bytes may belong to another document.
+        """
         digest = sha256_hex(data)
         target = self.path_for(digest)
         if target.exists():
-            return digest
+            return digest, False
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=".incoming-")
         try:
@@ -61,7 +69,7 @@ class BlobStore:
             Path(tmp_name).unlink(missing_ok=True)
             raise
         _fsync_directory(target.parent)
-        return digest
+        return digest, True
 
     def get(self, digest: str) -> bytes:
         """Read a blob and check that it still hashes to its name."""
@@ -88,3 +96,29 @@ def _fsync_directory(directory: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+class StagedBlobs:
+    """Blobs written for one transaction, removed again if it does not commit.
+
+    Use as ``with StagedBlobs(store) as staged: ...; session.commit()``: an exception inside the
+    block deletes the files this block created, so a failed upload leaves no orphan file.
+    """
+
+    def __init__(self, store: BlobStore) -> None:
+        self.store = store
+        self.created: list[str] = []
+
+    def put(self, data: bytes) -> str:
+        digest, created = self.store.store(data)
+        if created:
+            self.created.append(digest)
+        return digest
+
+    def __enter__(self) -> StagedBlobs:
+        return self
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is not None:
+            for digest in self.created:
+                self.store.delete(digest)

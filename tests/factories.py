@@ -56,3 +56,9 @@ class Factory:
         self.session.add(user)
         self.session.commit()
         return user
+
+
+def documents_settings() -> object:
+    from documents.services import Settings
+
+    return Settings(place="Hậu Giang", max_upload_bytes=5 * 1024 * 1024)

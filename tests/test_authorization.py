@@ -13,8 +13,23 @@ from audit.models import AuditEvent
 
 #: Routes anyone may open without signing in.
 PUBLIC = {"static", "core.set_language", "core.health", "accounts.login", "accounts.activate"}
-#: Routes any signed-in user may open.
-ANY_USER = {"accounts.home", "accounts.logout"}
+#: Routes any signed-in user may open; those about one document then check that document
+#: (tests/documents/test_views.py tests those refusals).
+ANY_USER = {
+    "accounts.home",
+    "accounts.logout",
+    "documents.inbox",
+    "documents.search",
+    "documents.notifications_read",
+    "documents.show",
+    "documents.read",
+    "documents.version_file",
+    "documents.attachment_file",
+    "documents.receipts",
+    "documents.upload_version",
+    "documents.upload_attachment",
+}
+CLERK_OR_OFFICIAL = {Role.CLERK, Role.OFFICIAL}
 #: endpoint -> roles allowed; every other signed-in role must be refused.
 RESTRICTED: dict[str, set[Role]] = {
     "accounts.units": {Role.ADMIN},
@@ -24,6 +39,19 @@ RESTRICTED: dict[str, set[Role]] = {
     "accounts.unlock_user": {Role.ADMIN},
     "accounts.new_activation": {Role.ADMIN},
     "accounts.import_users": {Role.ADMIN},
+    "documents.index": CLERK_OR_OFFICIAL,
+    "documents.new": CLERK_OR_OFFICIAL,
+    "documents.assign": CLERK_OR_OFFICIAL,
+    "documents.tasks": CLERK_OR_OFFICIAL,
+    "documents.progress": CLERK_OR_OFFICIAL,
+    "documents.issue": {Role.CLERK},
+    "documents.void_number": {Role.CLERK},
+    "documents.circulate": {Role.CLERK},
+    "documents.acknowledge": {Role.CLERK},
+    "documents.recall": {Role.CLERK},
+    "documents.register_incoming": {Role.CLERK},
+    "documents.outgoing_register": {Role.CLERK, Role.AUDITOR},
+    "documents.incoming_register": {Role.CLERK, Role.AUDITOR},
 }
 
 
@@ -81,6 +109,13 @@ def test_each_role_is_refused_what_it_may_not_do_and_each_refusal_is_recorded(
 def test_admin_opens_every_admin_page(client, make):
     make.user("admin", roles=[Role.ADMIN])
     client.post("/login", data={"username": "admin", "password": "correct horse battery"})
-    for url in ("/admin/units", "/admin/units/new", "/admin/users", "/admin/users/new",
-                "/admin/users/import", "/admin/users/1", "/admin/units/1"):
+    for url in (
+        "/admin/units",
+        "/admin/units/new",
+        "/admin/users",
+        "/admin/users/new",
+        "/admin/users/import",
+        "/admin/users/1",
+        "/admin/units/1",
+    ):
         assert client.get(url).status_code == 200, url

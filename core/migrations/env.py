@@ -7,6 +7,7 @@ from sqlalchemy import engine_from_config, pool
 
 from core.app import import_models
 from core.db import Base
+from core.migrate import include_name
 
 import_models()
 config = context.config
@@ -31,6 +32,7 @@ def _run(connection: object) -> None:
     context.configure(
         connection=connection,  # type: ignore[arg-type]
         target_metadata=target_metadata,
+        include_name=include_name,
         render_as_batch=True,  # SQLite alters tables by copying them
         compare_type=True,
     )

@@ -19,21 +19,42 @@ def admin(make, auth):
 
 
 def test_admin_builds_the_unit_tree(client, admin, db):
-    client.post("/admin/units/new", data={"code": "HG", "name": "UBND tỉnh", "abbreviation": "UBND",
-                                          "parent_id": ""})
+    client.post(
+        "/admin/units/new",
+        data={"code": "HG", "name": "UBND tỉnh", "abbreviation": "UBND", "parent_id": ""},
+    )
     province = db.scalar(sa.select(Unit).where(Unit.code == "HG"))
-    client.post("/admin/units/new", data={"code": "SNV", "name": "Sở Nội vụ",
-                                          "abbreviation": "SNV", "parent_id": str(province.id)})
+    client.post(
+        "/admin/units/new",
+        data={
+            "code": "SNV",
+            "name": "Sở Nội vụ",
+            "abbreviation": "SNV",
+            "parent_id": str(province.id),
+        },
+    )
     department = db.scalar(sa.select(Unit).where(Unit.code == "SNV"))
-    client.post("/admin/units/new", data={"code": "SNV-CCHC", "name": "Phòng CCHC",
-                                          "abbreviation": "CCHC", "parent_id": str(department.id)})
+    client.post(
+        "/admin/units/new",
+        data={
+            "code": "SNV-CCHC",
+            "name": "Phòng CCHC",
+            "abbreviation": "CCHC",
+            "parent_id": str(department.id),
+        },
+    )
     division = db.scalar(sa.select(Unit).where(Unit.code == "SNV-CCHC"))
     assert (province.kind, department.kind, division.kind) == (
-        UnitKind.PROVINCE, UnitKind.DEPARTMENT, UnitKind.DIVISION)
+        UnitKind.PROVINCE,
+        UnitKind.DEPARTMENT,
+        UnitKind.DIVISION,
+    )
     page = client.get("/admin/units").get_data(as_text=True)
     assert page.index("UBND tỉnh") < page.index("Sở Nội vụ") < page.index("Phòng CCHC")
-    refused = client.post("/admin/units/new", data={"code": "X", "name": "Tổ", "abbreviation": "T",
-                                                    "parent_id": str(division.id)})
+    refused = client.post(
+        "/admin/units/new",
+        data={"code": "X", "name": "Tổ", "abbreviation": "T", "parent_id": str(division.id)},
+    )
     assert refused.status_code == 400
     assert "Phòng không thể chứa đơn vị khác" in refused.get_data(as_text=True)
 
@@ -41,8 +62,15 @@ def test_admin_builds_the_unit_tree(client, admin, db):
 def test_a_unit_cannot_move_inside_itself(client, admin, make, db):
     parent = make.unit("Tỉnh")
     child = make.unit("Sở", parent=parent)
-    response = client.post(f"/admin/units/{parent.id}", data={
-        "code": parent.code, "name": "Tỉnh", "abbreviation": "UBND", "parent_id": str(child.id)})
+    response = client.post(
+        f"/admin/units/{parent.id}",
+        data={
+            "code": parent.code,
+            "name": "Tỉnh",
+            "abbreviation": "UBND",
+            "parent_id": str(child.id),
+        },
+    )
     assert response.status_code == 400
     db.refresh(parent)
     assert parent.parent_id is None
@@ -50,32 +78,56 @@ def test_a_unit_cannot_move_inside_itself(client, admin, make, db):
 
 def test_admin_creates_and_edits_a_user(client, admin, make, db):
     unit = make.unit()
-    response = client.post("/admin/users/new", data={
-        "username": "Lan.TT", "full_name": "Trần Thị Lan", "title": "Chuyên viên",
-        "unit_id": str(unit.id), "email": "lan@haugiang.gov.vn", "roles": ["official", "clerk"],
-        "active": "y", "password": "a long enough password"})
+    response = client.post(
+        "/admin/users/new",
+        data={
+            "username": "Lan.TT",
+            "full_name": "Trần Thị Lan",
+            "title": "Chuyên viên",
+            "unit_id": str(unit.id),
+            "email": "lan@haugiang.gov.vn",
+            "roles": ["official", "clerk"],
+            "active": "y",
+            "password": "a long enough password",
+        },
+    )
     assert response.status_code == 302
     user = db.scalar(sa.select(User).where(User.username == "lan.tt"))
     assert user.roles == {Role.OFFICIAL, Role.CLERK}
-    client.post(f"/admin/users/{user.id}", data={
-        "username": "lan.tt", "full_name": "Trần Thị Lan", "unit_id": str(unit.id),
-        "roles": ["official"]})
+    client.post(
+        f"/admin/users/{user.id}",
+        data={
+            "username": "lan.tt",
+            "full_name": "Trần Thị Lan",
+            "unit_id": str(unit.id),
+            "roles": ["official"],
+        },
+    )
     db.refresh(user)
     assert user.roles == {Role.OFFICIAL} and not user.active
     events = [e.action for e in db.scalars(sa.select(AuditEvent).order_by(AuditEvent.id))]
     assert events[-2:] == ["accounts:user:create", "accounts:user:update"]
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("username", "a b", "Tên đăng nhập gồm"),
-    ("email", "not-an-email", "thư điện tử không hợp lệ"),
-    ("password", "short", "ít nhất 10 ký tự"),
-])
-def test_bad_user_data_is_refused_and_nothing_is_stored(client, admin, make, db, field, value,
-                                                         message):
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("username", "a b", "Tên đăng nhập gồm"),
+        ("email", "not-an-email", "thư điện tử không hợp lệ"),
+        ("password", "short", "ít nhất 10 ký tự"),
+    ],
+)
+def test_bad_user_data_is_refused_and_nothing_is_stored(
+    client, admin, make, db, field, value, message
+):
     unit = make.unit()
-    data = {"username": "lan.tt", "full_name": "Trần Thị Lan", "unit_id": str(unit.id),
-            "roles": ["official"], field: value}
+    data = {
+        "username": "lan.tt",
+        "full_name": "Trần Thị Lan",
+        "unit_id": str(unit.id),
+        "roles": ["official"],
+        field: value,
+    }
     response = client.post("/admin/users/new", data=data)
     assert response.status_code == 400
     assert message in response.get_data(as_text=True)
@@ -84,14 +136,18 @@ def test_bad_user_data_is_refused_and_nothing_is_stored(client, admin, make, db,
 
 def test_duplicate_username_is_a_conflict(client, admin, make):
     unit = make.unit()
-    response = client.post("/admin/users/new", data={
-        "username": "admin", "full_name": "X", "unit_id": str(unit.id)})
+    response = client.post(
+        "/admin/users/new", data={"username": "admin", "full_name": "X", "unit_id": str(unit.id)}
+    )
     assert response.status_code == 409
 
 
 def csv_upload(client, text, name="users.csv"):
-    return client.post("/admin/users/import", data={"file": (io.BytesIO(text.encode()), name)},
-                       content_type="multipart/form-data")
+    return client.post(
+        "/admin/users/import",
+        data={"file": (io.BytesIO(text.encode()), name)},
+        content_type="multipart/form-data",
+    )
 
 
 HEADER = "username,full_name,title,unit_code,email,phone,roles\n"
@@ -101,7 +157,9 @@ def test_csv_import_creates_every_user_with_an_activation_code(client, admin, ma
     unit = make.unit()
     text = HEADER + "".join(
         f"can.bo{i},Nguyễn Văn {i},Chuyên viên,{unit.code},cb{i}@hg.gov.vn,0290 3870 {i:03d},"
-        "official\n" for i in range(200))
+        "official\n"
+        for i in range(200)
+    )
     response = csv_upload(client, text)
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -109,12 +167,24 @@ def test_csv_import_creates_every_user_with_an_activation_code(client, admin, ma
     code = page.split("<code>")[1].split("</code>")[0]
     assert db.scalar(sa.select(sa.func.count()).select_from(User)) == 201
     client.post("/logout")
-    assert client.post("/activate", data={"username": "can.bo0", "code": code,
-                                          "password": "my own password"}).status_code == 302
-    assert client.post("/login", data={"username": "can.bo0",
-                                       "password": "my own password"}).status_code == 302
-    assert client.post("/activate", data={"username": "can.bo0", "code": code,
-                                          "password": "another password"}).status_code == 401
+    assert (
+        client.post(
+            "/activate", data={"username": "can.bo0", "code": code, "password": "my own password"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/login", data={"username": "can.bo0", "password": "my own password"}
+        ).status_code
+        == 302
+    )
+    assert (
+        client.post(
+            "/activate", data={"username": "can.bo0", "code": code, "password": "another password"}
+        ).status_code
+        == 401
+    )
 
 
 def test_csv_import_reports_every_bad_line_and_imports_nothing(client, admin, make, db):
@@ -125,12 +195,19 @@ def test_csv_import_reports_every_bad_line_and_imports_nothing(client, admin, ma
         "no.unit,Lê Văn C,,NOPE,,,official\n"
         f"bad.role,Lê Văn D,,{unit.code},,,wizard\n"
         f"good.one,Lê Văn E,,{unit.code},,,official\n"
-        f"admin,Lê Văn F,,{unit.code},x@y,,official\n")
+        f"admin,Lê Văn F,,{unit.code},x@y,,official\n"
+    )
     response = csv_upload(client, text)
     assert response.status_code == 400
     page = response.get_data(as_text=True)
-    for line, words in [(3, "Tên đăng nhập gồm"), (4, "NOPE"), (5, "wizard"), (6, "dòng 2"),
-                        (7, "đã tồn tại"), (7, "thư điện tử")]:
+    for line, words in [
+        (3, "Tên đăng nhập gồm"),
+        (4, "NOPE"),
+        (5, "wizard"),
+        (6, "dòng 2"),
+        (7, "đã tồn tại"),
+        (7, "thư điện tử"),
+    ]:
         assert f"Dòng {line}" in page and words in page, (line, words)
     assert "Dòng 2:" not in page
     assert db.scalar(sa.select(sa.func.count()).select_from(User)) == 1
@@ -143,9 +220,11 @@ def test_csv_import_refuses_a_file_without_the_columns(client, admin):
 
 
 def test_csv_import_refuses_a_file_that_is_not_utf8(client, admin):
-    response = client.post("/admin/users/import", data={
-        "file": (io.BytesIO("username\nNguyễn".encode("utf-16")), "u.csv")},
-        content_type="multipart/form-data")
+    response = client.post(
+        "/admin/users/import",
+        data={"file": (io.BytesIO("username\nNguyễn".encode("utf-16")), "u.csv")},
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 400
     assert "UTF-8" in response.get_data(as_text=True)
 

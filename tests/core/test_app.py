@@ -90,8 +90,17 @@ def test_unknown_language_is_refused(client):
 
 @pytest.mark.parametrize(
     ("target", "safe"),
-    [("/documents/1", True), ("/", True), ("//evil", False), ("https://evil", False),
-     ("/\\evil", False), ("", False), (None, False), ("/a\nb", False), ("evil", False)],
+    [
+        ("/documents/1", True),
+        ("/", True),
+        ("//evil", False),
+        ("https://evil", False),
+        ("/\\evil", False),
+        ("", False),
+        (None, False),
+        ("/a\nb", False),
+        ("evil", False),
+    ],
 )
 def test_is_safe_next(target, safe):
     assert is_safe_next(target) is safe

@@ -17,8 +17,9 @@ def test_db_upgrade_is_idempotent_and_reports_the_revision(runner):
 def test_demo_loads_a_province_once_and_prints_working_logins(runner, db, client):
     first = runner.invoke(args=["demo"])
     assert first.exit_code == 0, first.output
-    logins = [line.split()[2:] for line in first.output.splitlines()
-              if line.startswith("demo login:")]
+    logins = [
+        line.split()[2:] for line in first.output.splitlines() if line.startswith("demo login:")
+    ]
     assert {role for role, _, _ in logins} == {"admin", "clerk", "official", "auditor"}
     officials = db.scalar(sa.select(sa.func.count()).select_from(User))
     assert officials >= 60

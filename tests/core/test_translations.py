@@ -11,8 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "core" / "translations" / "vi" / "LC_MESSAGES" / "messages.po"
 SOURCES = ["core", "accounts", "audit", "documents", "meetings", "signing", "templates"]
 METHOD_MAP = [("**.py", "python"), ("**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "_l": None,
-            "N_": None}
+KEYWORDS = {
+    "_": None,
+    "gettext": None,
+    "ngettext": (1, 2),
+    "lazy_gettext": None,
+    "_l": None,
+    "N_": None,
+}
 
 
 def extracted_messages() -> set[str]:
@@ -42,4 +48,5 @@ def test_vietnamese_catalogue_keeps_the_placeholders():
     for message in catalogue:
         if message.id and message.string:
             assert sorted(placeholder.findall(message.id)) == sorted(
-                placeholder.findall(message.string)), message.id
+                placeholder.findall(message.string)
+            ), message.id

@@ -1,0 +1,78 @@
+"""Who may see and who may manage a document: one rule, as SQL and for a single document.
+
+Confidential documents are seen only by the people named on them; the rest by the issuing unit,
+recipients, the clerks of receiving units and auditors.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from accounts.models import Role, User
+from core.errors import N_
+from documents.decree30 import Confidentiality
+from documents.errors import DocumentHidden, DocumentNotFound, NotAllowed
+from documents.models import AccessGrant, Delivery, Document, UnitReceipt
+
+
+def visible_to(user: User) -> sa.ColumnElement[bool]:
+    """A WHERE clause selecting the documents ``user`` may open."""
+    named = sa.or_(
+        Document.created_by_id == user.id,
+        Document.signer_id == user.id,
+        sa.exists().where(Delivery.document_id == Document.id, Delivery.user_id == user.id),
+        sa.exists().where(AccessGrant.document_id == Document.id, AccessGrant.user_id == user.id),
+    )
+    ordinary: list[Any] = [Document.unit_id == user.unit_id]
+    if user.has_role(Role.AUDITOR):
+        ordinary.append(sa.true())
+    if user.has_role(Role.CLERK):
+        ordinary.append(
+            sa.exists().where(
+                UnitReceipt.document_id == Document.id, UnitReceipt.unit_id == user.unit_id
+            )
+        )
+    return sa.or_(
+        named,
+        sa.and_(Document.confidentiality == Confidentiality.THUONG, sa.or_(*ordinary)),
+    )
+
+
+def can_view(session: Session, user: User, document: Document) -> bool:
+    return bool(
+        session.scalar(
+            sa.select(sa.literal(True)).where(Document.id == document.id, visible_to(user))
+        )
+    )
+
+
+def can_manage(user: User, document: Document) -> bool:
+    """Clerks of the issuing unit (and the drafter) upload versions, number and circulate."""
+    if document.created_by_id == user.id:
+        return True
+    return user.has_role(Role.CLERK) and user.unit_id == document.unit_id
+
+
+def get_document(
+    session: Session, user: User, document_id: int, *, manage: bool = False
+) -> Document:
+    """The document if ``user`` may see it (and manage it, if asked), else a typed refusal.
+
+    An unknown id and a confidential document the user may not see both answer "not found", so
+    that nobody learns that a secret document exists; both refusals are audited.
+    """
+    document = session.get(Document, document_id)
+    if document is None:
+        raise DocumentNotFound(N_("This document does not exist, or you may not see it."))
+    if not can_view(session, user, document):
+        if document.is_confidential:
+            raise DocumentHidden(
+                N_("This document does not exist, or you may not see it."), document=document_id
+            )
+        raise NotAllowed(N_("You may not open this document."), document=document_id)
+    if manage and not can_manage(user, document):
+        raise NotAllowed(N_("Only the issuing unit’s clerks may do this."), document=document_id)
+    return document

@@ -1,0 +1,79 @@
+"""Demonstration documents: a numbered công văn circulated to two departments, a draft, a task."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from accounts.models import Unit, User
+from core.app import blob_store
+from core.clock import today_local
+from core.storage import StagedBlobs
+from documents import services
+from documents.decree30 import Authority, DocType
+from documents.models import Document
+
+
+def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
+    """Create the demo documents once; they need the demo province (accounts.demo)."""
+    if session.scalar(sa.select(Document.id).limit(1)) is not None:
+        return []
+    clerk = session.scalar(sa.select(User).where(User.username == "vanthu"))
+    chairman = session.scalar(sa.select(User).where(User.username == "chutich"))
+    if clerk is None or chairman is None:
+        return []
+    settings = services.Settings(
+        place=app.config["DOCUMENT_PLACE"], max_upload_bytes=app.config["MAX_UPLOAD_MB"] << 20
+    )
+    departments = list(
+        session.scalars(sa.select(Unit).where(Unit.code.in_(["SNV", "STC"])).order_by(Unit.code))
+    )
+    today = today_local()
+    with StagedBlobs(blob_store(app)) as staged:
+        letter = services.create_draft(
+            session,
+            staged,
+            clerk,
+            services.DraftData(
+                doc_type=DocType.CONG_VAN,
+                subject="Về việc đẩy mạnh cải cách hành chính và sử dụng văn bản điện tử",
+                content=(
+                    "Thực hiện Nghị định số 30/2020/NĐ-CP của Chính phủ về công tác văn thư, "
+                    "UBND tỉnh đề nghị các sở, ban, ngành gửi, nhận văn bản hoàn toàn qua hệ "
+                    "thống VanThu, không gửi văn bản giấy song song.\n"
+                    "Các đơn vị xác nhận đã nhận văn bản trong ngày và báo cáo kết quả thực "
+                    "hiện trước ngày 15 của tháng sau."
+                ),
+                signer_id=chairman.id,
+                signer_title="Chủ tịch",
+                drafter_abbr="VP",
+                recipients="Các sở, ban, ngành tỉnh\nLưu: VT",
+            ),
+            settings,
+        )
+        services.issue(session, staged, clerk, letter, today)
+        services.circulate(
+            session,
+            clerk,
+            letter,
+            unit_ids=[u.id for u in departments],
+            message="Đề nghị các đơn vị triển khai thực hiện.",
+        )
+        services.create_draft(
+            session,
+            staged,
+            clerk,
+            services.DraftData(
+                doc_type=DocType.QUYET_DINH,
+                subject="Ban hành Quy chế làm việc không giấy của UBND tỉnh",
+                content="Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc không giấy.",
+                signer_id=chairman.id,
+                signer_title="Chủ tịch",
+                signer_authority=Authority.TM,
+                signer_on_behalf_of="Ủy ban nhân dân",
+            ),
+            settings,
+        )
+        session.flush()
+    return []

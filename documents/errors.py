@@ -1,0 +1,127 @@
+"""Typed errors raised by the documents package.
+
+Raise sites pass one literal English sentence wrapped in ``N_`` (translated by the handler).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from core.errors import BadInput, Conflict, Forbidden, NotFound, TooLarge, VanThuError
+
+
+class EmptyFile(BadInput):
+    """The upload has no bytes; usually a failed browser upload."""
+
+    code = "empty_file"
+
+
+class UnsupportedFile(BadInput):
+    """The content is not one of the file types the office accepts."""
+
+    code = "unsupported_file"
+
+
+class FileTypeMismatch(BadInput):
+    """The name says one type, the bytes say another: never guess which one is right."""
+
+    code = "file_type_mismatch"
+
+
+class FileTooLarge(TooLarge):
+    """Over the configured size; ``limit_mb`` lets the message tell the clerk the limit."""
+
+    code = "file_too_large"
+
+    def __init__(self, message: str, limit_mb: float, **data: Any) -> None:
+        super().__init__(message, limit_mb=limit_mb, **data)
+        self.limit_mb = limit_mb
+
+
+class CorruptFile(BadInput):
+    """The file claims a known type but cannot be read as one."""
+
+    code = "corrupt_file"
+
+
+class UnsafeFile(BadInput):
+    """The file looks crafted to harm the server (zip bomb, XML entities, path tricks, macros)."""
+
+    code = "unsafe_file"
+    audited = True
+
+
+class BadFileName(BadInput):
+    """Nothing usable is left of the name after cleaning it."""
+
+    code = "bad_file_name"
+
+
+class BadNumberSymbol(BadInput):
+    """An incoming document's "Số/ký hiệu" could not be understood."""
+
+    code = "bad_number_symbol"
+
+
+class BadDraft(BadInput):
+    """A draft is missing a component Decree 30 requires, or one is out of bounds."""
+
+    code = "bad_draft"
+
+
+class DocumentNotFound(NotFound):
+    """No document with this id (or none the user may know about)."""
+
+
+class DocumentHidden(DocumentNotFound):
+    """A confidential document the user may not see: answered exactly like ``DocumentNotFound``.
+
+    Same status, code and body, so nobody learns that a secret document exists; only the audit
+    log, which receives ``data``, tells the two apart.
+    """
+
+    audited = True
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message}
+
+
+class NotAllowed(Forbidden):
+    """The user may know the document exists but may not open or manage it."""
+
+
+class InvalidDocument(BadInput):
+    """A document field is missing or out of bounds."""
+
+    code = "invalid_document"
+
+
+class WrongFileKind(BadInput):
+    """An accepted file type, but not one a document's main file may be (PDF or DOCX)."""
+
+    code = "wrong_file_kind"
+
+
+class RecipientNotFound(BadInput):
+    """A chosen unit or person does not exist (or is deactivated)."""
+
+    code = "recipient_not_found"
+
+
+class WrongState(Conflict):
+    """The action does not fit the document's state (numbering twice, sending a draft...)."""
+
+    code = "wrong_state"
+
+
+class PossibleDuplicate(Conflict):
+    """An incoming document with the same number, symbol and issuer is already registered."""
+
+    code = "possible_duplicate"
+
+
+class DocumentRecalled(VanThuError):
+    """The issuer recalled the document (thu hồi): it is frozen for everyone."""
+
+    status = 410
+    code = "document_recalled"

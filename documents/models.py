@@ -1,0 +1,326 @@
+"""Documents (văn bản) with their versions, numbers, circulation, receipts and assignments.
+
+Every file version is immutable and named by its SHA-256; receipts point at one exact version.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from accounts.models import Unit, User
+from core.db import Base, created_at, enum_column, intpk
+from documents.decree30 import Authority, Confidentiality, DocType, Urgency
+
+
+class Direction(enum.StrEnum):
+    OUTGOING = "outgoing"  # văn bản đi: drafted and issued here
+    INCOMING = "incoming"  # văn bản đến: received from outside VanThu and registered
+
+
+class Status(enum.StrEnum):
+    DRAFT = "draft"
+    ISSUED = "issued"  # numbered and registered
+    RECALLED = "recalled"
+
+
+class NumberSeries(enum.StrEnum):
+    REGULAR = "regular"
+    CONFIDENTIAL = "confidential"
+    INCOMING = "incoming"  # số đến of the incoming register
+
+
+class NumberState(enum.StrEnum):
+    RESERVED = "reserved"
+    USED = "used"
+    VOID = "void"
+
+
+class Document(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[intpk]
+    direction: Mapped[Direction] = mapped_column(enum_column(Direction))
+    status: Mapped[Status] = mapped_column(enum_column(Status), default=Status.DRAFT)
+    doc_type: Mapped[DocType] = mapped_column(enum_column(DocType, length=32))
+    #: The unit that issues (outgoing) or registered (incoming) the document.
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    #: For incoming documents: the outside body that issued it.
+    issuer_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    #: Trích yếu.
+    subject: Mapped[str] = mapped_column(sa.String(500))
+    place: Mapped[str] = mapped_column(sa.String(100), default="")
+    issued_on: Mapped[date | None]
+    number: Mapped[int | None]
+    #: Số, ký hiệu as printed, e.g. "05/QĐ-UBND".
+    number_symbol: Mapped[str | None] = mapped_column(sa.String(64), index=True)
+    signer_authority: Mapped[Authority | None] = mapped_column(enum_column(Authority, length=8))
+    signer_on_behalf_of: Mapped[str] = mapped_column(sa.String(255), default="")
+    signer_title: Mapped[str] = mapped_column(sa.String(255), default="")
+    signer_name: Mapped[str] = mapped_column(sa.String(255), default="")
+    signer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    urgency: Mapped[Urgency] = mapped_column(enum_column(Urgency), default=Urgency.THUONG)
+    confidentiality: Mapped[Confidentiality] = mapped_column(
+        enum_column(Confidentiality), default=Confidentiality.THUONG
+    )
+    #: Nơi nhận as printed on the document, one recipient per line.
+    recipients_text: Mapped[str] = mapped_column(sa.Text, default="")
+    content_text: Mapped[str] = mapped_column(sa.Text, default="")
+    due_on: Mapped[date | None]
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+    recalled_at: Mapped[datetime | None]
+    recall_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    #: Abbreviation of the drafting unit: in a công văn's symbol and after "Lưu: VT,".
+    drafter_abbr: Mapped[str] = mapped_column(sa.String(32), default="")
+    #: The newest version; a plain column (not a foreign key) to avoid a cycle with versions.
+    current_version_id: Mapped[int | None]
+    #: Subject and extracted text, lower-cased and without diacritics, for full-text search.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+    created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
+    versions: Mapped[list[DocumentVersion]] = relationship(
+        back_populates="document", order_by="DocumentVersion.number"
+    )
+    attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id")
+
+    @property
+    def is_confidential(self) -> bool:
+        return self.confidentiality.is_secret
+
+    @property
+    def latest_version(self) -> DocumentVersion | None:
+        return self.versions[-1] if self.versions else None
+
+
+class DocumentVersion(Base):
+    """One uploaded file of a document; never changed after it is stored."""
+
+    __tablename__ = "document_versions"
+    __table_args__ = (sa.UniqueConstraint("document_id", "number", name="uq_document_versions_n"),)
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    number: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    mime: Mapped[str] = mapped_column(sa.String(128))
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[created_at]
+    note: Mapped[str] = mapped_column(sa.String(255), default="")
+    #: Text extracted for search; loaded only when asked for.
+    text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
+
+    document: Mapped[Document] = relationship(back_populates="versions")
+    uploaded_by: Mapped[User] = relationship()
+
+
+class Attachment(Base):
+    """A file sent with a document (phụ lục, tài liệu kèm theo)."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    kind: Mapped[str] = mapped_column(sa.String(16))
+    mime: Mapped[str] = mapped_column(sa.String(128))
+    file_name: Mapped[str] = mapped_column(sa.String(255))
+    size: Mapped[int]
+    uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    uploaded_at: Mapped[created_at]
+
+
+class NumberCounter(Base):
+    """The last number handed out per unit, year and series (one row, updated atomically)."""
+
+    __tablename__ = "number_counters"
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "year", "series", name="uq_number_counters_key"),
+    )
+
+    id: Mapped[intpk]
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    year: Mapped[int]
+    series: Mapped[NumberSeries] = mapped_column(enum_column(NumberSeries))
+    last_number: Mapped[int] = mapped_column(default=0)
+
+
+class IssuedNumber(Base):
+    """Every number ever handed out: used by a document, reserved, or void (never reused)."""
+
+    __tablename__ = "issued_numbers"
+    __table_args__ = (
+        sa.UniqueConstraint("unit_id", "year", "series", "number", name="uq_issued_numbers_key"),
+    )
+
+    id: Mapped[intpk]
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    year: Mapped[int]
+    series: Mapped[NumberSeries] = mapped_column(enum_column(NumberSeries))
+    number: Mapped[int]
+    number_symbol: Mapped[str] = mapped_column(sa.String(64))
+    state: Mapped[NumberState] = mapped_column(enum_column(NumberState))
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    issued_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    issued_at: Mapped[created_at]
+    void_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    document: Mapped[Document | None] = relationship()
+
+
+class Circulation(Base):
+    """One act of sending a document version to units and people."""
+
+    __tablename__ = "circulations"
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("document_versions.id"))
+    sent_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    sent_at: Mapped[created_at]
+    message: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+
+class Delivery(Base):
+    """A document in one person's inbox ("delivered")."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "user_id", name="uq_deliveries_document_user"),
+        sa.Index("ix_deliveries_user_document", "user_id", "document_id"),
+    )
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    circulation_id: Mapped[int] = mapped_column(sa.ForeignKey("circulations.id"), index=True)
+    #: Set when the person got it because their unit was a recipient.
+    via_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    delivered_at: Mapped[created_at]
+
+    document: Mapped[Document] = relationship()
+    user: Mapped[User] = relationship()
+
+
+class UnitReceipt(Base):
+    """A document sent to a unit; the unit's clerk acknowledges it (Art. 21.2).
+
+    Acknowledging registers it in the unit's incoming register with an incoming number (số đến).
+    """
+
+    __tablename__ = "unit_receipts"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "unit_id", name="uq_unit_receipts_document_unit"),
+        sa.UniqueConstraint(
+            "unit_id", "incoming_year", "incoming_number", name="uq_unit_receipts_incoming"
+        ),
+    )
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    circulation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("circulations.id"))
+    delivered_at: Mapped[created_at]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    incoming_year: Mapped[int | None]
+    incoming_number: Mapped[int | None]
+
+    document: Mapped[Document] = relationship()
+    unit: Mapped[Unit] = relationship()
+    acknowledged_by: Mapped[User | None] = relationship()
+
+
+class ReadReceipt(Base):
+    """One person's opening of one exact version: first, last and how many times."""
+
+    __tablename__ = "read_receipts"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "user_id", name="uq_read_receipts_version_user"),
+    )
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("document_versions.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    first_opened_at: Mapped[datetime]
+    last_opened_at: Mapped[datetime]
+    times_opened: Mapped[int] = mapped_column(default=1)
+
+
+class AssignmentState(enum.StrEnum):
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    DONE = "done"
+
+
+class Assignment(Base):
+    """Handling of a received document: a lead, cooperating people and a deadline."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    assigned_at: Mapped[created_at]
+    deadline: Mapped[date | None] = mapped_column(index=True)
+    state: Mapped[AssignmentState] = mapped_column(
+        enum_column(AssignmentState), default=AssignmentState.PENDING
+    )
+    progress_note: Mapped[str] = mapped_column(sa.String(1000), default="")
+    completed_at: Mapped[datetime | None]
+    instructions: Mapped[str] = mapped_column(sa.String(1000), default="")
+
+    document: Mapped[Document] = relationship()
+    lead: Mapped[User] = relationship(foreign_keys=[lead_id])
+    cooperators: Mapped[list[AssignmentCooperator]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+
+class AssignmentCooperator(Base):
+    __tablename__ = "assignment_cooperators"
+    __table_args__ = (
+        sa.UniqueConstraint("assignment_id", "user_id", name="uq_assignment_cooperators_pair"),
+    )
+
+    id: Mapped[intpk]
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
+class Notification(Base):
+    """A message for one person, e.g. that a document they received was recalled."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    created_at: Mapped[created_at]
+    read_at: Mapped[datetime | None]
+
+
+class AccessGrant(Base):
+    """Someone named as allowed to see a confidential document."""
+
+    __tablename__ = "access_grants"
+    __table_args__ = (sa.UniqueConstraint("document_id", "user_id", name="uq_access_grants_pair"),)
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    granted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    granted_at: Mapped[created_at]
