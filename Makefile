@@ -59,7 +59,7 @@ format: install ## Format the code with ruff
 
 .PHONY: bench
 bench: install ## Run every benchmark in bench/ (each prints one JSON line)
-	@for script in bench/*.py; do $(BIN)/python $$script || exit 1; done
+	@for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
 
 .PHONY: clean
 clean: ## Remove the virtualenv and caches (keeps instance/)

@@ -42,11 +42,41 @@ def visible_to(user: User) -> sa.ColumnElement[bool]:
 
 
 def can_view(session: Session, user: User, document: Document) -> bool:
+    """The rule of `visible_to` for one document, deciding in Python where it can.
+
+    Opening a document is the hottest path (a province opening its packs at once), so the
+    common cases cost no query and the rest one EXISTS query.
+    """
+    if user.id in (document.created_by_id, document.signer_id):
+        return True
+    ordinary = document.confidentiality is Confidentiality.THUONG
+    if ordinary and (document.unit_id == user.unit_id or user.has_role(Role.AUDITOR)):
+        return True
+    clerk_unit = user.unit_id if ordinary and user.has_role(Role.CLERK) else -1
     return bool(
         session.scalar(
-            sa.select(sa.literal(True)).where(Document.id == document.id, visible_to(user))
+            _NAMED_OR_RECEIVED,
+            {"document_id": document.id, "user_id": user.id, "unit_id": clerk_unit},
         )
     )
+
+
+_NAMED_OR_RECEIVED = sa.select(
+    sa.or_(
+        sa.exists().where(
+            Delivery.document_id == sa.bindparam("document_id"),
+            Delivery.user_id == sa.bindparam("user_id"),
+        ),
+        sa.exists().where(
+            AccessGrant.document_id == sa.bindparam("document_id"),
+            AccessGrant.user_id == sa.bindparam("user_id"),
+        ),
+        sa.exists().where(
+            UnitReceipt.document_id == sa.bindparam("document_id"),
+            UnitReceipt.unit_id == sa.bindparam("unit_id"),
+        ),
+    )
+)
 
 
 def can_manage(user: User, document: Document) -> bool:

@@ -1,0 +1,236 @@
+"""Recipients opening a document under 32 concurrent clients, against a bare streaming route.
+
+The real route signs in, checks access, writes a read receipt and an audit event and streams the
+stored file; both servers run under gunicorn with the same settings on loopback. After the run
+every request must have left its receipt.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from _setup import arguments, fresh_app, report
+from sqlalchemy.orm import Session
+
+from accounts.models import Role, Unit, UnitKind, User, UserRole
+from accounts.passwords import hash_password
+from core.app import blob_store
+from core.db import get_engine
+from core.storage import StagedBlobs
+from documents import services
+from documents.decree30 import DocType
+from documents.models import ReadReceipt
+from tests.documents.conftest import build_pdf
+
+ROOT = Path(__file__).resolve().parent.parent
+PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def gunicorn(
+    target: str, env: dict[str, str], workers: int, threads: int
+) -> tuple[subprocess.Popen[bytes], int]:
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--workers",
+            str(workers),
+            "--threads",
+            str(threads),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
+    )
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            return process, port
+        except OSError:
+            time.sleep(0.05)  # waiting for the server to listen, not timing anything
+    process.kill()
+    raise SystemExit("server did not start")
+
+
+def sign_in(port: int, username: str) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", "/login")
+    response = conn.getresponse()
+    page = response.read().decode()
+    cookie = session_cookie(response)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
+    body = urlencode(
+        {"username": username, "password": PASSWORD, "csrf_token": token.group(1) if token else ""}
+    )
+    conn.request(
+        "POST",
+        "/login",
+        body=body,
+        headers={"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie},
+    )
+    response = conn.getresponse()
+    response.read()
+    if response.status != 302:
+        raise SystemExit(f"sign-in failed for {username}: {response.status}")
+    return session_cookie(response)
+
+
+def session_cookie(response: http.client.HTTPResponse) -> str:
+    for header in response.headers.get_all("Set-Cookie") or []:
+        if header.startswith("session="):
+            return header.split(";")[0]
+    raise SystemExit("the server set no session cookie")
+
+
+def hammer(port: int, path: str, cookies: list[str], per_client: int) -> tuple[float, int]:
+    """Each client thread sends ``per_client`` requests on one keep-alive connection."""
+    done = [0] * len(cookies)
+    errors: list[str] = []
+    start = threading.Barrier(len(cookies) + 1)
+
+    def client(i: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        headers = {"Cookie": cookies[i]} if cookies[i] else {}
+        start.wait()
+        for _ in range(per_client):
+            conn.request("GET", path, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            if response.status != 200:
+                errors.append(str(response.status))
+                return
+            done[i] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(len(cookies))]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    began = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if errors:
+        raise SystemExit(f"requests failed: {errors[:5]}")
+    return sum(done) / elapsed, sum(done)
+
+
+def main() -> None:
+    args = arguments(__doc__ or "", clients=32, requests=60, workers=2, threads=16, size_kb=200)
+    app = fresh_app(args.database_url)
+    engine = get_engine(app)
+    pdf = build_pdf("Cong van " * (args.size_kb * 1024 // 9))
+    with Session(engine, expire_on_commit=False) as session:
+        province = Unit(code="HG", name="UBND tỉnh", abbreviation="UBND", kind=UnitKind.PROVINCE)
+        department = Unit(
+            code="SNV",
+            name="Sở Nội vụ",
+            abbreviation="SNV",
+            kind=UnitKind.DEPARTMENT,
+            parent=province,
+        )
+        password_hash = hash_password(PASSWORD, "fast")
+        clerk = User(
+            username="clerk",
+            full_name="Văn thư",
+            unit=province,
+            password_hash=password_hash,
+            role_rows=[UserRole(role=Role.CLERK)],
+        )
+        readers = [
+            User(
+                username=f"reader{i:02d}",
+                full_name=f"Cán bộ {i}",
+                unit=department,
+                password_hash=password_hash,
+            )
+            for i in range(args.clients)
+        ]
+        session.add_all([province, department, clerk, *readers])
+        session.flush()
+        settings = services.Settings(place="Hậu Giang", max_upload_bytes=50 << 20)
+        with StagedBlobs(blob_store(app)) as staged:
+            document = services.create_draft(
+                session,
+                staged,
+                clerk,
+                services.DraftData(doc_type=DocType.CONG_VAN, subject="Benchmark"),
+                settings,
+            )
+            services.issue(session, staged, clerk, document, date.today())
+            version = services.upload_version(
+                session, staged, clerk, document, pdf, "cv.pdf", settings
+            )
+            services.circulate(session, clerk, document, unit_ids=[department.id])
+            session.commit()
+        blob_path = blob_store(app).path_for(version.sha256)
+        path = f"/documents/{document.id}/v/{version.number}/file?download=1"
+
+    env = {
+        "VANTHU_DATABASE_URL": app.config["DATABASE_URL"],
+        "VANTHU_SECRET_KEY": "benchmark",
+        "VANTHU_BLOB_DIR": app.config["BLOB_DIR"],
+        "VANTHU_INSTANCE_DIR": app.instance_path,
+        "VANTHU_COOKIE_SECURE": "0",
+        "VANTHU_PASSWORD_HASH_PROFILE": "fast",
+        "BENCH_FILE": str(blob_path),
+    }
+    server, port = gunicorn("wsgi:app", env, args.workers, args.threads)
+    try:
+        cookies = [sign_in(port, f"reader{i:02d}") for i in range(args.clients)]
+        hammer(port, path, cookies, 3)  # warm up both servers alike
+        rate, sent = hammer(port, path, cookies, args.requests)
+    finally:
+        server.terminate()
+        server.wait()
+    bare, bare_port = gunicorn("bench._bare_app:app", env, args.workers, args.threads)
+    try:
+        hammer(bare_port, "/file", [""] * args.clients, 3)
+        baseline, _ = hammer(bare_port, "/file", [""] * args.clients, args.requests)
+    finally:
+        bare.terminate()
+        bare.wait()
+
+    with Session(engine) as session:
+        receipts = session.scalar(sa.select(sa.func.sum(ReadReceipt.times_opened)))
+    expected = sent + 3 * args.clients
+    if receipts != expected:
+        raise SystemExit(f"lost receipts: {receipts} stored for {expected} openings")
+    report(
+        "open_document_32_clients",
+        rate,
+        "req/s",
+        baseline,
+        rate / baseline,
+        database=engine.dialect.name,
+        requests=sent,
+        receipts=receipts,
+        file_kb=args.size_kb,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""A clerk drafts, numbers and sends a công văn; two units read it; the dashboard shows who."""
+
+from __future__ import annotations
+
+import pytest
+
+from accounts.models import Role
+from tests.browser.conftest import ARTIFACTS
+from tests.documents.conftest import build_pdf
+
+pytestmark = pytest.mark.browser
+
+
+def sign_in(page, username):
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill(username)
+    page.get_by_label("Mật khẩu").fill("correct horse battery")
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/")
+
+
+def sign_out(page):
+    page.get_by_test_id("logout").click()
+    page.wait_for_url("**/login")
+
+
+def test_draft_number_send_read_and_see_who_opened(page, make, tmp_path):
+    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
+    finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
+    make.user("vanthu", roles=[Role.CLERK], unit=province, full_name="Trần Thị Văn Thư")
+    make.user("lan.snv", unit=home, full_name="Nguyễn Thị Lan")
+    make.user("hung.stc", unit=finance, full_name="Phạm Văn Hùng")
+    make.user("minh.snv", unit=home, full_name="Võ Văn Minh")
+
+    sign_in(page, "vanthu")
+    page.goto("/documents/new")
+    page.get_by_label("Trích yếu").fill("Về việc đẩy mạnh cải cách hành chính")
+    page.get_by_label("Nội dung").fill("Đề nghị các sở triển khai văn bản điện tử.")
+    page.get_by_test_id("create-draft").click()
+    page.wait_for_url("**/documents/*")
+    document_url = page.url
+    assert "Về việc đẩy mạnh cải cách hành chính" in page.get_by_test_id("subject").inner_text()
+
+    page.get_by_test_id("issue").click()
+    page.wait_for_load_state()
+    assert "01/UBND" in page.get_by_test_id("document-title").inner_text()
+
+    signed_pdf = tmp_path / "01-UBND-VP.pdf"
+    signed_pdf.write_bytes(build_pdf("Cong van so 01 ve cai cach hanh chinh"))
+    page.get_by_test_id("version-file").set_input_files(str(signed_pdf))
+    page.get_by_test_id("upload-version").click()
+    page.wait_for_load_state()
+    assert page.get_by_test_id("read-v3").is_visible()
+
+    page.get_by_test_id("circulate").click()
+    page.locator("select[name=units]").select_option([str(home.id), str(finance.id)])
+    page.get_by_test_id("send").click()
+    page.wait_for_url("**/receipts")
+    assert page.get_by_test_id("opened-v3").text_content() == "0/3"
+    sign_out(page)
+
+    for username in ("lan.snv", "hung.stc"):
+        sign_in(page, username)
+        page.goto("/inbox")
+        assert page.locator(".unread-mark").count() == 1
+        page.get_by_role("link", name="01/UBND", exact=True).click()
+        page.get_by_test_id("read-v3").click()
+        assert page.get_by_test_id("reader").is_visible()
+        sign_out(page)
+
+    sign_in(page, "vanthu")
+    page.goto(document_url + "/receipts")
+    assert page.get_by_test_id("opened-v3").text_content() == "2/3"
+    assert "Đã mở" in page.get_by_test_id("recipient-lan.snv").inner_text()
+    assert "Chưa mở" in page.get_by_test_id("recipient-minh.snv").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "receipts.png"), full_page=True)
+
+    page.goto("/search?q=day+manh+cai+cach+hanh+chinh")
+    assert "01/UBND" in page.get_by_test_id("results").inner_text()

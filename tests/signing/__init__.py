@@ -1,0 +1,1 @@
+"""Tests of the signing package: PKI, keys, CMS, verification and bundles."""

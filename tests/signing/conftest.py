@@ -1,0 +1,41 @@
+"""Fixtures for the signing tests: one small PKI per session keeps the suite fast.
+
+The PKI is built with the library under test (signing.pki); test_signing_pki checks it.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from signing.pki import chain_to_pem
+from tests.signing.signing_testkit import Pki, build_pki, sign
+
+
+@pytest.fixture(scope="session")
+def env() -> Pki:
+    return build_pki()
+
+
+@pytest.fixture(scope="session")
+def chain_pem(env: Pki) -> bytes:
+    return chain_to_pem(env.chain)
+
+
+@pytest.fixture(scope="session")
+def official_p7s(env: Pki) -> bytes:
+    return sign(env.official)
+
+
+@pytest.fixture(scope="session")
+def seal_p7s(env: Pki) -> bytes:
+    return sign(env.seal)
+
+
+@pytest.fixture(scope="session")
+def openssl() -> str:
+    path = shutil.which("openssl")
+    if path is None:
+        pytest.fail("the openssl CLI is required for the cross-checks")
+    return path
