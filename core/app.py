@@ -39,20 +39,25 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from accounts import auth
     from accounts import demo as accounts_demo
     from accounts import views as accounts_views
+    from audit import views as audit_views
     from core import cli
     from core import views as core_views
     from documents import demo as documents_demo
     from documents import views as documents_views
+    from signing import demo as signing_demo
+    from signing import views as signing_views
 
     errors_http.init_app(app, on_denied=auth.record_denial)
     accounts_views.init_app(app)
     core_views.init_app(app)
     documents_views.init_app(app)
-    cli.init_app(app, demo_loaders=[accounts_demo.load, documents_demo.load])
+    signing_views.init_app(app)
+    audit_views.init_app(app)
+    cli.init_app(app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load])
     return app
 
 
-MODEL_MODULES = ("accounts.models", "audit.models", "documents.models")
+MODEL_MODULES = ("accounts.models", "audit.models", "documents.models", "signing.models")
 
 
 def import_models() -> None:

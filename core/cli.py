@@ -5,6 +5,8 @@ Each domain adds its own command group in its `init_app`; this module only holds
 
 from __future__ import annotations
 
+import importlib
+import sys
 from collections.abc import Callable, Sequence
 
 import click
@@ -18,11 +20,25 @@ from core.db import get_engine, get_session
 DemoLoader = Callable[[Session, Flask], list[tuple[str, str, str]]]
 
 
-def main() -> None:
+#: Offline checks an auditor runs on their own machine: no app, no database, no configuration.
+OFFLINE_COMMANDS: dict[tuple[str, ...], str] = {
+    ("verify",): "signing.bundle:main",
+    ("audit", "verify"): "audit.bundle:main",
+}
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args = list(sys.argv[1:] if argv is None else argv)
+    for prefix, target in OFFLINE_COMMANDS.items():
+        if tuple(args[: len(prefix)]) == prefix:
+            module_name, function = target.split(":")
+            offline_main = getattr(importlib.import_module(module_name), function)
+            raise SystemExit(offline_main(args[len(prefix) :]))
+
     from core.app import create_app
 
     cli = FlaskGroup(create_app=lambda: create_app(), help="VanThu administration commands.")
-    cli.main(prog_name="vanthu")
+    cli.main(args=args, prog_name="vanthu")
 
 
 def init_app(app: Flask, demo_loaders: Sequence[DemoLoader] = ()) -> None:

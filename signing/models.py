@@ -1,0 +1,1 @@
+"""Signing records (filled in by the signing work)."""
