@@ -139,7 +139,7 @@ def hammer(port: int, path: str, cookies: list[str], per_client: int) -> tuple[f
 
 
 def main() -> None:
-    args = arguments(__doc__ or "", clients=32, requests=60, workers=2, threads=16, size_kb=200)
+    args = arguments(__doc__ or "", clients=32, requests=60, workers=4, threads=4, size_kb=200)
     app = fresh_app(args.database_url)
     engine = get_engine(app)
     pdf = build_pdf("Cong van " * (args.size_kb * 1024 // 9))

@@ -15,7 +15,7 @@ from accounts.models import Role, User
 from core.errors import N_
 from documents.decree30 import Confidentiality
 from documents.errors import DocumentHidden, DocumentNotFound, NotAllowed
-from documents.models import AccessGrant, Delivery, Document, UnitReceipt
+from documents.models import AccessGrant, Delivery, Document, DocumentVersion, UnitReceipt
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
@@ -97,6 +97,36 @@ def get_document(
     document = session.get(Document, document_id)
     if document is None:
         raise DocumentNotFound(N_("This document does not exist, or you may not see it."))
+    return check(session, user, document, manage=manage)
+
+
+def get_version(
+    session: Session, user: User, document_id: int, number: int
+) -> tuple[Document, DocumentVersion]:
+    """A document and one of its versions in one query, with the same checks as `get_document`."""
+    row = session.execute(
+        _VERSION_WITH_DOCUMENT, {"document_id": document_id, "number": number}
+    ).first()
+    if row is None:
+        get_document(session, user, document_id)  # refuse exactly as for the document
+        raise DocumentNotFound(N_("This version does not exist."))
+    version, document = row
+    return check(session, user, document), version
+
+
+_VERSION_WITH_DOCUMENT = (
+    sa.select(DocumentVersion, Document)
+    .join(Document, Document.id == DocumentVersion.document_id)
+    .where(
+        DocumentVersion.document_id == sa.bindparam("document_id"),
+        DocumentVersion.number == sa.bindparam("number"),
+    )
+)
+
+
+def check(session: Session, user: User, document: Document, *, manage: bool = False) -> Document:
+    """Refuse ``user`` unless they may see (and, if asked, manage) ``document``."""
+    document_id = document.id
     if not can_view(session, user, document):
         if document.is_confidential:
             raise DocumentHidden(

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -436,12 +437,20 @@ def reserve_number(session: Session, actor: User, document: Document, today: dat
 
 
 def issue(
-    session: Session, blobs: StagedBlobs, actor: User, document: Document, today: date
+    session: Session,
+    blobs: StagedBlobs,
+    actor: User,
+    document: Document,
+    today: date,
+    *,
+    render_template: bool = True,
 ) -> IssuedNumber:
     """Number and register a draft (Art. 14: number, then register).
 
     If the current version is still the generated template, a new version with the number and
-    date filled in is laid out, so what is circulated shows them.
+    date filled in is laid out, so what is circulated shows them. Signing passes
+    ``render_template=False``: the signed version already shows them, and a new version would
+    carry no signature.
     """
     if document.status is not Status.DRAFT:
         raise errors.WrongState(N_("Only a draft can be numbered."))
@@ -453,9 +462,8 @@ def issue(
     issued.state = NumberState.USED
     document.status = Status.ISSUED
     current = session.get(DocumentVersion, document.current_version_id or 0)
-    if current is not None and current.note == TEMPLATE_NOTE:
-        docx = render_draft(_draft_spec(document, document.unit))
-        _add_version(session, blobs, actor, document, docx, _template_name(document), TEMPLATE_NOTE)
+    if render_template and current is not None and current.note == TEMPLATE_NOTE:
+        render_numbered_version(session, blobs, actor, document)
     reindex(session, document)
     record_event(
         session,
@@ -465,6 +473,16 @@ def issue(
         details={"number_symbol": issued.number_symbol},
     )
     return issued
+
+
+def render_numbered_version(
+    session: Session, blobs: StagedBlobs, actor: User, document: Document
+) -> DocumentVersion:
+    """Lay the Decree 30 template out again as a new version, with the reserved number and date."""
+    docx = render_draft(_draft_spec(document, document.unit))
+    return _add_version(
+        session, blobs, actor, document, docx, _template_name(document), TEMPLATE_NOTE
+    )
 
 
 def _reserved_number(session: Session, document: Document) -> IssuedNumber:
@@ -633,25 +651,41 @@ def record_open(
     """Count one opening of one exact version by one person, atomically on both databases."""
     _refuse_if_recalled(document)
     now = utcnow()
-    insert = dialect_insert(session, ReadReceipt).values(
-        document_id=document.id,
-        version_id=version.id,
-        user_id=actor.id,
-        first_opened_at=now,
-        last_opened_at=now,
-        times_opened=1,
-    )
-    session.execute(
-        insert.on_conflict_do_update(
-            index_elements=["version_id", "user_id"],
-            set_={"last_opened_at": now, "times_opened": ReadReceipt.times_opened + 1},
-        )
+    # Core, not the ORM's bulk path: this runs on every opening and needs no objects back.
+    session.connection().execute(
+        _receipt_upsert(session.get_bind().dialect.name),
+        {"document_id": document.id, "version_id": version.id, "user_id": actor.id, "now": now},
     )
     record_event(
         session,
         "documents:version:open",
         actor=actor,
         subject={"document": document.id, "version": version.number, "sha256": version.sha256},
+    )
+
+
+@cache
+def _receipt_upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE, built once per dialect (it runs on every opening)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    now = sa.bindparam("now")
+    statement = insert(ReadReceipt).values(
+        document_id=sa.bindparam("document_id"),
+        version_id=sa.bindparam("version_id"),
+        user_id=sa.bindparam("user_id"),
+        first_opened_at=now,
+        last_opened_at=now,
+        times_opened=1,
+    )
+    return statement.on_conflict_do_update(
+        index_elements=["version_id", "user_id"],
+        set_={
+            "last_opened_at": statement.excluded.last_opened_at,
+            "times_opened": ReadReceipt.times_opened + 1,
+        },
     )
 
 

@@ -261,9 +261,8 @@ def upload_attachment(document_id: int) -> ResponseReturnValue:
 @signed_in
 def read(document_id: int, number: int) -> ResponseReturnValue:
     """The reading view: PDF inline, DOCX as sanitised HTML. Opening it is a read receipt."""
-    document = _load(document_id)
     db, user = get_session(), auth.signed_in_user()
-    version = services.version_of(db, document, number)
+    document, version = access.get_version(db, user, document_id, number)
     services.record_open(db, user, document, version)
     db.commit()
     html = None
@@ -276,9 +275,8 @@ def read(document_id: int, number: int) -> ResponseReturnValue:
 @signed_in
 def version_file(document_id: int, number: int) -> ResponseReturnValue:
     """The exact stored bytes; a download counts as an opening of this version."""
-    document = _load(document_id)
     db = get_session()
-    version = services.version_of(db, document, number)
+    document, version = access.get_version(db, auth.signed_in_user(), document_id, number)
     download = request.args.get("download") == "1"
     if download:
         services.record_open(db, auth.signed_in_user(), document, version)
