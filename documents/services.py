@@ -671,7 +671,7 @@ def _receipt_upsert(dialect: str) -> Any:
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    now = sa.bindparam("now")
+    now: sa.BindParameter[Any] = sa.bindparam("now")
     statement = insert(ReadReceipt).values(
         document_id=sa.bindparam("document_id"),
         version_id=sa.bindparam("version_id"),
