@@ -784,29 +784,8 @@ def assign(
     )
     session.add(assignment)
     session.flush()
-    circulation = Circulation(
-        document_id=document.id,
-        version_id=document.current_version_id or 0,
-        sent_by_id=actor.id,
-        message=assignment.instructions,
-    )
     if document.current_version_id is not None:
-        session.add(circulation)
-        session.flush()
-        session.execute(
-            dialect_insert(session, Delivery).on_conflict_do_nothing(
-                index_elements=["document_id", "user_id"]
-            ),
-            [
-                {
-                    "document_id": document.id,
-                    "user_id": uid,
-                    "circulation_id": circulation.id,
-                    "delivered_at": utcnow(),
-                }
-                for uid in sorted(people)
-            ],
-        )
+        _deliver(session, document, actor, people, assignment.instructions)
     record_event(
         session,
         "documents:assignment:create",
@@ -819,6 +798,34 @@ def assign(
         },
     )
     return assignment
+
+
+def _deliver(
+    session: Session, document: Document, actor: User, user_ids: Iterable[int], message: str
+) -> None:
+    """Put the document in these people's inboxes (once each), as a circulation of its own."""
+    circulation = Circulation(
+        document_id=document.id,
+        version_id=document.current_version_id,
+        sent_by_id=actor.id,
+        message=message,
+    )
+    session.add(circulation)
+    session.flush()
+    session.execute(
+        dialect_insert(session, Delivery).on_conflict_do_nothing(
+            index_elements=["document_id", "user_id"]
+        ),
+        [
+            {
+                "document_id": document.id,
+                "user_id": uid,
+                "circulation_id": circulation.id,
+                "delivered_at": utcnow(),
+            }
+            for uid in sorted(user_ids)
+        ],
+    )
 
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
