@@ -92,7 +92,7 @@ def record_denial(error: Exception) -> None:
     actor = current_user.get_id() if current_user.is_authenticated else None
     record_event(
         get_session(),
-        "accounts:access:denied",
+        getattr(error, "audit_action", "accounts:access:denied"),
         actor=int(actor) if actor else None,
         subject={"endpoint": request.endpoint or "", "method": request.method},
         details={"code": getattr(error, "code", "forbidden")},

@@ -49,6 +49,7 @@ class UnsafeFile(BadInput):
 
     code = "unsafe_file"
     audited = True
+    audit_action = "documents:upload:refused_unsafe"
 
 
 class BadFileName(BadInput):

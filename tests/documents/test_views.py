@@ -370,3 +370,10 @@ def test_search_page_finds_without_diacritics(client, db, office):
     create_draft(client, subject="Đẩy mạnh cải cách hành chính")
     page = client.get("/search?q=day+manh+cai+cach").get_data(as_text=True)
     assert "Đẩy mạnh cải cách hành chính" in page
+
+
+def test_an_unsafe_upload_is_recorded_as_such(client, db, issued_draft, zeros_docx):
+    response = upload(client, issued_draft, zeros_docx(200), "bomb.docx")
+    assert response.status_code == 400
+    actions = db.scalars(sa.select(AuditEvent.action)).all()
+    assert "documents:upload:refused_unsafe" in actions
