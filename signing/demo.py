@@ -1,10 +1,80 @@
-"""Demonstration signatures (filled in by the signing work)."""
+"""Demonstration signatures: the organisation CA, the chairman's key, a signed and sealed decision.
+
+The random demo root passphrase and PINs are kept in instance/demo_signing.txt (mode 0600) only.
+"""
 
 from __future__ import annotations
 
+import os
+import secrets
+from pathlib import Path
+
+import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from accounts.models import User
+from core.app import blob_store
+from core.clock import today_local
+from core.storage import StagedBlobs
+from documents.decree30 import DocType
+from documents.models import Document, Status
+from signing import authority, flow
+from signing.models import Signature
+from signing.settings import from_config
+
+SECRETS_FILE = "demo_signing.txt"
+
+
+def _pin() -> str:
+    """Six random digits that pass the PIN policy."""
+    while True:
+        pin = f"{secrets.randbelow(10**6):06d}"
+        try:
+            authority.keys_pin_policy(pin)
+        except Exception:  # noqa: S112 - a trivial PIN: draw again
+            continue
+        return pin
+
 
 def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
+    """Sign and seal the demo Quyết định once; needs the accounts and documents demo data."""
+    if session.scalar(sa.select(Signature.id).limit(1)) is not None:
+        return []
+    clerk = session.scalar(sa.select(User).where(User.username == "vanthu"))
+    chairman = session.scalar(sa.select(User).where(User.username == "chutich"))
+    decision = session.scalar(
+        sa.select(Document)
+        .where(Document.doc_type == DocType.QUYET_DINH, Document.status == Status.DRAFT)
+        .order_by(Document.id)
+        .limit(1)
+    )
+    if clerk is None or chairman is None or decision is None:
+        return []
+    if authority.issuing_record(session) is not None:
+        return []  # a real CA exists: its seal PIN is not ours to know
+    settings = from_config(app.config)
+    root_passphrase, seal_pin, chairman_pin = secrets.token_urlsafe(24), _pin(), _pin()
+    authority.init_pki(session, settings, root_passphrase=root_passphrase, seal_pin=seal_pin)
+    authority.issue_official(session, settings, chairman, chairman_pin, actor=None)
+    blobs = blob_store(app)
+    with StagedBlobs(blobs) as staged:
+        request = flow.submit(session, staged, clerk, decision, [chairman.id], today=today_local())
+        flow.sign(session, blobs, settings, chairman, request, chairman_pin, request.sha256)
+        flow.seal(
+            session, staged, settings, clerk, request, seal_pin, request.sha256,
+            today=today_local(),
+        )  # fmt: skip
+        session.flush()
+    _write_secrets(
+        Path(app.instance_path) / SECRETS_FILE,
+        {"root_passphrase": root_passphrase, "seal_pin": seal_pin, "chutich_pin": chairman_pin},
+    )
     return []
+
+
+def _write_secrets(path: Path, values: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.writelines(f"{key} {value}\n" for key, value in values.items())

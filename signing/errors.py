@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from core.errors import BadInput, Forbidden, TooManyAttempts, VanThuError
+from core.errors import BadInput, Conflict, Forbidden, NotFound, TooManyAttempts, VanThuError
 
 if TYPE_CHECKING:
     from signing.verify import DocumentReport, SignatureResult
@@ -102,3 +102,45 @@ class CmsFormatError(BadInput):
     """Bytes that are not a well-formed detached CMS SignedData with one signer."""
 
     code = "cms_malformed"
+
+
+class PkiNotReady(Conflict):
+    """The organisation CA or seal does not exist yet (``vanthu pki init``) or is unusable."""
+
+    code = "pki_not_ready"
+
+
+class NoCertificate(Conflict):
+    """The person has no valid certificate and key to sign with (enrol, or ask for a new one)."""
+
+    code = "no_certificate"
+
+
+class DuplicateKey(BadInput):
+    """This public key is already certified: one key, one certificate."""
+
+    code = "duplicate_key"
+
+
+class NotSigner(Forbidden):
+    """Not this person's turn, or not a person allowed to sign, seal or act on this request."""
+
+    code = "not_signer"
+
+
+class WrongSigningState(Conflict):
+    """The request does not allow this now: seal before the officials, version changed, done."""
+
+    code = "wrong_signing_state"
+
+
+class InvalidSigningRequest(BadInput):
+    """Approvers, reason or file do not make a valid request."""
+
+    code = "invalid_signing_request"
+
+
+class SigningRecordNotFound(NotFound):
+    """No such request, certificate, job or verification code."""
+
+    code = "not_found"

@@ -13,6 +13,9 @@ from audit.models import AuditEvent
 
 #: Routes anyone may open without signing in.
 PUBLIC = {"static", "core.set_language", "core.health", "accounts.login", "accounts.activate"}
+#: What a witness or any verifier of the audit log needs: signed checkpoints, key, proofs.
+PUBLIC |= {"audit.checkpoint", "audit.checkpoint_at", "audit.key", "audit.consistency"}
+PUBLIC |= {"audit.witness"}
 #: Routes any signed-in user may open; those about one document then check that document
 #: (tests/documents/test_views.py tests those refusals).
 ANY_USER = {
@@ -28,6 +31,9 @@ ANY_USER = {
     "documents.receipts",
     "documents.upload_version",
     "documents.upload_attachment",
+    # Receipts of log entries: auditors, or the person who acted (tests/audit checks the rest).
+    "audit.receipt",
+    "audit.find_receipt",
 }
 CLERK_OR_OFFICIAL = {Role.CLERK, Role.OFFICIAL}
 #: endpoint -> roles allowed; every other signed-in role must be refused.
@@ -52,6 +58,49 @@ RESTRICTED: dict[str, set[Role]] = {
     "documents.register_incoming": {Role.CLERK},
     "documents.outgoing_register": {Role.CLERK, Role.AUDITOR},
     "documents.incoming_register": {Role.CLERK, Role.AUDITOR},
+    "audit.events": {Role.AUDITOR},
+    "audit.entry": {Role.AUDITOR},
+    "audit.entry_proof": {Role.AUDITOR},
+    "audit.checkpoints": {Role.AUDITOR},
+    "audit.check_receipt": {Role.AUDITOR},
+}
+
+
+#: Signing: the published CRL and chain, and the page behind a printed verification code.
+PUBLIC |= {"signing.crl", "signing.chain", "signing.public_verify"}
+#: Signing pages about one request or document check it (tests/signing/test_signing_views.py).
+ANY_USER |= {
+    "signing.request_page",
+    "signing.document",
+    "signing.bundle",
+    "signing.printable",
+}
+SIGNERS = {Role.CLERK, Role.OFFICIAL}
+RESTRICTED |= {
+    "signing.queue": SIGNERS,
+    "signing.submit": {Role.CLERK},
+    "signing.reserve": {Role.CLERK},
+    "signing.sign": {Role.OFFICIAL},
+    "signing.decline": {Role.OFFICIAL},
+    "signing.seal": {Role.CLERK},
+    "signing.cancel": {Role.CLERK},
+    "signing.my_key": {Role.OFFICIAL},
+    "signing.enrol": {Role.OFFICIAL},
+    "signing.change_pin": {Role.OFFICIAL},
+    "signing.import_p12": {Role.OFFICIAL},
+    "signing.admin_pki": {Role.ADMIN},
+    "signing.admin_authorise": {Role.ADMIN},
+    "signing.admin_revoke": {Role.ADMIN},
+    "signing.admin_unblock": {Role.ADMIN},
+    "signing.admin_crl": {Role.ADMIN},
+    "signing.admin_trust": {Role.ADMIN},
+    "signing.audit_index": {Role.AUDITOR, Role.CLERK},
+    "signing.audit_bundle": {Role.AUDITOR, Role.CLERK},
+    "signing.audit_signature": {Role.AUDITOR, Role.CLERK},
+    "signing.audit_job_start": {Role.AUDITOR},
+    "signing.audit_job": {Role.AUDITOR},
+    "signing.audit_job_progress": {Role.AUDITOR},
+    "signing.audit_job_csv": {Role.AUDITOR},
 }
 
 

@@ -1,16 +1,29 @@
-"""Fixtures for the signing tests: one small PKI per session keeps the suite fast.
+"""Fixtures for the signing tests: one small PKI per session keeps the library tests fast.
 
-The PKI is built with the library under test (signing.pki); test_signing_pki checks it.
+The PKI is built with the library under test (signing.pki); the flow tests get an ``office``.
 """
 
 from __future__ import annotations
 
 import shutil
+from typing import Any
 
 import pytest
 
 from signing.pki import chain_to_pem
+from tests.signing.flow_testkit import FAST_CONFIG, Office, build_office
 from tests.signing.signing_testkit import Pki, build_pki, sign
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    return dict(FAST_CONFIG)
+
+
+@pytest.fixture
+def office(app: Any, db: Any, make: Any) -> Office:
+    """A province with a CA, a seal, a clerk and two officials holding certificates."""
+    return build_office(app, db, make)
 
 
 @pytest.fixture(scope="session")

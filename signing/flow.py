@@ -1,0 +1,532 @@
+"""The signing flow: submit one version, officials sign in order or decline, the clerk seals.
+
+Numbers are reserved at submission and used at sealing; a decline makes the number void.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import re
+import secrets
+from collections.abc import Sequence
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
+
+from accounts.models import Role, User
+from audit import record_event
+from core.db import utcnow
+from core.errors import N_
+from core.storage import BlobStore, StagedBlobs
+from documents import access
+from documents import services as documents
+from documents.models import (
+    AccessGrant,
+    Direction,
+    Document,
+    DocumentVersion,
+    Notification,
+    Status,
+)
+from documents.textsearch import fold
+from signing import cms, credentials
+from signing.authority import trust_material
+from signing.errors import (
+    InvalidSigningRequest,
+    NoCertificate,
+    NotSigner,
+    SigningRecordNotFound,
+    VerificationError,
+    WrongSigningState,
+)
+from signing.models import (
+    CertRole,
+    RequestState,
+    Signature,
+    SigningRequest,
+    SigningStep,
+    StepState,
+)
+from signing.pki import Role as CertificateRole
+from signing.settings import SigningSettings
+from signing.verify import Verifier
+
+MAX_APPROVERS = 5
+ACTIVE_STATES = (RequestState.PENDING, RequestState.AWAITING_SEAL)
+
+
+def new_code() -> str:
+    """Ten base32 characters (50 random bits) shown as XXXXX-XXXXX: short enough to type."""
+    raw = base64.b32encode(secrets.token_bytes(10)).decode("ascii")[:10]
+    return f"{raw[:5]}-{raw[5:]}"
+
+
+def get_request(session: Session, request_id: int) -> SigningRequest:
+    request = session.get(
+        SigningRequest,
+        request_id,
+        options=[selectinload(SigningRequest.steps), selectinload(SigningRequest.signatures)],
+    )
+    if request is None:
+        raise SigningRecordNotFound(N_("This signing request does not exist."))
+    return request
+
+
+def active_request(session: Session, document: Document) -> SigningRequest | None:
+    return session.scalar(
+        sa.select(SigningRequest)
+        .where(SigningRequest.document_id == document.id, SigningRequest.state.in_(ACTIVE_STATES))
+        .order_by(SigningRequest.id.desc())
+        .limit(1)
+    )
+
+
+def requests_of(session: Session, document: Document) -> list[SigningRequest]:
+    """Every request of a document, newest first: the signature history."""
+    return list(
+        session.scalars(
+            sa.select(SigningRequest)
+            .options(
+                selectinload(SigningRequest.steps).joinedload(SigningStep.user),
+                selectinload(SigningRequest.signatures).joinedload(Signature.certificate),
+                joinedload(SigningRequest.version),
+            )
+            .where(SigningRequest.document_id == document.id)
+            .order_by(SigningRequest.id.desc())
+        )
+    )
+
+
+def is_stale(request: SigningRequest) -> bool:
+    """A new version was uploaded after submission: signatures never carry over to it."""
+    return request.version_id != request.document.current_version_id
+
+
+# --- submission ----------------------------------------------------------------------------------
+
+
+def _require_clerk(actor: User, document: Document, message: str) -> None:
+    if not (actor.has_role(Role.CLERK) and access.can_manage(actor, document)):
+        raise NotSigner(message, document=document.id)
+
+
+def reserve(session: Session, actor: User, document: Document, today: date) -> str:
+    """Reserve the number and date first, so the clerk can put them into the final file."""
+    _require_clerk(
+        actor, document, N_("Only the issuing unit's clerks submit documents for signing.")
+    )
+    if document.direction is not Direction.OUTGOING or document.status is not Status.DRAFT:
+        raise WrongSigningState(N_("Only an outgoing draft can be submitted for signing."))
+    if document.number_symbol is None:
+        documents.reserve_number(session, actor, document, today)
+    return document.number_symbol or ""
+
+
+def shows_number(version: DocumentVersion, number_symbol: str) -> bool:
+    """Whether the file's text shows the number and symbol (accents and case ignored).
+
+    Not preceded by a digit or followed by a symbol character: "01/QĐ-UBND" is not found in
+    "101/QĐ-UBND" nor in "01/QĐ-UBND-VP".
+    """
+    pattern = rf"(?<!\d){re.escape(fold(number_symbol))}(?![\w-])"
+    return re.search(pattern, fold(version.text or "")) is not None
+
+
+def submit(
+    session: Session,
+    blobs: StagedBlobs,
+    actor: User,
+    document: Document,
+    approver_ids: Sequence[int],
+    *,
+    today: date,
+) -> SigningRequest:
+    """Fix the version to sign and the officials who sign it, in order.
+
+    The number and date are reserved now, and the signed bytes must show them: a generated
+    template is laid out again with them; an uploaded file must already show them (reserve the
+    number first, then upload the final file). The last approver is the signer named on the
+    document, whose signature goes into the verification bundle.
+    """
+    _require_clerk(
+        actor, document, N_("Only the issuing unit's clerks submit documents for signing.")
+    )
+    if document.direction is not Direction.OUTGOING or document.status is not Status.DRAFT:
+        raise WrongSigningState(N_("Only an outgoing draft can be submitted for signing."))
+    _supersede_stale(session, actor, document)
+    if active_request(session, document) is not None:
+        raise WrongSigningState(N_("This document is already waiting for signatures."))
+    approvers = _approvers(session, document, approver_ids)
+    if document.number_symbol is None:
+        documents.reserve_number(session, actor, document, today)
+    version = _version_to_sign(session, blobs, actor, document)
+    request = SigningRequest(
+        document_id=document.id,
+        version_id=version.id,
+        sha256=version.sha256,
+        number_symbol=document.number_symbol or "",
+        state=RequestState.PENDING,
+        code=new_code(),
+        created_by_id=actor.id,
+    )
+    session.add(request)
+    session.flush()
+    request.steps = [
+        SigningStep(position=n, user_id=user.id) for n, user in enumerate(approvers, 1)
+    ]
+    _grant_access(session, actor, document, approvers)
+    _notify(session, approvers[0].id, document, "signing_requested")
+    session.flush()
+    record_event(
+        session,
+        "signing:request:create",
+        actor=actor,
+        subject={"document": document.id, "request": request.id, "sha256": version.sha256},
+        details={"version": version.number, "approvers": [u.id for u in approvers]},
+    )
+    return request
+
+
+def _approvers(session: Session, document: Document, approver_ids: Sequence[int]) -> list[User]:
+    ids = list(approver_ids)
+    if not ids:
+        raise InvalidSigningRequest(N_("Choose at least one official to sign."))
+    if len(ids) > MAX_APPROVERS or len(set(ids)) != len(ids):
+        raise InvalidSigningRequest(
+            N_("Choose at most %(max)d different officials."), max=MAX_APPROVERS
+        )
+    if document.signer_id is None:
+        raise InvalidSigningRequest(
+            N_("Choose the signer in the document's details before submitting it for signing.")
+        )
+    if ids[-1] != document.signer_id:
+        raise InvalidSigningRequest(
+            N_("The last official to sign must be the signer named on the document.")
+        )
+    found = {
+        u.id: u
+        for u in session.scalars(
+            sa.select(User).options(selectinload(User.role_rows)).where(User.id.in_(ids))
+        )
+    }
+    users = [found.get(i) for i in ids]
+    if any(u is None or not u.active or not u.has_role(Role.OFFICIAL) for u in users):
+        raise InvalidSigningRequest(N_("Every person who signs must be an active official."))
+    return [u for u in users if u is not None]
+
+
+def _version_to_sign(
+    session: Session, blobs: StagedBlobs, actor: User, document: Document
+) -> DocumentVersion:
+    current = session.get(DocumentVersion, document.current_version_id or 0)
+    number = document.number_symbol or ""
+    if current is not None and shows_number(current, number):
+        return current
+    if current is None or current.note == documents.TEMPLATE_NOTE:
+        return documents.render_numbered_version(session, blobs, actor, document)
+    raise InvalidSigningRequest(
+        N_(
+            "The current file does not show the number %(number)s. Upload the final file "
+            "showing it, then submit again."
+        ),
+        number=number,
+    )
+
+
+def _grant_access(session: Session, actor: User, document: Document, people: list[User]) -> None:
+    """Approvers must be able to open what they sign, confidential or from another unit."""
+    for person in people:
+        if not access.can_view(session, person, document):
+            session.add(
+                AccessGrant(document_id=document.id, user_id=person.id, granted_by_id=actor.id)
+            )
+
+
+def _notify(session: Session, user_id: int, document: Document, kind: str) -> None:
+    session.add(Notification(user_id=user_id, document_id=document.id, kind=kind))
+
+
+def _supersede_stale(session: Session, actor: User, document: Document) -> None:
+    for request in session.scalars(
+        sa.select(SigningRequest).where(
+            SigningRequest.document_id == document.id,
+            SigningRequest.state.in_(ACTIVE_STATES),
+            SigningRequest.version_id != (document.current_version_id or 0),
+        )
+    ):
+        request.state = RequestState.SUPERSEDED
+        request.finished_at = utcnow()
+        record_event(
+            session,
+            "signing:request:supersede",
+            actor=actor,
+            subject={"document": document.id, "request": request.id},
+        )
+
+
+# --- the officials -------------------------------------------------------------------------------
+
+
+def _check_bytes(request: SigningRequest, shown_sha256: str) -> None:
+    if is_stale(request):
+        raise WrongSigningState(
+            N_(
+                "A new version was uploaded after this one was submitted; signatures never "
+                "carry over. The clerk must submit the new version."
+            )
+        )
+    if shown_sha256.strip().lower() != request.sha256:
+        raise WrongSigningState(
+            N_("The document changed since you opened this page. Reload it and check again.")
+        )
+    if request.document.status is Status.RECALLED:
+        raise WrongSigningState(N_("This document was recalled."))
+    if request.document.number_symbol != request.number_symbol:
+        raise WrongSigningState(
+            N_(
+                "The number %(number)s shown in the signed file is no longer reserved for this "
+                "document. Withdraw the request and submit the document again."
+            ),
+            number=request.number_symbol,
+        )
+
+
+def to_sign(session: Session, user: User) -> list[SigningRequest]:
+    """Requests where it is ``user``'s turn: their step waits and no earlier step does."""
+    earlier = aliased(SigningStep)
+    return list(
+        session.scalars(
+            sa.select(SigningRequest)
+            .join(SigningStep, SigningStep.request_id == SigningRequest.id)
+            .options(joinedload(SigningRequest.document), joinedload(SigningRequest.version))
+            .where(
+                SigningRequest.state == RequestState.PENDING,
+                SigningStep.user_id == user.id,
+                SigningStep.state == StepState.WAITING,
+                ~sa.exists().where(
+                    earlier.request_id == SigningStep.request_id,
+                    earlier.position < SigningStep.position,
+                    earlier.state == StepState.WAITING,
+                ),
+            )
+            .order_by(SigningRequest.created_at)
+        ).unique()
+    )
+
+
+def of_unit(session: Session, user: User) -> list[SigningRequest]:
+    """The unit's requests still in progress, for its clerks: the ones to seal first."""
+    return list(
+        session.scalars(
+            sa.select(SigningRequest)
+            .join(Document, Document.id == SigningRequest.document_id)
+            .options(joinedload(SigningRequest.document), selectinload(SigningRequest.steps))
+            .where(Document.unit_id == user.unit_id, SigningRequest.state.in_(ACTIVE_STATES))
+            .order_by(SigningRequest.state != RequestState.AWAITING_SEAL, SigningRequest.id)
+        ).unique()
+    )
+
+
+def sign(
+    session: Session,
+    blobs: BlobStore,
+    settings: SigningSettings,
+    actor: User,
+    request: SigningRequest,
+    pin: str,
+    shown_sha256: str,
+    *,
+    now: dt.datetime | None = None,
+) -> Signature:
+    """The official whose turn it is signs the exact bytes they were shown."""
+    if request.state is not RequestState.PENDING:
+        raise WrongSigningState(N_("This request is not waiting for an official's signature."))
+    step = request.current_step()
+    if step is None or step.user_id != actor.id:
+        raise NotSigner(N_("It is not your turn to sign this document."), request=request.id)
+    _check_bytes(request, shown_sha256)
+    moment = now or utcnow()
+    certificate = credentials.official_certificate(session, actor, moment)
+    signer = credentials.unlock(session, settings, certificate, pin, actor=actor, now=moment)
+    data = blobs.get(request.sha256)
+    p7s = signer.sign_detached(data)
+    _self_check(session, settings, data, p7s, CertificateRole.OFFICIAL)
+    signature = Signature(
+        request_id=request.id,
+        document_id=request.document_id,
+        version_id=request.version_id,
+        sha256=request.sha256,
+        role=CertRole.OFFICIAL,
+        position=step.position,
+        certificate_id=certificate.id,
+        signer_id=actor.id,
+        signing_time=cms.parse_signed_data(p7s).signing_time,
+        p7s=p7s,
+    )
+    request.signatures.append(signature)
+    step.state = StepState.SIGNED
+    step.acted_at = utcnow()
+    following = next((s for s in request.steps if s.state is StepState.WAITING), None)
+    if following is None:
+        request.state = RequestState.AWAITING_SEAL
+        _notify(session, request.created_by_id, request.document, "signing_to_seal")
+    else:
+        _notify(session, following.user_id, request.document, "signing_requested")
+    session.flush()
+    record_event(
+        session,
+        "signing:signature:create",
+        actor=actor,
+        subject={
+            "document": request.document_id,
+            "request": request.id,
+            "sha256": request.sha256,
+        },
+        details={"role": "official", "certificate": certificate.serial, "position": step.position},
+    )
+    return signature
+
+
+def decline(session: Session, actor: User, request: SigningRequest, reason: str) -> None:
+    """The official whose turn it is refuses; the number becomes void and the clerk is told."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise InvalidSigningRequest(N_("Say why you decline to sign."))
+    if request.state is not RequestState.PENDING:
+        raise WrongSigningState(N_("This request is not waiting for an official's signature."))
+    step = request.current_step()
+    if step is None or step.user_id != actor.id:
+        raise NotSigner(N_("It is not your turn to sign this document."), request=request.id)
+    step.state = StepState.DECLINED
+    step.acted_at = utcnow()
+    request.state = RequestState.DECLINED
+    request.finished_at = step.acted_at
+    request.decline_reason = reason[:500]
+    document = request.document
+    if document.number_symbol is not None and document.status is Status.DRAFT:
+        documents.void_number(session, actor, document, reason)
+    _notify(session, request.created_by_id, document, "signing_declined")
+    session.flush()
+    record_event(
+        session,
+        "signing:request:decline",
+        actor=actor,
+        subject={"document": document.id, "request": request.id},
+        details={"position": step.position},
+    )
+
+
+def cancel(session: Session, actor: User, request: SigningRequest) -> None:
+    """The clerk withdraws a request (e.g. to correct the file); the number stays reserved."""
+    _require_clerk(
+        actor, request.document, N_("Only the issuing unit's clerks can withdraw this request.")
+    )
+    if not request.state.active:
+        raise WrongSigningState(N_("This request is already closed."))
+    request.state = RequestState.CANCELLED
+    request.finished_at = utcnow()
+    record_event(
+        session,
+        "signing:request:cancel",
+        actor=actor,
+        subject={"document": request.document_id, "request": request.id},
+    )
+
+
+# --- the seal ------------------------------------------------------------------------------------
+
+
+def seal(
+    session: Session,
+    blobs: StagedBlobs,
+    settings: SigningSettings,
+    actor: User,
+    request: SigningRequest,
+    pin: str,
+    shown_sha256: str,
+    *,
+    today: date,
+    now: dt.datetime | None = None,
+) -> Signature:
+    """The clerk applies the organisation seal over the same bytes; the document is issued.
+
+    Only a clerk of the issuing unit, only after every official signed: the seal stands for
+    the organisation's acceptance of what its official signed (Decree 30, Art. 5 and 14).
+    """
+    _require_clerk(
+        actor,
+        request.document,
+        N_("Only the issuing unit's clerks apply the organisation's seal."),
+    )
+    if request.state is RequestState.PENDING:
+        raise WrongSigningState(N_("The seal is applied only after every official has signed."))
+    if request.state is not RequestState.AWAITING_SEAL:
+        raise WrongSigningState(N_("This request is already closed."))
+    _check_bytes(request, shown_sha256)
+    moment = now or utcnow()
+    certificate = credentials.seal_certificate(session, moment)
+    signer = credentials.unlock(session, settings, certificate, pin, actor=actor, now=moment)
+    data = blobs.store.get(request.sha256)
+    p7s = signer.sign_detached(data)
+    officials = [s for s in request.signatures if s.role is CertRole.OFFICIAL]
+    if not officials:
+        raise WrongSigningState(N_("The seal is applied only after every official has signed."))
+    _self_check(session, settings, data, p7s, CertificateRole.SEAL, official=officials[-1].p7s)
+    signature = Signature(
+        request_id=request.id,
+        document_id=request.document_id,
+        version_id=request.version_id,
+        sha256=request.sha256,
+        role=CertRole.SEAL,
+        position=len(request.steps) + 1,
+        certificate_id=certificate.id,
+        signer_id=actor.id,
+        signing_time=cms.parse_signed_data(p7s).signing_time,
+        p7s=p7s,
+    )
+    request.signatures.append(signature)
+    request.state = RequestState.SEALED
+    request.finished_at = utcnow()
+    documents.issue(session, blobs, actor, request.document, today, render_template=False)
+    session.flush()
+    record_event(
+        session,
+        "signing:seal:create",
+        actor=actor,
+        subject={
+            "document": request.document_id,
+            "request": request.id,
+            "sha256": request.sha256,
+        },
+        details={"role": "seal", "certificate": certificate.serial},
+    )
+    return signature
+
+
+def _self_check(
+    session: Session,
+    settings: SigningSettings,
+    data: bytes,
+    p7s: bytes,
+    role: CertificateRole,
+    *,
+    official: bytes | None = None,
+) -> None:
+    """Verify what was just produced, so a signature that would fail is never stored."""
+    trust = trust_material(session, settings)
+    verifier = Verifier(trust.roots, trust.intermediates, trust.crls)
+    try:
+        if official is not None:
+            verifier.verify_document(data, official, p7s)
+        else:
+            verifier.verify_signature(data, p7s, expected_role=role)
+    except VerificationError as failed:
+        raise NoCertificate(
+            N_(
+                "The new signature would not verify (%(reason)s), so nothing was stored. "
+                "Ask the administrator to check the certificate, the trust store and the CRL."
+            ),
+            reason=failed.report.summary().splitlines()[-1][:300],
+        ) from None
