@@ -631,6 +631,12 @@ def _verify(
                 raise BundleTampered(
                     f"{label}: the root of the empty tree is wrong", place=label, checkpoint=label
                 )
+            if checkpoint.root != root and start == size - 1:
+                raise _tampered_entry(
+                    start,
+                    f"altered: it no longer hashes to the root signed in {label} "
+                    "(or the log signed a forked tree)",
+                )
             if checkpoint.root != root:
                 raise BundleTampered(
                     f"{label}: the signed root does not match entries 0..{size - 1}: an entry in "

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import BadInput, VanThuError
+from core.errors import BadInput, Forbidden, NotFound, VanThuError
 
 
 class AuditError(VanThuError):
@@ -83,4 +83,47 @@ class BundleUnusable(BundleError):
     """The bundle cannot be checked at all: missing files, unreadable key (exit 2)."""
 
     code = "bundle_unusable"
+    exit_code = 2
+
+
+class LogInconsistent(AuditError):
+    """The stored tree no longer matches what the log signed, so it refuses to append or sign.
+
+    Raised instead of signing a checkpoint inconsistent with an earlier one: the log's promise
+    is broken only by someone editing the database, and an operator must look at it.
+    """
+
+    status = 500
+    code = "log_inconsistent"
+
+
+class EntryNotFound(NotFound):
+    """No log entry, checkpoint or matching event for the given number or filter."""
+
+    code = "log_entry_not_found"
+
+
+class BadLogRequest(BadInput):
+    """A proof or receipt was asked for with sizes or input that make no sense."""
+
+    code = "bad_log_request"
+
+
+class ReceiptNotYours(Forbidden):
+    """Only auditors and the person who acted may take an entry's receipt."""
+
+    code = "receipt_not_yours"
+
+
+class WitnessAlarm(AuditError):
+    """The log showed a witness a checkpoint that contradicts one it signed before (exit 1)."""
+
+    code = "log_rewrote_history"
+    exit_code = 1
+
+
+class WitnessUnusable(AuditError):
+    """The witness could not check anything: no answer, bad key, bad state file (exit 2)."""
+
+    code = "witness_unusable"
     exit_code = 2

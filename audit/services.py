@@ -13,11 +13,14 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
+from audit.canonical import MAX_SAFE_INTEGER
 from audit.models import AuditEvent
 from core.db import utcnow
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
 _JSON_SCALARS = (str, int, bool, type(None))
+#: Set in ``session.info`` when the session recorded an event, so the app integrates afterwards.
+RECORDED = "vanthu.audit.recorded"
 
 
 class HasId(Protocol):
@@ -35,13 +38,15 @@ def record_event(
     """Write an event in ``session``'s transaction and return its id; it lasts if that commits.
 
     ``action`` is tagged "source:subject:action" (warehouse's convention) so auditors can filter
-    by any part. Values must be JSON without floats, because log leaves are canonical JSON.
+    by any part. Values must be JSON without floats and with integers within ±(2^53-1), because
+    log leaves are canonical JSON (RFC 8785): an event the log could not encode would block it.
+    Once committed, `audit.log.integrate` makes it a leaf of the log.
     """
     if not ACTION_PATTERN.match(action):
         raise ValueError(f"audit action must look like 'source:subject:action', got {action!r}")
     actor_id = actor if isinstance(actor, int) or actor is None else int(actor.id)
     event_id = str(uuid.uuid4())
-    session.execute(
+    session.connection().execute(
         _INSERT_EVENT,
         {
             "event_id": event_id,
@@ -52,10 +57,12 @@ def record_event(
             "occurred_at": utcnow(),
         },
     )
+    session.info[RECORDED] = True
     return event_id
 
 
 #: A Core INSERT built once: cheaper than the unit of work on hot paths such as opening a file.
+#: A database trigger queues each new row for the sequencer (see `audit.models.PendingEvent`).
 _INSERT_EVENT = sa.insert(AuditEvent)
 
 
@@ -64,9 +71,25 @@ def _plain(value: Any) -> Any:
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise TypeError("audit event keys must be strings")
-        return {k: _plain(v) for k, v in value.items()}
+        return {_text(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        if not -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
+            raise ValueError(f"audit event integers stay within ±(2^53-1), got {value}")
+        return value
     if isinstance(value, _JSON_SCALARS):
         return value
     raise TypeError(f"audit event values must be JSON scalars, not {type(value).__name__}")
+
+
+def _text(value: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError(
+            "audit event text holds a lone surrogate, which JSON cannot carry"
+        ) from None
+    return value

@@ -24,6 +24,7 @@ DemoLoader = Callable[[Session, Flask], list[tuple[str, str, str]]]
 OFFLINE_COMMANDS: dict[tuple[str, ...], str] = {
     ("verify",): "signing.bundle:main",
     ("audit", "verify"): "audit.bundle:main",
+    ("audit", "witness"): "audit.witness:main",
 }
 
 

@@ -74,4 +74,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,
+        # The audit log: its name in checkpoints, its Ed25519 key (else generated once into
+        # LOG_SIGNER_KEY_FILE) and the least time between two checkpoints it signs by itself.
+        "LOG_ORIGIN": os.environ.get("VANTHU_LOG_ORIGIN") or "haugiang.gov.vn/vanthu/log",
+        "LOG_SIGNER_KEY": os.environ.get("VANTHU_LOG_SIGNER_KEY") or None,
+        "LOG_SIGNER_KEY_FILE": str(instance_path / "log_signer.key"),
+        "LOG_CHECKPOINT_SECONDS": float(os.environ.get("VANTHU_LOG_CHECKPOINT_SECONDS", "5")),
     }

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import canonical_json, parse_canonical
+from audit.canonical import canonical_json, canonical_json_fast, parse_canonical
 from audit.errors import BadInput, CanonicalJSONError
 
 
@@ -186,3 +186,30 @@ def test_non_canonical_spellings_are_refused(value: Any) -> None:
     if spaced != data:
         with pytest.raises(CanonicalJSONError):
             parse_canonical(spaced)
+
+
+_anything = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=4), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json | _anything)
+def test_the_fast_encoder_writes_the_same_bytes_or_refuses_the_same(value: Any) -> None:
+    try:
+        expected = canonical_json(value)
+    except CanonicalJSONError:
+        with pytest.raises(CanonicalJSONError):
+            canonical_json_fast(value)
+        return
+    assert canonical_json_fast(value) == expected
+
+
+@pytest.mark.parametrize("value", [{"a": 0.5}, [1, [2.0]], {"big": 2**53}, {"s": "\ud800"}])
+def test_the_fast_encoder_refuses_what_the_exact_one_refuses(value: Any) -> None:
+    with pytest.raises(CanonicalJSONError):
+        canonical_json_fast(value)

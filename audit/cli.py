@@ -1,0 +1,75 @@
+"""`vanthu audit ...`: export a bundle, sign a checkpoint now, and (offline) verify or witness.
+
+`verify` and `witness` need no app; `core.cli` runs them before creating one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from audit import bundle, witness
+from audit.config import LogSettings, settings_from_config
+from audit.errors import EntryNotFound, LogInconsistent
+from audit.export import export_bundle
+from audit.log import integrate
+from core.db import get_session
+
+audit_group = AppGroup("audit", help="The tamper-evident audit log.")
+_PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+
+
+def log_settings() -> LogSettings:
+    """The current app's log settings, loaded (and the key generated) once per app."""
+    extensions = current_app.extensions
+    if "vanthu.audit" not in extensions:
+        extensions["vanthu.audit"] = settings_from_config(current_app.config)
+    settings: LogSettings = extensions["vanthu.audit"]
+    return settings
+
+
+@audit_group.command("checkpoint", help="Sequence queued events and sign a checkpoint now.")
+def checkpoint_command() -> None:
+    try:
+        result = integrate(get_session(), log_settings(), force_checkpoint=True)
+    except LogInconsistent as e:
+        raise click.ClickException(f"the log refuses to sign: {e.message}") from None
+    assert result is not None
+    signed = (
+        f"signed a checkpoint at size {result.checkpoint}" if result.checkpoint else "no change"
+    )
+    click.echo(f"appended {result.appended} entries; {signed}; tree size {result.size}")
+
+
+@audit_group.command("export", help="Write the log as an offline audit bundle into DIR.")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+def export_command(directory: Path) -> None:
+    try:
+        done = export_bundle(get_session(), log_settings(), directory)
+    except FileExistsError as e:
+        raise click.ClickException(str(e)) from None
+    except EntryNotFound:
+        raise click.ClickException("the log has no checkpoint to export yet") from None
+    click.echo(f"exported {done.entries} entries and {done.checkpoints} checkpoints to {done.path}")
+    if done.refusal:
+        click.echo(f"WARNING: the log refuses to sign: {done.refusal}", err=True)
+        raise SystemExit(1)
+
+
+@audit_group.command(
+    "verify", context_settings=_PASS_THROUGH, help="Verify a bundle offline (see --help)."
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def verify_command(args: tuple[str, ...]) -> None:
+    raise SystemExit(bundle.main(list(args)))
+
+
+@audit_group.command(
+    "witness", context_settings=_PASS_THROUGH, help="Check that the log only grows (see --help)."
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def witness_command(args: tuple[str, ...]) -> None:
+    raise SystemExit(witness.main(list(args)))

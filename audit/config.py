@@ -1,0 +1,66 @@
+"""The log's identity: its origin line, its Ed25519 signing key and how often it checkpoints.
+
+The key comes from VANTHU_LOG_SIGNER_KEY, else from a file generated once in the instance folder.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from audit.note import Signer, Verifier, generate_signer_key, parse_signer_key
+
+
+@dataclass(frozen=True)
+class LogSettings:
+    """What the sequencer and the proof endpoints need to know about this log."""
+
+    origin: str
+    signer: Signer
+    #: A checkpoint is signed when the tree grew and the last one is at least this old.
+    checkpoint_seconds: float = 5.0
+
+    @property
+    def verifier(self) -> Verifier:
+        return self.signer.verifier
+
+    @property
+    def vkey(self) -> str:
+        """The C2SP verifier key string served at /log/key and written to bundles."""
+        return self.verifier.key_string()
+
+
+def load_signer(configured: str | None, key_file: Path, origin: str) -> Signer:
+    """The configured signer key, else the one in ``key_file``, generated there on first use.
+
+    The file is created readable by the owner only and published atomically (link, not
+    rename), so two processes starting at once agree on one key instead of overwriting it.
+    """
+    if configured:
+        return parse_signer_key(configured)
+    try:
+        return parse_signer_key(key_file.read_text(encoding="ascii"))
+    except FileNotFoundError:
+        pass
+    skey, _vkey = generate_signer_key(origin)
+    key_file.parent.mkdir(parents=True, exist_ok=True)
+    fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".log_signer.")
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:  # mkstemp makes it 0600
+            handle.write(skey + "\n")
+        os.link(temporary, key_file)
+    except FileExistsError:
+        return parse_signer_key(key_file.read_text(encoding="ascii"))
+    finally:
+        os.unlink(temporary)
+    return parse_signer_key(skey)
+
+
+def settings_from_config(config: Any) -> LogSettings:
+    """Build the settings from a Flask config mapping (LOG_* keys of core.config)."""
+    origin = config["LOG_ORIGIN"]
+    signer = load_signer(config.get("LOG_SIGNER_KEY"), Path(config["LOG_SIGNER_KEY_FILE"]), origin)
+    return LogSettings(origin, signer, float(config["LOG_CHECKPOINT_SECONDS"]))

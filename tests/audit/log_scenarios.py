@@ -1,0 +1,86 @@
+"""Things people do in the app, driven over HTTP, so audit tests can see them in the log."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from accounts.models import Role
+from documents.models import Document
+from tests.conftest import TEST_PASSWORD
+from tests.documents.conftest import build_pdf
+
+
+def login(client, user):
+    client.post("/logout")
+    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def office(make):
+    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
+    return {
+        "home": home,
+        "clerk": make.user("vanthu", roles=[Role.CLERK], unit=province),
+        "reader": make.user("a.snv", unit=home),
+        "auditor": make.user("kiemtoan", roles=[Role.AUDITOR], unit=province),
+    }
+
+
+def open_a_circulated_document(client, db, people):
+    """The clerk drafts, numbers, uploads and sends a document; the reader opens version 1."""
+    login(client, people["clerk"])
+    draft = {
+        "doc_type": "cong_van",
+        "subject": "Về việc cải cách hành chính",
+        "content": "Đề nghị thực hiện.",
+        "drafter_abbr": "VP",
+        "urgency": "thuong",
+        "confidentiality": "thuong",
+        "signer_authority": "",
+        "signer_id": "",
+    }
+    assert client.post("/documents/new", data=draft).status_code == 302
+    document = db.scalar(sa.select(Document).order_by(Document.id.desc()))
+    assert client.post(f"/documents/{document.id}/issue").status_code == 302
+    upload = client.post(
+        f"/documents/{document.id}/versions",
+        data={"file": (io.BytesIO(build_pdf("Ban ky")), "ban-ky.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302
+    sent = client.post(
+        f"/documents/{document.id}/circulate", data={"units": [str(people["home"].id)]}
+    )
+    assert sent.status_code == 302
+    login(client, people["reader"])
+    assert client.get(f"/documents/{document.id}/v/1").status_code == 200
+    return document
+
+
+def record_and_integrate(url: str, signer_key: str, origin: str, count: int, tag: str) -> None:
+    """One writer of a busy office: record an event, commit, sequence, ``count`` times.
+
+    Top-level so that it runs in a separate process too; every other call waits for the lock
+    and every other one gives up if someone else is integrating, as requests do.
+    """
+    from sqlalchemy.orm import Session
+
+    from audit import record_event
+    from audit.config import LogSettings
+    from audit.log import integrate
+    from audit.note import parse_signer_key
+    from core.db import make_engine
+
+    engine = make_engine(url)
+    settings = LogSettings(origin, parse_signer_key(signer_key), 0)
+    try:
+        with Session(engine) as session:
+            for i in range(count):
+                record_event(session, "tests:load:event", actor=None, subject={"w": tag, "n": i})
+                session.commit()
+                integrate(session, settings, wait=i % 2 == 0)
+    finally:
+        engine.dispose()
