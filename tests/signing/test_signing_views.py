@@ -409,3 +409,17 @@ def test_admin_pages_authorise_revoke_crl_and_trust(admin_client, office: Office
         "signing:certificate:revoke",
         "signing:trust:add",
     } <= events
+
+
+def test_signature_history_offers_each_signers_log_receipt(client, office):
+    document, _request = office.signed_and_sealed()
+    login(client, office.chairman)
+    page = client.get(f"/signing/documents/{document.id}").get_data(as_text=True)
+    links = re.findall(r'href="([^"]+)" data-testid="log-receipt-signature-\d+"', page)
+    assert len(links) == 1  # the chairman's own signature; the seal is the clerk's
+    receipt = client.get(links[0].replace("&amp;", "&"))
+    assert receipt.status_code == 200
+    assert receipt.get_data(as_text=True).startswith("c2sp.org/tlog-proof@v1\n")
+    login(client, office.auditor)
+    page = client.get(f"/signing/documents/{document.id}").get_data(as_text=True)
+    assert len(re.findall(r'data-testid="log-receipt-signature-\d+"', page)) == 2
