@@ -9,7 +9,17 @@ import logging
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, Response, g, jsonify, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -22,6 +32,7 @@ from audit.errors import AuditError, BadLogRequest, LogInconsistent, ReceiptNotY
 from audit.forms import ReceiptCheckForm
 from audit.log import integrate
 from audit.note import b64
+from audit.sequencer import BackgroundSequencer
 from audit.services import RECORDED
 from core import navigation
 from core.clock import VIETNAM
@@ -40,6 +51,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(audit_group)
     navigation.add_entry(app, "audit.events", _l("Audit log"), lambda u: u.has_role(Role.AUDITOR))
     app.teardown_appcontext(_sequence_recorded_events)
+    if app.config.get("LOG_SEQUENCE_IN_BACKGROUND", True):
+        app.extensions["vanthu.audit.sequencer"] = BackgroundSequencer(app)
     app.jinja_env.globals["log_receipt_url"] = receipt_url
     app.jinja_env.globals["may_take_log_receipt"] = may_take_receipt
     app.jinja_env.filters["b64"] = b64
@@ -53,6 +66,10 @@ def _sequence_recorded_events(_error: BaseException | None) -> None:
     """
     session = g.get("db_session")
     if session is None or not session.info.pop(RECORDED, False):
+        return
+    sequencer = current_app.extensions.get("vanthu.audit.sequencer")
+    if sequencer is not None:
+        sequencer.wake()
         return
     try:
         session.rollback()

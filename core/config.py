@@ -80,4 +80,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOG_SIGNER_KEY": os.environ.get("VANTHU_LOG_SIGNER_KEY") or None,
         "LOG_SIGNER_KEY_FILE": str(instance_path / "log_signer.key"),
         "LOG_CHECKPOINT_SECONDS": float(os.environ.get("VANTHU_LOG_CHECKPOINT_SECONDS", "5")),
+        # Sequence in a thread of each process instead of after the response of each request.
+        "LOG_SEQUENCE_IN_BACKGROUND": _flag("VANTHU_LOG_SEQUENCE_IN_BACKGROUND", True),
     }

@@ -1,0 +1,64 @@
+"""A thread per app process that sequences queued events soon after a request records them.
+
+Requests only wake it, so opening a document does not pay for a second transaction; events
+recorded while it works are taken in its next pass, which batches them under load.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from audit.cli import log_settings
+from audit.log import integrate
+from core.db import get_engine
+
+logger = logging.getLogger(__name__)
+
+
+class BackgroundSequencer:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+        self.passes = 0
+        self._wake = threading.Event()
+        self._guard = threading.Lock()
+        self._done = threading.Condition()
+        self._thread: threading.Thread | None = None
+        self._pid = 0
+
+    def wake(self) -> None:
+        """Ask for a pass soon; cheap enough for every request that recorded events."""
+        self._ensure_running()
+        self._wake.set()
+
+    def wait_for_pass(self, after: int, timeout: float) -> bool:
+        """Block until more than ``after`` passes finished (for tests and shutdown)."""
+        with self._done:
+            return self._done.wait_for(lambda: self.passes > after, timeout)
+
+    def _ensure_running(self) -> None:
+        with self._guard:
+            # A forked worker (gunicorn) inherits the object but not the thread.
+            if self._thread is None or not self._thread.is_alive() or self._pid != os.getpid():
+                self._pid = os.getpid()
+                self._thread = threading.Thread(
+                    target=self._run, name="vanthu-audit-sequencer", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            with self.app.app_context(), Session(get_engine(self.app)) as session:
+                try:
+                    integrate(session, log_settings(), wait=True)
+                except Exception:
+                    logger.exception("audit log: background sequencing failed; events stay queued")
+            with self._done:
+                self.passes += 1
+                self._done.notify_all()
