@@ -6,7 +6,7 @@ typed error from `documents.errors` before it has changed anything it cannot und
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
@@ -559,15 +559,6 @@ def circulate(
     if found_units != units or found_users != users:
         raise errors.RecipientNotFound(N_("Some of the chosen recipients do not exist."))
 
-    circulation = Circulation(
-        document_id=document.id,
-        version_id=document.current_version_id,
-        sent_by_id=actor.id,
-        message=message.strip()[:1000],
-    )
-    session.add(circulation)
-    session.flush()
-    now = utcnow()
     members = (
         session.execute(
             sa.select(User.id, User.unit_id).where(User.unit_id.in_(units), User.active)
@@ -575,24 +566,11 @@ def circulate(
         if units
         else []
     )
-    rows = {uid: {"user_id": uid, "via_unit_id": None} for uid in users}
+    recipients: dict[int, int | None] = dict.fromkeys(users)
     for uid, unit_id in members:
-        rows.setdefault(uid, {"user_id": uid, "via_unit_id": unit_id})
-    if rows:
-        session.execute(
-            dialect_insert(session, Delivery).on_conflict_do_nothing(
-                index_elements=["document_id", "user_id"]
-            ),
-            [
-                {
-                    **row,
-                    "document_id": document.id,
-                    "circulation_id": circulation.id,
-                    "delivered_at": now,
-                }
-                for row in rows.values()
-            ],
-        )
+        recipients.setdefault(uid, unit_id)
+    circulation = _deliver(session, document, actor, recipients, message.strip()[:1000])
+    now = circulation.sent_at
     if units:
         session.execute(
             dialect_insert(session, UnitReceipt).on_conflict_do_nothing(
@@ -613,9 +591,9 @@ def circulate(
         "documents:document:circulate",
         actor=actor,
         subject={"document": document.id, "circulation": circulation.id},
-        details={"units": sorted(units), "people": sorted(users), "delivered": len(rows)},
+        details={"units": sorted(units), "people": sorted(users), "delivered": len(recipients)},
     )
-    return CirculationResult(circulation, len(rows), len(units))
+    return CirculationResult(circulation, len(recipients), len(units))
 
 
 def acknowledge(session: Session, actor: User, document: Document, today: date) -> UnitReceipt:
@@ -785,7 +763,7 @@ def assign(
     session.add(assignment)
     session.flush()
     if document.current_version_id is not None:
-        _deliver(session, document, actor, people, assignment.instructions)
+        _deliver(session, document, actor, dict.fromkeys(people), assignment.instructions)
     record_event(
         session,
         "documents:assignment:create",
@@ -801,31 +779,42 @@ def assign(
 
 
 def _deliver(
-    session: Session, document: Document, actor: User, user_ids: Iterable[int], message: str
-) -> None:
-    """Put the document in these people's inboxes (once each), as a circulation of its own."""
+    session: Session,
+    document: Document,
+    actor: User,
+    recipients: Mapping[int, int | None],
+    message: str,
+) -> Circulation:
+    """Put the current version in each person's inbox once, as one circulation.
+
+    ``recipients`` maps a user id to the unit through which they received it (None if named).
+    """
     circulation = Circulation(
         document_id=document.id,
         version_id=document.current_version_id,
         sent_by_id=actor.id,
         message=message,
+        sent_at=utcnow(),
     )
     session.add(circulation)
     session.flush()
-    session.execute(
-        dialect_insert(session, Delivery).on_conflict_do_nothing(
-            index_elements=["document_id", "user_id"]
-        ),
-        [
-            {
-                "document_id": document.id,
-                "user_id": uid,
-                "circulation_id": circulation.id,
-                "delivered_at": utcnow(),
-            }
-            for uid in sorted(user_ids)
-        ],
-    )
+    if recipients:
+        session.execute(
+            dialect_insert(session, Delivery).on_conflict_do_nothing(
+                index_elements=["document_id", "user_id"]
+            ),
+            [
+                {
+                    "document_id": document.id,
+                    "user_id": uid,
+                    "via_unit_id": via_unit,
+                    "circulation_id": circulation.id,
+                    "delivered_at": circulation.sent_at,
+                }
+                for uid, via_unit in sorted(recipients.items())
+            ],
+        )
+    return circulation
 
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
