@@ -1,6 +1,6 @@
 """Decree 30 vocabulary: the 29 types, marks, prefixes, number/symbol and the date line.
 
-Expected values are copied from /work/shared/reference/decree30.md, not from the code.
+Expected values are copied from the Decree 30 text (Annex III), not from the code.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The drafted DOCX, read back with python-docx: components, layout, fonts and page setup.
 
-Checks follow Decree 30 Annex I as summarised in /work/shared/reference/decree30.md.
+Checks follow Decree 30 Annex I (format of administrative documents).
 """
 
 from __future__ import annotations
