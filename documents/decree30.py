@@ -116,46 +116,40 @@ class CopyKind(Enum):
     SAO_LUC = ("sao_luc", "Bản sao lục", "SL")
 
 
-class Urgency(Enum):
-    """Độ khẩn. ``mark`` is what the document prints; ordinary documents print nothing."""
+class _Mark(Enum):
+    """A mark with a stable code and a Vietnamese label; the first member prints nothing."""
 
     label: str
 
-    def __new__(cls, code: str, label: str = "") -> Urgency:
+    def __new__(cls, code: str, label: str = "") -> _Mark:
         member = object.__new__(cls)
         member._value_ = code
         member.label = label
         return member
+
+    @property
+    def mark(self) -> str | None:
+        """What the document prints, upper-case; ordinary documents print nothing."""
+        ordinary = next(iter(type(self)))
+        return None if self is ordinary else self.label.upper()
+
+
+class Urgency(_Mark):
+    """Độ khẩn."""
 
     THUONG = ("thuong", "Thường")
     KHAN = ("khan", "Khẩn")
     THUONG_KHAN = ("thuong_khan", "Thượng khẩn")
     HOA_TOC = ("hoa_toc", "Hỏa tốc")
 
-    @property
-    def mark(self) -> str | None:
-        return None if self is Urgency.THUONG else self.label.upper()
 
-
-class Confidentiality(Enum):
+class Confidentiality(_Mark):
     """Độ mật. Anything above THUONG restricts who may see the document."""
-
-    label: str
-
-    def __new__(cls, code: str, label: str = "") -> Confidentiality:
-        member = object.__new__(cls)
-        member._value_ = code
-        member.label = label
-        return member
 
     THUONG = ("thuong", "Thường")
     MAT = ("mat", "Mật")
     TOI_MAT = ("toi_mat", "Tối mật")
     TUYET_MAT = ("tuyet_mat", "Tuyệt mật")
-
-    @property
-    def mark(self) -> str | None:
-        return None if self is Confidentiality.THUONG else self.label.upper()
 
     @property
     def is_secret(self) -> bool:
