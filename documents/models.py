@@ -78,8 +78,9 @@ class Document(Base):
     drafter_abbr: Mapped[str] = mapped_column(sa.String(32), default="")
     #: The newest version; a plain column (not a foreign key) to avoid a cycle with versions.
     current_version_id: Mapped[int | None]
-    #: Subject and extracted text, lower-cased and without diacritics, for full-text search.
-    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Subject and extracted text, lower-cased and without diacritics, for full-text search;
+    #: as large as the document's text, so loaded only when asked for.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
 
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
