@@ -11,6 +11,7 @@ import http.client
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import threading
@@ -106,6 +107,23 @@ def session_cookie(response: http.client.HTTPResponse) -> str:
     raise SystemExit("the server set no session cookie")
 
 
+def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
+    """CPU time used so far by a gunicorn master and its workers (Linux /proc), to report the
+    cost of a request, which drifts less than requests/s on a shared machine."""
+    pids = [server.pid]
+    children = Path(f"/proc/{server.pid}/task/{server.pid}/children")
+    if children.exists():
+        pids += [int(pid) for pid in children.read_text().split()]
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def hammer(port: int, path: str, cookies: list[str], per_client: int) -> tuple[float, int]:
     """Each client thread sends ``per_client`` requests on one keep-alive connection."""
     done = [0] * len(cookies)
@@ -139,7 +157,9 @@ def hammer(port: int, path: str, cookies: list[str], per_client: int) -> tuple[f
 
 
 def main() -> None:
-    args = arguments(__doc__ or "", clients=32, requests=60, workers=4, threads=4, size_kb=200)
+    args = arguments(
+        __doc__ or "", clients=32, requests=60, rounds=5, workers=4, threads=4, size_kb=200
+    )
     app = fresh_app(args.database_url)
     engine = get_engine(app)
     pdf = build_pdf("Cong van " * (args.size_kb * 1024 // 9))
@@ -199,24 +219,35 @@ def main() -> None:
         "BENCH_FILE": str(blob_path),
     }
     server, port = gunicorn("wsgi:app", env, args.workers, args.threads)
+    bare, bare_port = gunicorn("bench._bare_app:app", env, args.workers, args.threads)
+    rates: list[float] = []
+    baselines: list[float] = []
+    cpu_used = [0.0, 0.0]  # server CPU seconds during the measured rounds: real, bare
+    sent = 0
     try:
         cookies = [sign_in(port, f"reader{i:02d}") for i in range(args.clients)]
-        hammer(port, path, cookies, 3)  # warm up both servers alike
-        rate, sent = hammer(port, path, cookies, args.requests)
-    finally:
-        server.terminate()
-        server.wait()
-    bare, bare_port = gunicorn("bench._bare_app:app", env, args.workers, args.threads)
-    try:
+        warm_up = hammer(port, path, cookies, 3)[1]  # both servers alike
+        sent += warm_up
         hammer(bare_port, "/file", [""] * args.clients, 3)
-        baseline, _ = hammer(bare_port, "/file", [""] * args.clients, args.requests)
+        # Rounds alternate between the two servers so that the machine's drift hits both.
+        for _ in range(args.rounds):
+            cpu = server_cpu_seconds(server)
+            rate, done = hammer(port, path, cookies, args.requests)
+            cpu_used[0] += server_cpu_seconds(server) - cpu
+            rates.append(rate)
+            sent += done
+            cpu = server_cpu_seconds(bare)
+            baselines.append(hammer(bare_port, "/file", [""] * args.clients, args.requests)[0])
+            cpu_used[1] += server_cpu_seconds(bare) - cpu
     finally:
-        bare.terminate()
-        bare.wait()
+        for process in (server, bare):
+            process.terminate()
+            process.wait()
+    rate, baseline = statistics.median(rates), statistics.median(baselines)
 
     with Session(engine) as session:
         receipts = session.scalar(sa.select(sa.func.sum(ReadReceipt.times_opened)))
-    expected = sent + 3 * args.clients
+    expected = sent
     if receipts != expected:
         raise SystemExit(f"lost receipts: {receipts} stored for {expected} openings")
     report(
@@ -226,7 +257,10 @@ def main() -> None:
         baseline,
         rate / baseline,
         database=engine.dialect.name,
-        requests=sent,
+        requests=sent - warm_up,
+        server_cpu_ms_per_request=round(cpu_used[0] * 1000 / (sent - warm_up), 3),
+        bare_cpu_ms_per_request=round(cpu_used[1] * 1000 / (sent - warm_up), 3),
+        rounds=args.rounds,
         receipts=receipts,
         file_kb=args.size_kb,
     )
