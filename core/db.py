@@ -11,9 +11,12 @@ from typing import Annotated, Any
 
 import sqlalchemy as sa
 from flask import Flask, current_app, g
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
+
+from core import direct, sqlite
+from core.direct import DirectStatements
+from core.groupcommit import GroupCommitter
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -72,30 +75,9 @@ class Base(DeclarativeBase):
 def make_engine(url: str) -> Engine:
     """Create an engine with the per-database settings both back ends need."""
     if url.startswith("sqlite"):
-        # The driver's own transaction handling is off: `_begin_on_first_write` starts them.
-        engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
-        event.listen(engine, "connect", _sqlite_pragmas)
-        event.listen(engine, "before_cursor_execute", _begin_on_first_write)
-        return engine
+        return sqlite.make_engine(url)
     # No pre-ping: it costs a round trip per request; stale connections are recycled instead.
     return sa.create_engine(url, pool_size=10, max_overflow=20, pool_recycle=1800)
-
-
-_WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE", "SAVEPOINT", "CREATE", "DROP", "ALTER")
-
-
-def _begin_on_first_write(conn: sa.Connection, cursor: Any, statement: str, *_args: Any) -> None:
-    """Start an SQLite transaction with BEGIN IMMEDIATE right before its first write.
-
-    Reads before it run on the latest data; the first write waits for the write lock (busy
-    timeout) instead of failing with "database is locked" when two requests write at once, which
-    a deferred transaction that read first would do in WAL mode.
-    """
-    dbapi_connection = conn.connection.dbapi_connection
-    if dbapi_connection is None or dbapi_connection.in_transaction:
-        return
-    if statement.lstrip()[:9].upper().startswith(_WRITES):
-        cursor.execute("BEGIN IMMEDIATE")
 
 
 def dialect_insert(session: Session, model: type[Any]) -> Any:
@@ -109,19 +91,12 @@ def dialect_insert(session: Session, model: type[Any]) -> Any:
     return sqlite_insert(model)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    # WAL lets readers go on while one writer commits; enough for the embedded default.
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
-    cursor.close()
-
-
 def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["vanthu.engine"] = engine
     app.extensions["vanthu.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
+    statements = app.extensions["vanthu.direct"] = direct.for_engine(engine)
+    app.extensions["vanthu.group_commit"] = GroupCommitter(statements)
     app.teardown_appcontext(_close_session)
 
 
@@ -137,6 +112,18 @@ def get_session() -> Session:
         g.db_session = factory()
     session: Session = g.db_session
     return session
+
+
+def direct_statements() -> DirectStatements:
+    """The app's statements run straight on the driver, for the hottest paths."""
+    statements: DirectStatements = current_app.extensions["vanthu.direct"]
+    return statements
+
+
+def group_committer() -> GroupCommitter:
+    """The app's group committer, for small writes many requests make at once."""
+    committer: GroupCommitter = current_app.extensions["vanthu.group_commit"]
+    return committer
 
 
 def _close_session(_exc: BaseException | None) -> None:
