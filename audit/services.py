@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from audit.canonical import MAX_SAFE_INTEGER
 from audit.models import AuditEvent
 from core.db import utcnow
+from core.groupcommit import Write
 
 ACTION_PATTERN = re.compile(r"^[a-z][a-z0-9_]*:[a-z][a-z0-9_]*:[a-z][a-z0-9_]*$")
 _JSON_SCALARS = (str, int, bool, type(None))
@@ -42,23 +43,37 @@ def record_event(
     log leaves are canonical JSON (RFC 8785): an event the log could not encode would block it.
     Once committed, `audit.log.integrate` makes it a leaf of the log.
     """
+    statement, row = event_write(action, actor=actor, subject=subject, details=details)
+    session.connection().execute(statement, row)
+    recorded_elsewhere(session)
+    return str(row["event_id"])
+
+
+def recorded_elsewhere(session: Session) -> None:
+    """Say that events were committed for this request outside ``session`` (a group commit),
+    so that they are sequenced after it as if it had recorded them."""
+    session.info[RECORDED] = True
+
+
+def event_write(
+    action: str,
+    *,
+    actor: HasId | int | None,
+    subject: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+) -> Write:
+    """The insert of one event, checked as `record_event` checks it, for a group commit."""
     if not ACTION_PATTERN.match(action):
         raise ValueError(f"audit action must look like 'source:subject:action', got {action!r}")
     actor_id = actor if isinstance(actor, int) or actor is None else int(actor.id)
-    event_id = str(uuid.uuid4())
-    session.connection().execute(
-        _INSERT_EVENT,
-        {
-            "event_id": event_id,
-            "action": action,
-            "actor_id": actor_id,
-            "subject": _plain(dict(subject or {})),
-            "details": _plain(dict(details or {})),
-            "occurred_at": utcnow(),
-        },
-    )
-    session.info[RECORDED] = True
-    return event_id
+    return _INSERT_EVENT, {
+        "event_id": str(uuid.uuid4()),
+        "action": action,
+        "actor_id": actor_id,
+        "subject": _plain(dict(subject or {})),
+        "details": _plain(dict(details or {})),
+        "occurred_at": utcnow(),
+    }
 
 
 #: A Core INSERT built once: cheaper than the unit of work on hot paths such as opening a file.

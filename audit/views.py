@@ -52,7 +52,9 @@ def init_app(app: Flask) -> None:
     navigation.add_entry(app, "audit.events", _l("Audit log"), lambda u: u.has_role(Role.AUDITOR))
     app.teardown_appcontext(_sequence_recorded_events)
     if app.config.get("LOG_SEQUENCE_IN_BACKGROUND", True):
-        app.extensions["vanthu.audit.sequencer"] = BackgroundSequencer(app)
+        app.extensions["vanthu.audit.sequencer"] = BackgroundSequencer(
+            app, window=app.config.get("LOG_BATCH_SECONDS", 0.1)
+        )
     app.jinja_env.globals["log_receipt_url"] = receipt_url
     app.jinja_env.globals["may_take_log_receipt"] = may_take_receipt
     app.jinja_env.filters["b64"] = b64

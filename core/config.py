@@ -82,4 +82,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOG_CHECKPOINT_SECONDS": float(os.environ.get("VANTHU_LOG_CHECKPOINT_SECONDS", "5")),
         # Sequence in a thread of each process instead of after the response of each request.
         "LOG_SEQUENCE_IN_BACKGROUND": _flag("VANTHU_LOG_SEQUENCE_IN_BACKGROUND", True),
+        # How long a woken sequencer lets events gather before a pass: their delay at rest,
+        # the size of its batches under load.
+        "LOG_BATCH_SECONDS": float(os.environ.get("VANTHU_LOG_BATCH_SECONDS", "0.1")),
     }
