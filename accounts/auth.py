@@ -11,7 +11,7 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, session
 from flask_login import LoginManager, current_user
 from sqlalchemy.orm import joinedload
 
@@ -52,6 +52,21 @@ def signed_in_user() -> User:
     user = current_user._get_current_object()
     assert isinstance(user, User)
     return user
+
+
+def session_account_id() -> int | None:
+    """The account id the session is signed in as, without loading the account.
+
+    For the hottest pages, which check in their own single query that the account is still
+    active. Flask-Login's session protection applies exactly as for `current_user`.
+    """
+    if "_login_user" in g:
+        user = g._login_user
+        return int(user.id) if user.is_authenticated else None
+    if login_manager._session_protection_failed():  # the check current_user makes
+        return None
+    raw = session.get("_user_id")
+    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
 
 
 def login_required(view: F) -> F:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
+from typing import BinaryIO
 
 from core.errors import VanThuError
 
@@ -27,6 +29,11 @@ class BlobMissing(VanThuError):
     code = "blob_missing"
 
 
+_SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+#: How many verified file states a process remembers before starting afresh.
+VERIFIED_STATES_KEPT = 100_000
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
@@ -36,9 +43,11 @@ class BlobStore:
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
+        #: digest -> the file state (device, inode, size, mtime, ctime) last found intact.
+        self._verified: dict[str, tuple[int, ...]] = {}
 
     def path_for(self, digest: str) -> Path:
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        if not _SHA256_HEX.fullmatch(digest):
             raise BlobMissing("No stored file has this identifier.", digest=digest)
         return self.root / digest[:2] / digest[2:]
 
@@ -81,6 +90,34 @@ class BlobStore:
         if sha256_hex(data) != digest:
             raise BlobCorrupted("The stored file was altered on disk.", digest=digest)
         return data
+
+    def open_verified(self, digest: str) -> tuple[BinaryIO, int]:
+        """An open handle on a blob, for streaming, and its size in bytes.
+
+        Hashing the whole file on every download would be most of the cost of a province
+        downloading its packs at once, so the check is made once per process for each state of
+        the file: any write to it changes its change time (ctime), which only the kernel sets,
+        and forces a new check.
+        """
+        path = self.path_for(digest)
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise BlobMissing("The stored file is missing.", digest=digest) from None
+        try:
+            stat = os.fstat(handle.fileno())
+            state = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
+            if self._verified.get(digest) != state:
+                if hashlib.file_digest(handle, "sha256").hexdigest() != digest:
+                    raise BlobCorrupted("The stored file was altered on disk.", digest=digest)
+                handle.seek(0)
+                if len(self._verified) >= VERIFIED_STATES_KEPT:
+                    self._verified.clear()
+                self._verified[digest] = state
+        except BaseException:
+            handle.close()
+            raise
+        return handle, stat.st_size
 
     def exists(self, digest: str) -> bool:
         return self.path_for(digest).exists()

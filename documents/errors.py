@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import BadInput, Conflict, Forbidden, NotFound, TooLarge, VanThuError
+from core.errors import N_, BadInput, Conflict, Forbidden, NotFound, TooLarge, VanThuError
 
 
 class EmptyFile(BadInput):
@@ -126,3 +126,8 @@ class DocumentRecalled(VanThuError):
 
     status = 410
     code = "document_recalled"
+
+    @classmethod
+    def frozen(cls) -> DocumentRecalled:
+        """The one message for every use of a recalled document."""
+        return cls(N_("This document was recalled by its issuer and can no longer be used."))

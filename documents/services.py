@@ -16,12 +16,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Role, Unit, User
-from audit import record_event
+from audit import event_write, record_event, recorded_elsewhere
 from core.db import dialect_insert, utcnow
 from core.errors import N_
+from core.groupcommit import GroupCommitter
 from core.storage import StagedBlobs
 from documents import errors
-from documents.access import visible_to
+from documents.access import OpenedVersion, visible_to
 from documents.decree30 import (
     SUBJECT_MAX_LENGTH,
     Authority,
@@ -624,22 +625,33 @@ def acknowledge(session: Session, actor: User, document: Document, today: date) 
 
 
 def record_open(
-    session: Session, actor: User, document: Document, version: DocumentVersion
+    session: Session, writer: GroupCommitter, reader_id: int, opened: OpenedVersion
 ) -> None:
-    """Count one opening of one exact version by one person, atomically on both databases."""
-    _refuse_if_recalled(document)
-    now = utcnow()
-    # Core, not the ORM's bulk path: this runs on every opening and needs no objects back.
-    session.connection().execute(
-        _receipt_upsert(session.get_bind().dialect.name),
-        {"document_id": document.id, "version_id": version.id, "user_id": actor.id, "now": now},
-    )
-    record_event(
-        session,
+    """Count one opening of one exact version by one person and audit it; returns once stored.
+
+    The receipt and its audit event commit together, in a transaction shared with the other
+    openings of the moment (a province opens its packs at once); the upsert keeps every
+    concurrent opening counted on both databases.
+    """
+    if opened.recalled:
+        raise errors.DocumentRecalled.frozen()
+    receipt = {
+        "document_id": opened.document_id,
+        "version_id": opened.version_id,
+        "user_id": reader_id,
+        "now": utcnow(),
+    }
+    event = event_write(
         "documents:version:open",
-        actor=actor,
-        subject={"document": document.id, "version": version.number, "sha256": version.sha256},
+        actor=reader_id,
+        subject={
+            "document": opened.document_id,
+            "version": opened.number,
+            "sha256": opened.sha256,
+        },
     )
+    writer.run([(_receipt_upsert(writer.engine.dialect.name), receipt), event])
+    recorded_elsewhere(session)
 
 
 @cache
@@ -706,9 +718,7 @@ def recall(session: Session, actor: User, document: Document, reason: str) -> in
 
 def _refuse_if_recalled(document: Document) -> None:
     if document.status is Status.RECALLED:
-        raise errors.DocumentRecalled(
-            N_("This document was recalled by its issuer and can no longer be used.")
-        )
+        raise errors.DocumentRecalled.frozen()
 
 
 # --- assignments ---------------------------------------------------------------------------------

@@ -12,13 +12,15 @@ import sqlalchemy as sa
 
 from accounts.models import Role
 from audit.models import AuditEvent
+from core.direct import DirectStatements
+from core.groupcommit import GroupCommitter
 from core.storage import BlobStore, StagedBlobs
 from documents import errors, services
+from documents.access import OpenedVersion
 from documents.decree30 import Confidentiality, DocType
 from documents.models import (
     Delivery,
     Document,
-    DocumentVersion,
     IssuedNumber,
     NumberState,
     ReadReceipt,
@@ -231,8 +233,7 @@ def test_receipts_are_per_person_per_version(db, blobs, office, pdf_of):
     db.commit()
     v2 = document.versions[-1]
     for _ in range(3):
-        services.record_open(db, people["home_a"], document, v2)
-        db.commit()
+        open_as(db, people["home_a"], document, v2)
     with StagedBlobs(blobs) as staged:
         v3 = services.upload_version(
             db,
@@ -244,8 +245,7 @@ def test_receipts_are_per_person_per_version(db, blobs, office, pdf_of):
             documents_settings(),
         )
         db.commit()
-    services.record_open(db, people["home_b"], document, v3)
-    db.commit()
+    open_as(db, people["home_b"], document, v3)
     report = services.receipt_report(db, document)
     by_user = {r.user.username: r for r in report.recipients}
     assert by_user["a.snv"].opened[2].times_opened == 3
@@ -257,31 +257,35 @@ def test_receipts_are_per_person_per_version(db, blobs, office, pdf_of):
     assert not services.inbox(db, people["home_b"])[0].unread
 
 
+def open_as(db, reader, document, version, writer=None):
+    """Record an opening as the reading views do, through a group committer."""
+    writer = writer or GroupCommitter(DirectStatements(db.get_bind()))
+    services.record_open(db, writer, reader.id, OpenedVersion.of(document, version))
+
+
 def test_concurrent_opens_lose_no_receipt(app, db, blobs, office):
     _, _home, _, people = office
     document = issued(db, blobs, people["clerk"])
-    version_id = document.current_version_id
-    from sqlalchemy.orm import Session
-
-    from core.db import get_engine
-
+    version = document.versions[-1]
+    version_id = version.id
+    # Threads sharing one committer, as a server process's request threads do, and a second
+    # committer, as another process: opening the same version at once.
+    statements = DirectStatements(db.get_bind())
+    shared, other = GroupCommitter(statements), GroupCommitter(statements)
     barrier = threading.Barrier(6)
     failures = []
 
-    def open_many():
-        with Session(get_engine(app)) as session:
-            reader = session.get(type(people["home_a"]), people["home_a"].id)
-            doc = session.get(Document, document.id)
-            version = session.get(DocumentVersion, version_id)
-            barrier.wait()
-            try:
-                for _ in range(5):
-                    services.record_open(session, reader, doc, version)
-                    session.commit()
-            except Exception as error:
-                failures.append(error)
+    def open_many(writer):
+        barrier.wait()
+        try:
+            for _ in range(5):
+                open_as(db, people["home_a"], document, version, writer)
+        except Exception as error:
+            failures.append(error)
 
-    threads = [threading.Thread(target=open_many) for _ in range(6)]
+    threads = [
+        threading.Thread(target=open_many, args=(shared if i % 3 else other,)) for i in range(6)
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -324,7 +328,7 @@ def test_recall_freezes_and_notifies(db, blobs, office):
     assert document.status is Status.RECALLED
     assert len(services.notifications_for(db, people["home_a"])) == 1
     with pytest.raises(errors.DocumentRecalled):
-        services.record_open(db, people["home_a"], document, document.versions[-1])
+        open_as(db, people["home_a"], document, document.versions[-1])
 
 
 def test_search_ignores_diacritics_and_respects_access(db, blobs, office):
