@@ -136,8 +136,6 @@ class DirectStatements:
                 row = cursor.fetchone()
             finally:
                 cursor.close()
-            if self.engine.dialect.name != "sqlite":
-                connection.rollback()  # ends the read (SQLite's connections run without one)
         return None if row is None else tuple(row)
 
     def rows_on(
@@ -175,23 +173,31 @@ class DirectStatements:
     def transaction(self) -> Iterator[RunRows]:
         """A write transaction; yields ``run(statement, rows)``, commits at the end of the block.
 
-        On SQLite it begins IMMEDIATE (taking the write lock) as the engine's sessions do."""
+        On SQLite it begins IMMEDIATE (taking the write lock) as the engine's sessions do. On
+        PostgreSQL the whole transaction goes in one round trip (psycopg's pipeline mode)."""
+        sqlite = self.engine.dialect.name == "sqlite"
         with self._connection() as connection:
             cursor = connection.cursor()
             try:
-                if self.engine.dialect.name == "sqlite":
-                    begin_immediate(connection, cursor)
+                with contextlib.nullcontext() if sqlite else connection.pipeline():
+                    if sqlite:
+                        begin_immediate(connection, cursor)
+                    else:
+                        cursor.execute("BEGIN")
 
-                def run(statement: sa.ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
-                    direct = self.get(statement, rows[0].keys())
-                    parameters: Any = [direct.parameters(row) for row in rows]
-                    cursor.executemany(direct.sql, parameters)
+                    def run(statement: sa.ClauseElement, rows: Sequence[Mapping[str, Any]]) -> None:
+                        direct = self.get(statement, rows[0].keys())
+                        if len(rows) == 1:
+                            cursor.execute(direct.sql, direct.parameters(rows[0]))
+                            return
+                        parameters: Any = [direct.parameters(row) for row in rows]
+                        cursor.executemany(direct.sql, parameters)
 
-                yield run
-                connection.commit()
-            except BaseException:
-                connection.rollback()
-                raise
+                    yield run
+                    if sqlite:
+                        connection.commit()
+                    else:
+                        cursor.execute("COMMIT")
             finally:
                 cursor.close()
 
@@ -207,6 +213,10 @@ class DirectStatements:
         if held is None:
             pooled = self.engine.raw_connection()
             pooled.detach()  # ours now: the pool neither counts nor resets it
+            if self.engine.dialect.name != "sqlite":  # SQLite's connections run so already
+                driver: Any = pooled.dbapi_connection
+                driver.autocommit = True  # reads need no transaction
+
             held = self._local.held = _Held(pooled, os.getpid(), time.monotonic())
             with self._guard:
                 self._held.add(held)
