@@ -1,5 +1,5 @@
 """VanThu's tamper-evident audit log."""
 
-from audit.services import event_write, record_event, recorded_elsewhere
+from audit.services import event_write, record_event
 
-__all__ = ["event_write", "record_event", "recorded_elsewhere"]
+__all__ = ["event_write", "record_event"]

@@ -45,14 +45,8 @@ def record_event(
     """
     statement, row = event_write(action, actor=actor, subject=subject, details=details)
     session.connection().execute(statement, row)
-    recorded_elsewhere(session)
-    return str(row["event_id"])
-
-
-def recorded_elsewhere(session: Session) -> None:
-    """Say that events were committed for this request outside ``session`` (a group commit),
-    so that they are sequenced after it as if it had recorded them."""
     session.info[RECORDED] = True
+    return str(row["event_id"])
 
 
 def event_write(

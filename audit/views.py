@@ -60,6 +60,15 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["b64"] = b64
 
 
+_COMMITTED_ELSEWHERE = "vanthu_audit_committed_elsewhere"
+
+
+def events_committed_elsewhere() -> None:
+    """Say that this request committed events outside its session (a group commit), so that
+    they are sequenced after it as if the session had recorded them."""
+    g.setdefault(_COMMITTED_ELSEWHERE, True)
+
+
 def _sequence_recorded_events(_error: BaseException | None) -> None:
     """After a request (or command) that recorded events, sequence them if no one else is.
 
@@ -67,12 +76,14 @@ def _sequence_recorded_events(_error: BaseException | None) -> None:
     closing would. Never fails the request: events that stay queued join at the next chance.
     """
     session = g.get("db_session")
-    if session is None or not session.info.pop(RECORDED, False):
+    recorded = session is not None and session.info.pop(RECORDED, False)
+    if not (recorded or g.pop(_COMMITTED_ELSEWHERE, False)):
         return
     sequencer = current_app.extensions.get("vanthu.audit.sequencer")
     if sequencer is not None:
         sequencer.wake()
         return
+    session = get_session()
     try:
         session.rollback()
         integrate(session, log_settings(), wait=False)

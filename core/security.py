@@ -34,18 +34,28 @@ def init_app(app: Flask) -> None:
     app.after_request(_headers)
 
 
+#: Headers every response carries unless its view set its own.
+EVERY_RESPONSE = (
+    ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "SAMEORIGIN"),
+    ("Referrer-Policy", "same-origin"),
+    ("Permissions-Policy", "camera=(), microphone=(), geolocation=()"),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+)
+
+
 def _headers(response: Response) -> Response:
-    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "SAMEORIGIN"
-    response.headers["Referrer-Policy"] = "same-origin"
-    response.headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=()"
-    response.headers["Cross-Origin-Opener-Policy"] = "same-origin"
+    headers = response.headers
+    present = {key.lower() for key in headers.keys()}  # one pass, not one per header
+    for key, value in EVERY_RESPONSE:
+        if key.lower() not in present:
+            headers.add(key, value)
     if request.is_secure:
-        response.headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if response.mimetype == "text/html":
+        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+    if response.mimetype == "text/html" and "cache-control" not in present:
         # Pages show personal data: never keep them in a shared cache.
-        response.headers.setdefault("Cache-Control", "no-store")
+        headers.add("Cache-Control", "no-store")
     return response
 
 

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Role, Unit, User
-from audit import event_write, record_event, recorded_elsewhere
+from audit import event_write, record_event
 from core.db import dialect_insert, utcnow
 from core.errors import N_
 from core.groupcommit import GroupCommitter
@@ -624,9 +624,7 @@ def acknowledge(session: Session, actor: User, document: Document, today: date) 
     return receipt
 
 
-def record_open(
-    session: Session, writer: GroupCommitter, reader_id: int, opened: OpenedVersion
-) -> None:
+def record_open(writer: GroupCommitter, reader_id: int, opened: OpenedVersion) -> None:
     """Count one opening of one exact version by one person and audit it; returns once stored.
 
     The receipt and its audit event commit together, in a transaction shared with the other
@@ -651,7 +649,6 @@ def record_open(
         },
     )
     writer.run([(_receipt_upsert(writer.engine.dialect.name), receipt), event])
-    recorded_elsewhere(session)
 
 
 @cache

@@ -30,6 +30,7 @@ from wtforms.fields.choices import SelectChoice
 
 from accounts import auth
 from accounts.models import Role, User
+from audit.views import events_committed_elsewhere
 from core import navigation
 from core.app import blob_store
 from core.clock import local_time, today_local
@@ -265,7 +266,8 @@ def read(document_id: int, number: int) -> ResponseReturnValue:
     """The reading view: PDF inline, DOCX as sanitised HTML. Opening it is a read receipt."""
     db, user = get_session(), auth.signed_in_user()
     document, version = access.get_version(db, user, document_id, number)
-    services.record_open(db, group_committer(), user.id, access.OpenedVersion.of(document, version))
+    services.record_open(group_committer(), user.id, access.OpenedVersion.of(document, version))
+    events_committed_elsewhere()
     html = None
     if version.kind == "docx":
         html = render.docx_to_html(blob_store(current_app).get(version.sha256))
@@ -282,16 +284,18 @@ def version_file(document_id: int, number: int) -> ResponseReturnValue:
     user_id = auth.session_account_id()
     if user_id is None:
         return auth.login_manager.unauthorized()
-    db = get_session()
     try:
-        opened = access.open_version(direct_statements(), db, user_id, document_id, number)
+        opened = access.open_version(direct_statements(), user_id, document_id, number)
+        if opened is None:
+            access.refuse_version(get_session(), user_id, document_id, number)
     except access.SignedOut:
         return auth.login_manager.unauthorized()
     if opened.recalled:
         raise errors.DocumentRecalled.frozen()
     download = request.args.get("download") == "1"
     if download:
-        services.record_open(db, group_committer(), user_id, opened)
+        services.record_open(group_committer(), user_id, opened)
+        events_committed_elsewhere()
     return _send(opened.sha256, opened.mime, opened.file_name, download)
 
 
@@ -308,21 +312,26 @@ def attachment_file(document_id: int, attachment_id: int) -> ResponseReturnValue
 def _send(sha256: str, mime: str, file_name: str, download: bool) -> Response:
     """Stream a stored file, checked against its name, by the server's sendfile where it can."""
     handle, size = blob_store(current_app).open_verified(sha256)
-    response = Response(
-        wrap_file(request.environ, handle), content_type=mime, direct_passthrough=True
-    )
-    response.content_length = size
     disposition = "attachment" if download or mime not in INLINE_TYPES else "inline"
-    response.headers["Content-Disposition"] = (
-        f'{disposition}; filename="{file_name.encode("ascii", "replace").decode()}"; '
-        f"filename*=UTF-8''{quote(file_name)}"
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["ETag"] = f'"{sha256}"'
+    headers = [
+        ("Content-Length", str(size)),
+        (
+            "Content-Disposition",
+            f'{disposition}; filename="{file_name.encode("ascii", "replace").decode()}"; '
+            f"filename*=UTF-8''{quote(file_name)}",
+        ),
+        ("Cache-Control", "private, no-store"),
+        ("ETag", f'"{sha256}"'),
+    ]
     # Our bytes are never a page of this site: no scripts even if a browser sniffs.
     if mime != "application/pdf":  # Chromium's PDF viewer needs its own policy
-        response.headers["Content-Security-Policy"] = FILE_POLICY
-    return response
+        headers.append(("Content-Security-Policy", FILE_POLICY))
+    return Response(
+        wrap_file(request.environ, handle),
+        headers=headers,
+        content_type=mime,
+        direct_passthrough=True,
+    )
 
 
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})

@@ -260,7 +260,7 @@ def test_receipts_are_per_person_per_version(db, blobs, office, pdf_of):
 def open_as(db, reader, document, version, writer=None):
     """Record an opening as the reading views do, through a group committer."""
     writer = writer or GroupCommitter(DirectStatements(db.get_bind()))
-    services.record_open(db, writer, reader.id, OpenedVersion.of(document, version))
+    services.record_open(writer, reader.id, OpenedVersion.of(document, version))
 
 
 def test_concurrent_opens_lose_no_receipt(app, db, blobs, office):
