@@ -4,6 +4,7 @@ the log refuses to sign over an altered tree, and nothing rewrites a leaf.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from datetime import timedelta
@@ -13,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from audit_testkit import mth, node_store
 
-from audit import record_event
+from audit import log, record_event
 from audit.canonical import canonical_json
 from audit.cli import log_settings
 from audit.errors import LogInconsistent
-from audit.log import integrate
+from audit.log import LOCK_KEY, integrate
 from audit.merkle import leaf_hash
 from audit.models import (
     AppendOnlyViolation,
@@ -28,7 +29,8 @@ from audit.models import (
     PendingEvent,
 )
 from audit.note import verify_checkpoint
-from core.db import utcnow
+from core import sqlite
+from core.db import get_engine, utcnow
 
 AUDIT_SOURCES = Path(__file__).resolve().parents[2] / "audit"
 
@@ -69,6 +71,41 @@ def test_queued_events_become_leaves_in_order_without_gaps(db, settings):
     assert [event_id for _, event_id in rows] == sorted(event_id for _, event_id in rows)
     assert count(db, PendingEvent) == 0
     assert integrate(db, settings).appended == 0  # nothing twice
+
+
+def test_an_integrator_that_may_not_wait_steps_aside_for_another(app, db, settings):
+    record(db, 2)
+    with get_engine(app).connect() as other:
+        if other.dialect.name == "postgresql":
+            other.execute(sa.select(sa.func.pg_advisory_lock(LOCK_KEY)))
+            held = contextlib.nullcontext(True)
+        else:
+            held = sqlite.side_lock(other.engine, "log-integrator", wait=True)
+        with held as got:
+            assert got
+            assert integrate(db, settings, wait=False) is None
+            assert count(db, PendingEvent) == 2 and count(db, AuditLeaf) == 0
+        if other.dialect.name == "postgresql":
+            other.execute(sa.select(sa.func.pg_advisory_unlock(LOCK_KEY)))
+    result = integrate(db, settings, wait=False)
+    assert result is not None and result.appended == 2
+
+
+def test_sqlite_hashes_before_taking_the_write_lock(app, db, settings, monkeypatch):
+    """Other writers wait only for the inserts: hashing happens outside SQLite's write lock."""
+    if get_engine(app).dialect.name != "sqlite":
+        pytest.skip("PostgreSQL writers never wait for the integrator")
+    record(db, 3)
+    seen = []
+    real_leaf_hash = log.leaf_hash
+
+    def watching(leaf):
+        seen.append(db.connection().connection.dbapi_connection.in_transaction)
+        return real_leaf_hash(leaf)
+
+    monkeypatch.setattr(log, "leaf_hash", watching)
+    assert integrate(db, settings).appended == 3
+    assert seen == [False, False, False]
 
 
 def test_an_event_row_written_without_record_event_is_queued_all_the_same(db, settings):

@@ -52,3 +52,25 @@ def test_a_failed_write_leaves_no_file_under_a_real_name(tmp_path, monkeypatch):
     with pytest.raises(OSError, match="disk full"):
         store.put(b"half written")
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_a_streamed_blob_is_checked_once_per_state_of_the_file(tmp_path, monkeypatch):
+    store = BlobStore(tmp_path)
+    digest = store.put(b"Cong van so 12")
+    hashed = []
+    real_digest = hashlib.file_digest
+    monkeypatch.setattr(
+        hashlib, "file_digest", lambda *a, **k: hashed.append(1) or real_digest(*a, **k)
+    )
+    for _ in range(3):
+        handle, size = store.open_verified(digest)
+        with handle:
+            assert (handle.read(), size) == (b"Cong van so 12", 14)
+    assert len(hashed) == 1  # the same file state is not hashed again
+    path = store.path_for(digest)
+    os.chmod(path, 0o640)
+    path.write_bytes(b"Cong van so 13")  # a write changes the file's ctime: checked again
+    with pytest.raises(BlobCorrupted):
+        store.open_verified(digest)
+    with pytest.raises(BlobMissing):
+        store.open_verified("0" * 64)

@@ -1,0 +1,83 @@
+"""Direct statements store rows exactly as SQLAlchemy would, and keep a connection per thread."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+import sqlalchemy as sa
+
+from audit.models import AuditEvent
+from core.db import get_engine
+from core.direct import DirectStatement, DirectStatements
+
+WHEN = datetime(2026, 11, 26, 8, 30, 15, 123456, tzinfo=UTC)
+
+
+def event(event_id: str) -> dict:
+    return {
+        "event_id": event_id,
+        "action": "documents:version:open",
+        "actor_id": None,
+        "subject": {"document": 5, "note": "Hỏa tốc"},
+        "details": {},
+        "occurred_at": WHEN,
+    }
+
+
+def raw_rows(db):
+    columns = "event_id, action, actor_id, subject, details, occurred_at"
+    statement = sa.text(f"SELECT {columns} FROM audit_events ORDER BY id")  # noqa: S608
+    return [tuple(row) for row in db.execute(statement)]
+
+
+def test_rows_are_stored_as_core_stores_them(app, db):
+    engine = get_engine(app)
+    with engine.begin() as connection:
+        connection.execute(sa.insert(AuditEvent), event("core"))
+    statements = DirectStatements(engine)
+    with statements.transaction() as run:
+        run(sa.insert(AuditEvent), [event("direct")])
+    through_core, directly = raw_rows(db)
+    assert through_core[1:] == directly[1:]  # same text, JSON and time format in the database
+    loaded = db.scalars(sa.select(AuditEvent).where(AuditEvent.event_id == "direct")).one()
+    assert loaded.occurred_at == WHEN and loaded.subject["note"] == "Hỏa tốc"
+
+
+def test_a_query_with_its_own_values_and_given_ones(app):
+    statements = DirectStatements(get_engine(app))
+    query = sa.select(sa.literal(40) + sa.bindparam("n", type_=sa.Integer))
+    assert statements.first(query, {"n": 2}) == (42,)
+
+
+def test_a_missing_value_and_an_in_list_are_refused(app):
+    engine = get_engine(app)
+    statement = DirectStatement(sa.select(sa.bindparam("n", type_=sa.Integer)), engine.dialect)
+    with pytest.raises(KeyError):
+        statement.parameters({})
+    in_list = sa.select(AuditEvent.id).where(AuditEvent.id.in_(sa.bindparam("ids", expanding=True)))
+    with pytest.raises(ValueError, match="expanding"):
+        DirectStatement(in_list, engine.dialect)
+
+
+def test_a_failed_transaction_stores_nothing_and_the_next_one_works(app, db):
+    statements = DirectStatements(get_engine(app))
+    with pytest.raises(RuntimeError), statements.transaction() as run:
+        run(sa.insert(AuditEvent), [event("lost")])
+        raise RuntimeError("the caller changed its mind")
+    with statements.transaction() as run:
+        run(sa.insert(AuditEvent), [event("kept")])
+    assert [row[0] for row in raw_rows(db)] == ["kept"]
+
+
+def test_disposing_the_engine_closes_the_threads_connections(app):
+    engine = get_engine(app)
+    statements = DirectStatements(engine)
+    statements.first(sa.select(sa.literal(1)), {})
+    (held,) = statements._held
+    driver_connection = held.pooled.dbapi_connection
+    engine.dispose()
+    assert statements._held == set()
+    with pytest.raises(engine.dialect.loaded_dbapi.Error):
+        driver_connection.cursor().execute("SELECT 1")
+    assert statements.first(sa.select(sa.literal(1)), {}) == (1,)  # a new one is opened
