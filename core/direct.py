@@ -206,7 +206,9 @@ class DirectStatements:
         """This thread's driver connection; closed if anything goes wrong while it is used."""
         held: _Held | None = getattr(self._local, "held", None)
         if held is not None and (
-            held.pid != os.getpid() or time.monotonic() - held.opened > self.RECYCLE_SECONDS
+            held not in self._held  # closed when the engine was disposed
+            or held.pid != os.getpid()
+            or time.monotonic() - held.opened > self.RECYCLE_SECONDS
         ):
             self._drop(held)
             held = None

@@ -47,7 +47,7 @@ EVERY_RESPONSE = (
 
 def _headers(response: Response) -> Response:
     headers = response.headers
-    present = {key.lower() for key in headers.keys()}  # one pass, not one per header
+    present = {key.lower() for key, _ in headers.items()}  # one pass, not one per header
     for key, value in EVERY_RESPONSE:
         if key.lower() not in present:
             headers.add(key, value)
