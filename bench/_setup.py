@@ -6,8 +6,10 @@ Run against PostgreSQL with `--database-url postgresql+psycopg://...` (the schem
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import sys
 import tempfile
 from pathlib import Path
@@ -33,6 +35,7 @@ def arguments(description: str, **extra: Any) -> argparse.Namespace:
 def fresh_app(database_url: str | None) -> Any:
     """An app on an empty, migrated database (a new SQLite file unless a URL is given)."""
     folder = Path(tempfile.mkdtemp(prefix="vanthu-bench-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)  # the database and files too
     url = database_url or f"sqlite:///{folder / 'bench.sqlite3'}"
     engine = make_engine(url)
     if url.startswith("postgresql"):

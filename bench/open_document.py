@@ -3,6 +3,10 @@
 The real route signs in, checks access, writes a read receipt and an audit event and streams the
 stored file; both servers run under gunicorn with the same settings on loopback. After the run
 every request must have left its receipt.
+
+Defaults: 4 workers x 4 threads (gthread, keep-alive). ``--threads 0`` runs gunicorn's sync
+workers instead, which close the connection after each response, as behind a reverse proxy that
+does not keep connections to the app open.
 """
 
 from __future__ import annotations
@@ -55,8 +59,7 @@ def gunicorn(
             "gunicorn",
             "--workers",
             str(workers),
-            "--threads",
-            str(threads),
+            *(["--worker-class", "sync"] if threads == 0 else ["--threads", str(threads)]),
             "--bind",
             f"127.0.0.1:{port}",
             "--log-level",
@@ -263,6 +266,7 @@ def main() -> None:
         rounds=args.rounds,
         receipts=receipts,
         file_kb=args.size_kb,
+        server="sync" if args.threads == 0 else f"{args.workers}x{args.threads} gthread",
     )
 
 
