@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from audit_testkit import mth, node_store
+from sqlalchemy.orm import Session
 
 from audit import log, record_event
 from audit.canonical import canonical_json
@@ -91,21 +92,29 @@ def test_an_integrator_that_may_not_wait_steps_aside_for_another(app, db, settin
     assert result is not None and result.appended == 2
 
 
-def test_sqlite_hashes_before_taking_the_write_lock(app, db, settings, monkeypatch):
-    """Other writers wait only for the inserts: hashing happens outside SQLite's write lock."""
-    if get_engine(app).dialect.name != "sqlite":
-        pytest.skip("PostgreSQL writers never wait for the integrator")
+def test_other_writers_commit_while_the_integrator_hashes(app, db, settings, monkeypatch):
+    """Writers wait at most for the integrator's inserts, never for its hashing (on SQLite it
+    hashes before taking the write lock; PostgreSQL has no such lock)."""
+    monkeypatch.setattr(sqlite, "BUSY_TIMEOUT_SECONDS", 1)  # fail, not hang, if they had to wait
     record(db, 3)
-    seen = []
+    engine = get_engine(app)
+    committed = []
     real_leaf_hash = log.leaf_hash
 
-    def watching(leaf):
-        seen.append(db.connection().connection.dbapi_connection.in_transaction)
+    def hashing(leaf):
+        if not committed:
+            with Session(engine) as other:
+                if other.get_bind().dialect.name == "postgresql":
+                    other.execute(sa.text("SET lock_timeout = '1s'"))
+                record_event(other, "tests:thing:meanwhile", actor=None)
+                other.commit()
+            committed.append(True)
         return real_leaf_hash(leaf)
 
-    monkeypatch.setattr(log, "leaf_hash", watching)
+    monkeypatch.setattr(log, "leaf_hash", hashing)
     assert integrate(db, settings).appended == 3
-    assert seen == [False, False, False]
+    assert committed == [True]
+    assert count(db, PendingEvent) == 1  # the event written meanwhile waits for the next pass
 
 
 def test_an_event_row_written_without_record_event_is_queued_all_the_same(db, settings):
