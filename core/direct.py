@@ -81,6 +81,12 @@ _BY_ENGINE: weakref.WeakKeyDictionary[Engine, DirectStatements] = weakref.WeakKe
 
 
 @functools.cache
+def _insert(table: sa.Table) -> sa.Insert:
+    """One INSERT per table, so that its compiled forms are found again."""
+    return sa.insert(table)
+
+
+@functools.cache
 def _unnest_insert(table: sa.Table, keys: tuple[str, ...]) -> sa.Insert:
     """``INSERT INTO table (keys) SELECT unnest(:key), ...``: PostgreSQL zips the arrays."""
     arrays = [
@@ -178,7 +184,7 @@ class DirectStatements:
             if self.engine.dialect.name != "postgresql":
                 if not dbapi_connection.in_transaction:
                     begin_immediate(dbapi_connection, cursor)
-                direct = self.get(sa.insert(table), keys)
+                direct = self.get(_insert(table), keys)
                 parameters: Any = [direct.parameters(row) for row in rows]
                 cursor.executemany(direct.sql, parameters)
                 return

@@ -81,3 +81,16 @@ def test_disposing_the_engine_closes_the_threads_connections(app):
     with pytest.raises(engine.dialect.loaded_dbapi.Error):
         driver_connection.cursor().execute("SELECT 1")
     assert statements.first(sa.select(sa.literal(1)), {}) == (1,)  # a new one is opened
+
+
+def test_statements_are_compiled_once_however_often_they_run(app, db):
+    from audit.models import AuditNode
+
+    engine = get_engine(app)
+    statements = DirectStatements(engine)
+    for batch in range(3):
+        with engine.begin() as connection:
+            rows = [{"level": 1, "index": batch * 10 + i, "hash": b"\x00" * 32} for i in range(2)]
+            statements.insert_on(connection, AuditNode.__table__, rows)
+    assert len(statements._compiled) == 1
+    assert db.scalar(sa.select(sa.func.count()).select_from(AuditNode)) == 6
