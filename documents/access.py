@@ -201,7 +201,7 @@ def open_version(
     )
     if row is None:
         raise SignedOut(user_id)
-    version_id, _, sha256, mime, file_name, status, visible = row
+    version_id, sha256, mime, file_name, status, visible = row
     if not visible:
         return None
     return OpenedVersion(
@@ -226,7 +226,6 @@ _reader = (
 _OPEN_VERSION = (
     sa.select(
         DocumentVersion.id,
-        DocumentVersion.number,
         DocumentVersion.sha256,
         DocumentVersion.mime,
         DocumentVersion.file_name,
