@@ -6,12 +6,13 @@ error handler records in the audit log.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import hashlib
+from collections.abc import Callable, Mapping
 from functools import wraps
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import Flask, g, session
+from flask import Flask
 from flask_login import LoginManager, current_user
 from sqlalchemy.orm import joinedload
 
@@ -54,19 +55,39 @@ def signed_in_user() -> User:
     return user
 
 
-def session_account_id() -> int | None:
-    """The account id the session is signed in as, without loading the account.
+def settled_account_id(
+    app: Flask, contents: Mapping[str, Any], environ: Mapping[str, Any]
+) -> int | None:
+    """The account a session cookie's ``contents`` is signed in as, when Flask-Login would take
+    it as it is: same browser (session protection), nothing to update in the session or its
+    cookies. None for every other session, which only Flask-Login may handle.
 
-    For the hottest pages, which check in their own single query that the account is still
-    active. Flask-Login's session protection applies exactly as for `current_user`.
+    For responses made below Flask (`documents.serving`). Whether the account is still active
+    is for the caller to check, as Flask-Login's user loader does.
     """
-    if "_login_user" in g:
-        user = g._login_user
-        return int(user.id) if user.is_authenticated else None
-    if login_manager._session_protection_failed():  # the check current_user makes
+    raw = contents.get("_user_id")
+    if not (isinstance(raw, str) and raw.isdigit()):
         return None
-    raw = session.get("_user_id")
-    return int(raw) if isinstance(raw, str) and raw.isdigit() else None
+    if "_remember" in contents or app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
+        return None  # Flask-Login would set or clear the remember-me cookie
+    if contents.get("_permanent") and app.config["SESSION_REFRESH_EACH_REQUEST"]:
+        return None  # Flask would send the cookie again with a later expiry
+    protection = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
+    if protection in ("basic", "strong") and contents.get("_id") != session_identifier(environ):
+        return None
+    return int(raw)
+
+
+def session_identifier(environ: Mapping[str, Any]) -> str:
+    """Flask-Login's fingerprint of the browser (address and user agent) for ``environ``,
+    computed as `flask_login.utils._create_identifier` computes it for a request."""
+    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
+    if address is not None:
+        address = address.encode("utf-8").split(b",")[0].strip()
+    agent = environ.get("HTTP_USER_AGENT")
+    if agent is not None:
+        agent = agent.encode("utf-8")
+    return hashlib.sha512(f"{address}|{agent}".encode()).hexdigest()
 
 
 def login_required(view: F) -> F:

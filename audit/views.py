@@ -52,7 +52,7 @@ def init_app(app: Flask) -> None:
     navigation.add_entry(app, "audit.events", _l("Audit log"), lambda u: u.has_role(Role.AUDITOR))
     app.teardown_appcontext(_sequence_recorded_events)
     if app.config.get("LOG_SEQUENCE_IN_BACKGROUND", True):
-        app.extensions["vanthu.audit.sequencer"] = BackgroundSequencer(
+        app.extensions[SEQUENCER] = BackgroundSequencer(
             app, window=app.config.get("LOG_BATCH_SECONDS", 0.1)
         )
     app.jinja_env.globals["log_receipt_url"] = receipt_url
@@ -61,6 +61,7 @@ def init_app(app: Flask) -> None:
 
 
 _COMMITTED_ELSEWHERE = "vanthu_audit_committed_elsewhere"
+SEQUENCER = "vanthu.audit.sequencer"
 
 
 def events_committed_elsewhere() -> None:
@@ -77,9 +78,25 @@ def _sequence_recorded_events(_error: BaseException | None) -> None:
     """
     session = g.get("db_session")
     recorded = session is not None and session.info.pop(RECORDED, False)
-    if not (recorded or g.pop(_COMMITTED_ELSEWHERE, False)):
+    if recorded or g.pop(_COMMITTED_ELSEWHERE, False):
+        _sequence(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def sequence_committed_events(app: Flask) -> None:
+    """Have events committed outside Flask's request handling sequenced, as a request's are.
+
+    For responses made below Flask (`documents.serving`); pushes an app context only when the
+    log is sequenced in the request's thread rather than in the background.
+    """
+    if app.extensions.get(SEQUENCER) is not None:
+        app.extensions[SEQUENCER].wake()
         return
-    sequencer = current_app.extensions.get("vanthu.audit.sequencer")
+    with app.app_context():
+        _sequence(app)
+
+
+def _sequence(app: Flask) -> None:
+    sequencer = app.extensions.get(SEQUENCER)
     if sequencer is not None:
         sequencer.wake()
         return

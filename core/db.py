@@ -114,15 +114,15 @@ def get_session() -> Session:
     return session
 
 
-def direct_statements() -> DirectStatements:
+def direct_statements(app: Flask | None = None) -> DirectStatements:
     """The app's statements run straight on the driver, for the hottest paths."""
-    statements: DirectStatements = current_app.extensions["vanthu.direct"]
+    statements: DirectStatements = (app or current_app).extensions["vanthu.direct"]
     return statements
 
 
-def group_committer() -> GroupCommitter:
+def group_committer(app: Flask | None = None) -> GroupCommitter:
     """The app's group committer, for small writes many requests make at once."""
-    committer: GroupCommitter = current_app.extensions["vanthu.group_commit"]
+    committer: GroupCommitter = (app or current_app).extensions["vanthu.group_commit"]
     return committer
 
 

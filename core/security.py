@@ -6,6 +6,7 @@ works offline on a government network.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
@@ -48,15 +49,24 @@ EVERY_RESPONSE = (
 def _headers(response: Response) -> Response:
     headers = response.headers
     present = {key.lower() for key, _ in headers.items()}  # one pass, not one per header
-    for key, value in EVERY_RESPONSE:
-        if key.lower() not in present:
-            headers.add(key, value)
-    if request.is_secure:
-        headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
-    if response.mimetype == "text/html" and "cache-control" not in present:
-        # Pages show personal data: never keep them in a shared cache.
-        headers.add("Cache-Control", "no-store")
+    html = response.mimetype == "text/html"
+    for key, value in missing_headers(present, secure=request.is_secure, html=html):
+        headers.add(key, value)
     return response
+
+
+def missing_headers(present: Collection[str], *, secure: bool, html: bool) -> list[tuple[str, str]]:
+    """The security headers a response lacks, given the lower-cased names it has.
+
+    Shared with responses made below Flask (`documents.serving`), which must carry the same.
+    """
+    missing = [(key, value) for key, value in EVERY_RESPONSE if key.lower() not in present]
+    if secure and "strict-transport-security" not in present:
+        missing.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    if html and "cache-control" not in present:
+        # Pages show personal data: never keep them in a shared cache.
+        missing.append(("Cache-Control", "no-store"))
+    return missing
 
 
 def is_safe_next(target: str | None) -> bool:

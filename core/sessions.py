@@ -35,26 +35,35 @@ class RememberingCookieSessions(SecureCookieSessionInterface):
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
+        if self.get_signing_serializer(app) is None:
             return None
         value = request.cookies.get(self.get_cookie_name(app))
         if not value:
             return self.session_class()
+        contents = self.verified_contents(app, value)
+        return self.session_class(copy.deepcopy(contents) if contents is not None else None)
+
+    def verified_contents(self, app: Flask, value: str) -> dict[str, Any] | None:
+        """The contents of the session cookie ``value``, or None if it is forged or expired.
+
+        The dict is shared by every request that brings this cookie: read it, never change it.
+        """
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
         max_age = app.permanent_session_lifetime.total_seconds()
         known = self._verified.get(value)
         if known is not None:
             contents, signed_at = known
-            if time.time() - signed_at <= max_age:
-                return self.session_class(copy.deepcopy(contents))
+            return contents if time.time() - signed_at <= max_age else None
         try:
             contents, signed = serializer.loads(value, max_age=int(max_age), return_timestamp=True)
         except BadSignature:
-            return self.session_class()
+            return None
         if len(self._verified) >= COOKIES_KEPT:
             self._verified.clear()
-        self._verified[value] = (copy.deepcopy(contents), signed.timestamp())
-        return self.session_class(contents)
+        self._verified[value] = (contents, signed.timestamp())
+        return contents
 
 
 def init_app(app: Flask) -> None:

@@ -8,14 +8,8 @@ import sqlalchemy as sa
 
 from accounts.models import Role
 from documents.models import Document
-from tests.conftest import TEST_PASSWORD
 from tests.documents.conftest import build_pdf
-
-
-def login(client, user):
-    client.post("/logout")
-    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
-    assert response.status_code == 302
+from tests.documents.pages_testkit import create_draft, login
 
 
 def office(make):
@@ -32,17 +26,7 @@ def office(make):
 def open_a_circulated_document(client, db, people):
     """The clerk drafts, numbers, uploads and sends a document; the reader opens version 1."""
     login(client, people["clerk"])
-    draft = {
-        "doc_type": "cong_van",
-        "subject": "Về việc cải cách hành chính",
-        "content": "Đề nghị thực hiện.",
-        "drafter_abbr": "VP",
-        "urgency": "thuong",
-        "confidentiality": "thuong",
-        "signer_authority": "",
-        "signer_id": "",
-    }
-    assert client.post("/documents/new", data=draft).status_code == 302
+    assert create_draft(client).status_code == 302
     document = db.scalar(sa.select(Document).order_by(Document.id.desc()))
     assert client.post(f"/documents/{document.id}/issue").status_code == 302
     upload = client.post(

@@ -7,55 +7,15 @@ import io
 import pytest
 import sqlalchemy as sa
 
-from accounts.models import Role
 from audit.models import AuditEvent
 from documents.models import Document, DocumentVersion, IssuedNumber, ReadReceipt
-from tests.conftest import TEST_PASSWORD, count_statements
+from tests.conftest import count_statements
+from tests.documents.pages_testkit import build_office, create_draft, last_document, login
 
 
 @pytest.fixture
 def office(make):
-    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
-    home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
-    finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
-    return {
-        "province": province,
-        "home": home,
-        "finance": finance,
-        "clerk": make.user("vanthu", roles=[Role.CLERK], unit=province),
-        "chairman": make.user("chutich", unit=province, title="Chủ tịch"),
-        "home_clerk": make.user("vanthu.snv", roles=[Role.CLERK], unit=home),
-        "reader": make.user("a.snv", unit=home),
-        "finance_reader": make.user("a.stc", unit=finance),
-        "outsider": make.user("other", unit=make.unit("Sở Y tế", parent=province)),
-        "auditor": make.user("kiemtoan", roles=[Role.AUDITOR], unit=province),
-    }
-
-
-def login(client, user):
-    client.post("/logout")
-    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
-    assert response.status_code == 302
-
-
-def create_draft(client, **fields):
-    data = {
-        "doc_type": "cong_van",
-        "subject": "Về việc cải cách hành chính",
-        "content": "Đề nghị thực hiện.",
-        "drafter_abbr": "VP",
-        "urgency": "thuong",
-        "confidentiality": "thuong",
-        "signer_authority": "",
-        "signer_id": "",
-        **fields,
-    }
-    response = client.post("/documents/new", data=data)
-    return response
-
-
-def last_document(db):
-    return db.scalar(sa.select(Document).order_by(Document.id.desc()))
+    return build_office(make)
 
 
 def counts(db):
@@ -377,79 +337,3 @@ def test_an_unsafe_upload_is_recorded_as_such(client, db, issued_draft, zeros_do
     assert response.status_code == 400
     actions = db.scalars(sa.select(AuditEvent.action)).all()
     assert "documents:upload:refused_unsafe" in actions
-
-
-def sent_to_home(client, db, office, pdf_of):
-    """An issued công văn with a PDF (version 3) circulated to the Sở Nội vụ."""
-    login(client, office["clerk"])
-    create_draft(client)
-    document = last_document(db)
-    client.post(f"/documents/{document.id}/issue")
-    client.post(
-        f"/documents/{document.id}/versions",
-        data={"file": (io.BytesIO(pdf_of("Ban chinh thuc")), "cv.pdf")},
-        content_type="multipart/form-data",
-    )
-    client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
-    return document
-
-
-def receipts_of(db, user):
-    return db.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(ReadReceipt.times_opened), 0)).where(
-            ReadReceipt.user_id == user.id
-        )
-    )
-
-
-def test_the_file_route_checks_the_session_and_the_account_like_every_page(
-    client, db, office, pdf_of
-):
-    document = sent_to_home(client, db, office, pdf_of)
-    url = f"/documents/{document.id}/v/3/file?download=1"
-    login(client, office["reader"])
-    assert client.get(url).status_code == 200
-    # Session protection: the cookie replayed from another browser is not a signed-in session.
-    stolen = client.get(url, headers={"User-Agent": "another browser"})
-    assert stolen.status_code == 302 and "/login" in stolen.headers["Location"]
-    login(client, office["reader"])
-    office["reader"].active = False
-    db.commit()
-    gone = client.get(url)
-    assert gone.status_code == 302 and "/login" in gone.headers["Location"]
-    assert receipts_of(db, office["reader"]) == 1  # only the opening that was allowed
-
-
-def test_viewing_inline_is_not_an_opening_but_a_download_is(client, db, office, pdf_of):
-    document = sent_to_home(client, db, office, pdf_of)
-    login(client, office["reader"])
-    inline = client.get(f"/documents/{document.id}/v/3/file")
-    assert inline.status_code == 200 and inline.data.startswith(b"%PDF")
-    assert inline.headers["Content-Disposition"].startswith("inline")
-    assert receipts_of(db, office["reader"]) == 0
-    client.get(f"/documents/{document.id}/v/3/file?download=1")
-    assert receipts_of(db, office["reader"]) == 1
-    opens = db.scalars(
-        sa.select(AuditEvent).where(
-            AuditEvent.action == "documents:version:open",
-            AuditEvent.actor_id == office["reader"].id,
-        )
-    ).all()
-    assert [e.subject["version"] for e in opens] == [3]
-
-
-def test_the_file_route_refuses_as_the_other_pages_do(client, db, office, pdf_of):
-    document = sent_to_home(client, db, office, pdf_of)
-    login(client, office["reader"])
-    missing_version = client.get(f"/documents/{document.id}/v/9/file?download=1")
-    missing_document = client.get("/documents/999999/v/1/file?download=1")
-    assert missing_version.status_code == missing_document.status_code == 404
-    login(client, office["finance_reader"])
-    assert client.get(f"/documents/{document.id}/v/3/file?download=1").status_code == 403
-    login(client, office["clerk"])
-    client.post(f"/documents/{document.id}/recall", data={"reason": "Sai số liệu"})
-    login(client, office["reader"])
-    recalled = client.get(f"/documents/{document.id}/v/3/file?download=1")
-    assert recalled.status_code == 410
-    assert receipts_of(db, office["reader"]) == 0
-    assert receipts_of(db, office["finance_reader"]) == 0

@@ -1,0 +1,78 @@
+"""What the document page tests share: an office of units and people, signing in, drafting."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+
+from accounts.models import Role
+from documents.models import Document, ReadReceipt
+from tests.conftest import TEST_PASSWORD
+
+
+def build_office(make):
+    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
+    finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
+    return {
+        "province": province,
+        "home": home,
+        "finance": finance,
+        "clerk": make.user("vanthu", roles=[Role.CLERK], unit=province),
+        "chairman": make.user("chutich", unit=province, title="Chủ tịch"),
+        "home_clerk": make.user("vanthu.snv", roles=[Role.CLERK], unit=home),
+        "reader": make.user("a.snv", unit=home),
+        "finance_reader": make.user("a.stc", unit=finance),
+        "outsider": make.user("other", unit=make.unit("Sở Y tế", parent=province)),
+        "auditor": make.user("kiemtoan", roles=[Role.AUDITOR], unit=province),
+    }
+
+
+def login(client, user):
+    client.post("/logout")
+    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
+    assert response.status_code == 302
+
+
+def create_draft(client, **fields):
+    data = {
+        "doc_type": "cong_van",
+        "subject": "Về việc cải cách hành chính",
+        "content": "Đề nghị thực hiện.",
+        "drafter_abbr": "VP",
+        "urgency": "thuong",
+        "confidentiality": "thuong",
+        "signer_authority": "",
+        "signer_id": "",
+        **fields,
+    }
+    response = client.post("/documents/new", data=data)
+    return response
+
+
+def last_document(db):
+    return db.scalar(sa.select(Document).order_by(Document.id.desc()))
+
+
+def sent_to_home(client, db, office, pdf_of):
+    """An issued công văn with a PDF (version 3) circulated to the Sở Nội vụ."""
+    login(client, office["clerk"])
+    create_draft(client)
+    document = last_document(db)
+    client.post(f"/documents/{document.id}/issue")
+    client.post(
+        f"/documents/{document.id}/versions",
+        data={"file": (io.BytesIO(pdf_of("Ban chinh thuc")), "cv.pdf")},
+        content_type="multipart/form-data",
+    )
+    client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
+    return document
+
+
+def receipts_of(db, user):
+    return db.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(ReadReceipt.times_opened), 0)).where(
+            ReadReceipt.user_id == user.id
+        )
+    )
