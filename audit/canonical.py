@@ -142,14 +142,29 @@ def parse_canonical(data: bytes) -> Any:
     return obj
 
 
-def canonical_json_fast(obj: Any) -> bytes:
+def parse_integral_json(text: str | bytes) -> Any:
+    """Parse JSON that may hold no float, NaN or Infinity (CanonicalJSONError if it does).
+
+    What it returns can go to ``canonical_json_fast(..., floats_refused=True)``: the parser
+    refuses floats as it meets them, at no cost when there are none.
+    """
+    try:
+        return _DECODER.decode(text if isinstance(text, str) else text.decode("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CanonicalJSONError(f"not JSON: {e}") from None
+
+
+def canonical_json_fast(obj: Any, *, floats_refused: bool = False) -> bytes:
     """``canonical_json(obj)``, by the C encoder whenever it provably gives the same bytes.
 
     Used by the sequencer, which encodes every event. Floats, which the C encoder would write,
-    are refused first; output where the two encoders may differ (see ``parse_canonical``) is
-    re-encoded the slow, exact way, which refuses what canonical JSON cannot carry.
+    are refused first, unless the caller built ``obj`` only of ints, strings and what
+    ``parse_integral_json`` returned; output where the two encoders may differ (see
+    ``parse_canonical``) is re-encoded the slow, exact way, which refuses what canonical JSON
+    cannot carry.
     """
-    _refuse_floats(obj)
+    if not floats_refused:
+        _refuse_floats(obj)
     try:
         data = _STDLIB_ENCODER.encode(obj).encode("utf-8")
     except (TypeError, ValueError, UnicodeEncodeError):

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from audit import tree
-from audit.canonical import canonical_json_fast
+from audit.canonical import canonical_json_fast, parse_integral_json
 from audit.config import LogSettings
 from audit.errors import LogInconsistent, ProofError
 from audit.merkle import (
@@ -129,7 +129,14 @@ def _pending(session: Session) -> list[_Pending]:
     connection = session.connection()
     rows = direct.for_engine(connection.engine).rows_on(connection, _PENDING, {"limit": BATCH})
     return [
-        _Pending(id, event_id, action, actor_id, json.loads(subject), json.loads(details))
+        _Pending(
+            id,
+            event_id,
+            action,
+            actor_id,
+            parse_integral_json(subject),
+            parse_integral_json(details),
+        )
         for id, event_id, action, actor_id, subject, details in rows
     ]
 
@@ -265,7 +272,8 @@ def _append(session: Session, head: _Head, events: Sequence[_Pending], now: date
                 "actor": None if event.actor_id is None else str(event.actor_id),
                 "subject": event.subject or {},
                 "details": event.details or {},
-            }
+            },
+            floats_refused=True,  # subject and details were parsed refusing them
         )
         hashed = leaf_hash(leaf)
         leaves.append({"seq": seq, "event_id": event.id, "leaf": leaf, "leaf_hash": hashed})

@@ -12,7 +12,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import canonical_json, canonical_json_fast, parse_canonical
+from audit.canonical import (
+    canonical_json,
+    canonical_json_fast,
+    parse_canonical,
+    parse_integral_json,
+)
 from audit.errors import BadInput, CanonicalJSONError
 
 
@@ -213,3 +218,25 @@ def test_the_fast_encoder_writes_the_same_bytes_or_refuses_the_same(value: Any) 
 def test_the_fast_encoder_refuses_what_the_exact_one_refuses(value: Any) -> None:
     with pytest.raises(CanonicalJSONError):
         canonical_json_fast(value)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_json | _anything)
+def test_json_parsed_refusing_floats_encodes_as_the_exact_encoder_does(value: Any) -> None:
+    try:
+        text = json.dumps(value)
+    except ValueError:  # a lone surrogate the stdlib cannot write either
+        return
+    try:
+        expected = canonical_json(json.loads(text))
+    except CanonicalJSONError:
+        with pytest.raises(CanonicalJSONError):
+            canonical_json_fast(parse_integral_json(text), floats_refused=True)
+        return
+    assert canonical_json_fast(parse_integral_json(text), floats_refused=True) == expected
+
+
+@pytest.mark.parametrize("text", ['{"a": 0.5}', "[1e3]", '{"n": NaN}', "[Infinity]", "{oops"])
+def test_parsing_refuses_floats_and_what_is_not_json(text: str) -> None:
+    with pytest.raises(CanonicalJSONError):
+        parse_integral_json(text)
