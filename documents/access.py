@@ -197,7 +197,7 @@ def open_version(
     as other pages would. Raises SignedOut for an account that may no longer sign in.
     """
     row = statements.first(
-        _OPEN_VERSION, {"user_id": user_id, "document_id": document_id, "number": number}
+        OPEN_VERSION, {"user_id": user_id, "document_id": document_id, "number": number}
     )
     if row is None:
         raise SignedOut(user_id)
@@ -223,7 +223,9 @@ _reader = (
     .where(User.id == sa.bindparam("user_id"), User.active)
     .subquery("reader")
 )
-_OPEN_VERSION = (
+#: One row if the account ``user_id`` is active: version ``number`` of ``document_id`` (its columns
+#: NULL if there is none) and whether the rule lets the account see the document.
+OPEN_VERSION = (
     sa.select(
         DocumentVersion.id,
         DocumentVersion.sha256,

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Role, Unit, User
 from audit import event_write, record_event
+from audit.models import AuditEvent
 from core.db import dialect_insert, utcnow
+from core.direct import DirectStatements
 from core.errors import N_
-from core.groupcommit import GroupCommitter
+from core.groupcommit import GroupCommitter, Write
 from core.storage import StagedBlobs
-from documents import errors
+from documents import access, errors
 from documents.access import OpenedVersion, visible_to
 from documents.decree30 import (
     SUBJECT_MAX_LENGTH,
@@ -633,13 +635,42 @@ def record_open(writer: GroupCommitter, reader_id: int, opened: OpenedVersion) -
     """
     if opened.recalled:
         raise errors.DocumentRecalled.frozen()
+    event = _open_event(reader_id, opened)
     receipt = {
         "document_id": opened.document_id,
         "version_id": opened.version_id,
         "user_id": reader_id,
-        "now": utcnow(),
+        "now": event[1]["occurred_at"],
     }
-    event = event_write(
+    writer.run([(_receipt_upsert(writer.engine.dialect.name), receipt), event])
+
+
+def record_open_if_allowed(
+    statements: DirectStatements, reader_id: int, opened: OpenedVersion
+) -> bool:
+    """PostgreSQL: check that the reader may open ``opened`` and record the opening, in one
+    statement (one round trip, its own transaction); False, storing nothing, if not.
+
+    Not allowed: an inactive account, the access rule refusing, a recalled document, or a
+    version whose bytes are no longer ``opened.sha256``. The caller then asks the ordinary code
+    why. Serving a file this way costs a third of checking and group-committing separately.
+    """
+    if statements.engine.dialect.name != "postgresql":
+        raise ValueError("checking and recording in one statement needs PostgreSQL")
+    _, event = _open_event(reader_id, opened)
+    values = {
+        **event,
+        "document_id": opened.document_id,
+        "number": opened.number,
+        "sha256": opened.sha256,
+        "user_id": reader_id,  # the access check's name for the reader
+    }
+    row = statements.first(_checked_open_statement(), values)
+    return row is not None and row[0] == 1
+
+
+def _open_event(reader_id: int, opened: OpenedVersion) -> Write:
+    return event_write(
         "documents:version:open",
         actor=reader_id,
         subject={
@@ -648,7 +679,6 @@ def record_open(writer: GroupCommitter, reader_id: int, opened: OpenedVersion) -
             "sha256": opened.sha256,
         },
     )
-    writer.run([(_receipt_upsert(writer.engine.dialect.name), receipt), event])
 
 
 @cache
@@ -659,21 +689,81 @@ def _receipt_upsert(dialect: str) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     now: sa.BindParameter[Any] = sa.bindparam("now")
-    statement = insert(ReadReceipt).values(
-        document_id=sa.bindparam("document_id"),
-        version_id=sa.bindparam("version_id"),
-        user_id=sa.bindparam("user_id"),
-        first_opened_at=now,
-        last_opened_at=now,
-        times_opened=1,
+    return _upsert_receipt(
+        insert(ReadReceipt).values(
+            document_id=sa.bindparam("document_id"),
+            version_id=sa.bindparam("version_id"),
+            user_id=sa.bindparam("user_id"),
+            first_opened_at=now,
+            last_opened_at=now,
+            times_opened=1,
+        )
     )
-    return statement.on_conflict_do_update(
+
+
+def _upsert_receipt(insert: Any) -> Any:
+    """A first opening inserts the receipt, a later one counts on it."""
+    return insert.on_conflict_do_update(
         index_elements=["version_id", "user_id"],
         set_={
-            "last_opened_at": statement.excluded.last_opened_at,
+            "last_opened_at": insert.excluded.last_opened_at,
             "times_opened": ReadReceipt.times_opened + 1,
         },
     )
+
+
+@cache
+def _checked_open_statement() -> sa.Select[Any]:
+    """WITH opened AS (the access check), receipt AS (upsert if allowed), event AS (insert
+    for that receipt) SELECT how many events were written: 1 or 0."""
+    from sqlalchemy.dialects.postgresql import insert
+
+    opened = access.OPEN_VERSION.cte("opened")
+    columns = AuditEvent.__table__.c
+    occurred_at = sa.bindparam("occurred_at", type_=columns.occurred_at.type)
+    allowed = sa.select(
+        sa.bindparam("document_id", type_=sa.Integer),
+        opened.c.id,
+        sa.bindparam("actor_id", type_=sa.Integer),
+        occurred_at,
+        occurred_at,
+        sa.literal(1),
+    ).where(
+        opened.c.visible,
+        opened.c.status != Status.RECALLED,
+        opened.c.sha256 == sa.bindparam("sha256", type_=sa.String),
+    )
+    receipt = (
+        _upsert_receipt(
+            insert(ReadReceipt).from_select(
+                [
+                    "document_id",
+                    "version_id",
+                    "user_id",
+                    "first_opened_at",
+                    "last_opened_at",
+                    "times_opened",
+                ],
+                allowed,
+            )
+        )
+        .returning(ReadReceipt.id)
+        .cte("receipt")
+    )
+    names = ["event_id", "action", "actor_id", "subject", "details", "occurred_at"]
+    event = (
+        sa.insert(AuditEvent)
+        .from_select(
+            names,
+            sa.select(
+                *(sa.bindparam(name, type_=columns[name].type) for name in names[:-1]),
+                occurred_at,
+            ).select_from(receipt),
+        )
+        .returning(AuditEvent.id)
+        .cte("event")
+    )
+    return sa.select(sa.func.count()).select_from(event)
 
 
 def recall(session: Session, actor: User, document: Document, reason: str) -> int:

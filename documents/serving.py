@@ -43,6 +43,8 @@ FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 #: usual way (other spellings are left to Flask's routing).
 _FILE_PATH = re.compile(r"/documents/([1-9][0-9]{0,17})/v/([1-9][0-9]{0,17})/file\Z")
 _DOWNLOAD = "download=1"
+#: How many versions a process remembers before starting afresh.
+VERSIONS_KEPT = 100_000
 
 
 def file_headers(
@@ -82,6 +84,10 @@ class FileFastPath:
         self.wsgi_app = app.wsgi_app
         #: Requests answered here: tests check which path answered.
         self.served = 0
+        #: (document id, number) -> the version as some reader opened it. A version's bytes,
+        #: type and name never change, so a download need not read them again; who may open
+        #: it and whether it was recalled are checked on every request.
+        self._versions: dict[tuple[int, int], OpenedVersion] = {}
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         try:
@@ -125,26 +131,42 @@ class FileFastPath:
         user_id = self._account_id(environ)
         if user_id is None:
             return None
-        try:
-            opened = access.open_version(
-                direct_statements(app), user_id, int(match[1]), int(match[2])
-            )
-        except access.SignedOut:
-            return None
-        if opened is None or opened.recalled:
-            return None
+        key = (int(match[1]), int(match[2]))
+        download = query == _DOWNLOAD
+        statements = direct_statements(app)
+        # PostgreSQL checks and records a download in one statement, given the version's bytes.
+        checked_when_recorded = download and statements.engine.dialect.name == "postgresql"
+        opened = self._versions.get(key) if checked_when_recorded else None
+        if opened is None:
+            try:
+                opened = access.open_version(statements, user_id, *key)
+            except access.SignedOut:
+                return None
+            if opened is None or opened.recalled:
+                return None
+            if checked_when_recorded:
+                self._remember(key, opened)
         try:
             handle, size = blob_store(app).open_verified(opened.sha256)
         except (BlobMissing, BlobCorrupted):
             return None
-        download = query == _DOWNLOAD
-        if download:
-            try:
+        try:
+            if checked_when_recorded:
+                if not services.record_open_if_allowed(statements, user_id, opened):
+                    self._versions.pop(key, None)
+                    handle.close()
+                    return None
+            elif download:
                 services.record_open(group_committer(app), user_id, opened)
-            except BaseException:
-                handle.close()
-                raise
+        except BaseException:
+            handle.close()
+            raise
         return opened, download, handle, size
+
+    def _remember(self, key: tuple[int, int], opened: OpenedVersion) -> None:
+        if len(self._versions) >= VERSIONS_KEPT:
+            self._versions.clear()
+        self._versions[key] = opened
 
     def _account_id(self, environ: dict[str, Any]) -> int | None:
         app = self.app

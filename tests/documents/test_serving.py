@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from dataclasses import replace
 
 import pytest
 import sqlalchemy as sa
@@ -68,7 +69,8 @@ def test_the_fast_path_answers_a_reader_exactly_as_the_route_does(
     # One receipt and one audit event per download, whichever path answered; views count none.
     assert receipts_of(db, office["reader"]) == 2
     events = opens_of(db, office["reader"])
-    assert [e.subject["version"] for e in events] == [version, version]
+    subject = {"document": document.id, "version": version, "sha256": stored}
+    assert [(e.subject, e.details) for e in events] == [(subject, {})] * 2
     sequenced = db.scalars(sa.select(AuditLeaf.event_id)).all()
     assert {e.id for e in events} <= set(sequenced)  # in the log, as after any request
 
@@ -132,13 +134,17 @@ def test_the_file_route_refuses_as_the_other_pages_do(client, db, office, pdf_of
         sa.select(AuditEvent).where(AuditEvent.action == "accounts:access:denied")
     ).all()
     assert [d.actor_id for d in denials] == [office["finance_reader"].id]
+    assert fast.served == served
+    login(client, office["reader"])
+    assert client.get(f"/documents/{document.id}/v/3/file?download=1").status_code == 200
     login(client, office["clerk"])
     client.post(f"/documents/{document.id}/recall", data={"reason": "Sai số liệu"})
     login(client, office["reader"])
+    served = fast.served
     recalled = client.get(f"/documents/{document.id}/v/3/file?download=1")
     assert recalled.status_code == 410
     assert fast.served == served
-    assert receipts_of(db, office["reader"]) == 0
+    assert receipts_of(db, office["reader"]) == 1  # the download before the recall
     assert receipts_of(db, office["finance_reader"]) == 0
 
 
@@ -179,19 +185,24 @@ def test_a_receipt_that_fails_to_commit_below_flask_is_stored_once_by_the_route(
 ):
     document = sent_to_home(client, db, office, pdf_of)
     login(client, office["reader"])
-    record_open, calls = services.record_open, []
+    calls = []
 
-    def fails_first(*args):
-        calls.append(args)
-        if len(calls) == 1:
-            raise RuntimeError("database went away")
-        record_open(*args)
+    def fails_first(record):
+        def wrapped(*args):
+            calls.append(record.__name__)
+            if len(calls) == 1:
+                raise RuntimeError("database went away")
+            return record(*args)
 
-    monkeypatch.setattr(services, "record_open", fails_first)
+        return wrapped
+
+    # Below Flask, PostgreSQL checks and records in one statement; SQLite group-commits.
+    for name in ("record_open", "record_open_if_allowed"):
+        monkeypatch.setattr(services, name, fails_first(getattr(services, name)))
     served = fast.served
     response = client.get(f"/documents/{document.id}/v/3/file?download=1")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
-    assert len(calls) == 2 and fast.served == served
+    assert len(calls) == 2 and calls[1] == "record_open" and fast.served == served
     assert receipts_of(db, office["reader"]) == 1
 
 
@@ -221,3 +232,21 @@ def test_readers_downloading_at_once_lose_no_receipt(app, db, office, pdf_of, ma
     assert failures == []
     assert [receipts_of(db, reader) for reader in readers] == [15] * len(readers)
     assert fast.served >= 15 * len(readers)
+
+
+def test_a_version_remembered_with_other_bytes_is_neither_sent_nor_counted_below_flask(
+    client, db, office, pdf_of, fast
+):
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["reader"])
+    url = f"/documents/{document.id}/v/3/file?download=1"
+    assert client.get(url).status_code == 200
+    # Whatever a process remembers of a version, the bytes sent and counted are the stored ones.
+    assert bool(fast._versions) is (db.get_bind().dialect.name == "postgresql")
+    for key, remembered in list(fast._versions.items()):
+        fast._versions[key] = replace(remembered, sha256=sha256_of(db, document, 1))
+    response = client.get(url)
+    assert hashlib.sha256(response.data).hexdigest() == sha256_of(db, document, 3)
+    assert receipts_of(db, office["reader"]) == 2
+    subjects = [e.subject["sha256"] for e in opens_of(db, office["reader"])]
+    assert subjects == [sha256_of(db, document, 3)] * 2
