@@ -127,6 +127,23 @@ def server_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu_seconds() -> float:
+    """CPU time used so far by the PostgreSQL processes on this machine (0 if none): on loopback
+    the database shares the cores with the servers, so its share belongs to the figure."""
+    ticks = 0
+    for process in Path("/proc").iterdir():
+        if not process.name.isdigit():
+            continue
+        try:
+            if (process / "comm").read_text().strip() != "postgres":
+                continue
+            fields = (process / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
 def hammer(port: int, path: str, cookies: list[str], per_client: int) -> tuple[float, int]:
     """Each client thread sends ``per_client`` requests on one keep-alive connection."""
     done = [0] * len(cookies)
@@ -225,7 +242,7 @@ def main() -> None:
     bare, bare_port = gunicorn("bench._bare_app:app", env, args.workers, args.threads)
     rates: list[float] = []
     baselines: list[float] = []
-    cpu_used = [0.0, 0.0]  # server CPU seconds during the measured rounds: real, bare
+    cpu_used = [0.0, 0.0, 0.0]  # CPU seconds in the measured rounds: real, bare, PostgreSQL
     sent = 0
     try:
         cookies = [sign_in(port, f"reader{i:02d}") for i in range(args.clients)]
@@ -234,9 +251,10 @@ def main() -> None:
         hammer(bare_port, "/file", [""] * args.clients, 3)
         # Rounds alternate between the two servers so that the machine's drift hits both.
         for _ in range(args.rounds):
-            cpu = server_cpu_seconds(server)
+            cpu, database = server_cpu_seconds(server), postgres_cpu_seconds()
             rate, done = hammer(port, path, cookies, args.requests)
             cpu_used[0] += server_cpu_seconds(server) - cpu
+            cpu_used[2] += postgres_cpu_seconds() - database
             rates.append(rate)
             sent += done
             cpu = server_cpu_seconds(bare)
@@ -248,6 +266,13 @@ def main() -> None:
             process.wait()
     rate, baseline = statistics.median(rates), statistics.median(baselines)
 
+    measured = sent - warm_up
+    per_request = {
+        "server_cpu_ms_per_request": round(cpu_used[0] * 1000 / measured, 3),
+        "bare_cpu_ms_per_request": round(cpu_used[1] * 1000 / measured, 3),
+    }
+    if engine.dialect.name == "postgresql":
+        per_request["postgres_cpu_ms_per_request"] = round(cpu_used[2] * 1000 / measured, 3)
     with Session(engine) as session:
         receipts = session.scalar(sa.select(sa.func.sum(ReadReceipt.times_opened)))
     expected = sent
@@ -260,9 +285,8 @@ def main() -> None:
         baseline,
         rate / baseline,
         database=engine.dialect.name,
-        requests=sent - warm_up,
-        server_cpu_ms_per_request=round(cpu_used[0] * 1000 / (sent - warm_up), 3),
-        bare_cpu_ms_per_request=round(cpu_used[1] * 1000 / (sent - warm_up), 3),
+        requests=measured,
+        **per_request,
         rounds=args.rounds,
         receipts=receipts,
         file_kb=args.size_kb,

@@ -76,7 +76,7 @@ class FileFastPath:
     account allowed to open that version of a document that is not recalled, whose blob is
     intact; a download's receipt must commit. Then it sends what the route would send. Every
     other request, and any of these when one step fails, is passed to Flask untouched.
-    ``FILE_FAST_PATH = False`` in the configuration turns it off.
+    ``FILE_FAST_PATH`` (``VANTHU_FILE_FAST_PATH``) off turns it off.
     """
 
     def __init__(self, app: Flask) -> None:
@@ -126,7 +126,7 @@ class FileFastPath:
         if match is None:
             return None
         app = self.app
-        if not app.config.get("FILE_FAST_PATH", True):
+        if not app.config["FILE_FAST_PATH"]:
             return None
         user_id = self._account_id(environ)
         if user_id is None:
