@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any, NamedTuple, cast
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from audit import tree
@@ -286,15 +287,20 @@ def _append(session: Session, head: _Head, events: Sequence[_Pending], now: date
     statements.insert_on(connection, _LEAVES, leaves)
     if nodes:
         statements.insert_on(connection, _NODES, nodes)
-    connection.execute(_UNQUEUE, {"ids": [e.id for e in events]})
+    ids = [e.id for e in events]
+    if connection.dialect.name == "postgresql":  # one array: one plan whatever the count
+        statements.run_on(connection, _UNQUEUE_ALL, [{"ids": ids}])
+    else:  # a loop in C over one prepared statement
+        statements.run_on(connection, _UNQUEUE_ONE, [{"id": id} for id in ids])
     head.size = compact.size
 
 
 # Built once: sequencing runs all day on a busy log.
 _LEAVES = cast(sa.Table, AuditLeaf.__table__)
 _NODES = cast(sa.Table, AuditNode.__table__)
-_UNQUEUE = sa.delete(PendingEvent).where(
-    PendingEvent.event_id.in_(sa.bindparam("ids", expanding=True))
+_UNQUEUE_ONE = sa.delete(PendingEvent).where(PendingEvent.event_id == sa.bindparam("id"))
+_UNQUEUE_ALL = sa.delete(PendingEvent).where(
+    PendingEvent.event_id == sa.any_(sa.bindparam("ids", type_=postgresql.ARRAY(sa.Integer)))
 )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from collections.abc import Iterable
 from typing import Any, BinaryIO
 from urllib.parse import quote
@@ -71,8 +72,8 @@ def file_headers(
 class FileFastPath:
     """WSGI middleware in front of the app: serves a signed-in reader's allowed file itself.
 
-    It answers only a GET of the file route, plain or ``?download=1``, with a session cookie
-    this process already verified, that Flask-Login would accept unchanged, of an active
+    It answers only a GET of the file route, plain or ``?download=1``, with a validly signed
+    session cookie that Flask-Login would accept unchanged, of an active
     account allowed to open that version of a document that is not recalled, whose blob is
     intact; a download's receipt must commit. Then it sends what the route would send. Every
     other request, and any of these when one step fails, is passed to Flask untouched.
@@ -84,6 +85,7 @@ class FileFastPath:
         self.wsgi_app = app.wsgi_app
         #: Requests answered here: tests check which path answered.
         self.served = 0
+        self._counting = threading.Lock()
         #: (document id, number) -> the version as some reader opened it. A version's bytes,
         #: type and name never change, so a download need not read them again; who may open
         #: it and whether it was recalled are checked on every request.
@@ -99,10 +101,14 @@ class FileFastPath:
         if ready is None:
             return self.wsgi_app(environ, start_response)
         # From here on the receipt is stored: this request is answered here, come what may.
-        self.served += 1
+        with self._counting:
+            self.served += 1
         opened, download, handle, size = ready
         if download:
-            sequence_committed_events(self.app)
+            try:
+                sequence_committed_events(self.app)
+            except Exception:  # the events stay queued for the next pass, as after any request
+                logger.exception("audit log: could not ask for sequencing after a download")
         headers = file_headers(opened.sha256, opened.mime, opened.file_name, size, download)
         present = {key.lower() for key, _ in headers}
         secure = environ.get("wsgi.url_scheme") == "https"

@@ -44,6 +44,25 @@ def test_rows_are_stored_as_core_stores_them(app, db):
     assert loaded.occurred_at == WHEN and loaded.subject["note"] == "Hỏa tốc"
 
 
+def test_bulk_inserts_store_rows_as_core_stores_them(app, db):
+    from audit.models import AuditNode
+
+    engine = get_engine(app)
+    awkward = {"document": 5, "note": "tab\there, back\\slash, line\nbreak, Hỏa tốc"}
+    with engine.begin() as connection:
+        connection.execute(sa.insert(AuditEvent), {**event("core"), "subject": awkward})
+        connection.execute(sa.insert(AuditNode), {"level": 1, "index": 0, "hash": b"\\\x00\t"})
+    with engine.begin() as connection:
+        bulk = [{**event(f"bulk-{i}"), "subject": awkward} for i in range(2)]
+        DirectStatements(engine).insert_on(connection, AuditEvent.__table__, bulk)
+        node = {"level": 1, "index": 1, "hash": b"\\\x00\t"}
+        DirectStatements(engine).insert_on(connection, AuditNode.__table__, [node])
+    through_core, *bulk_rows = raw_rows(db)
+    assert [row[1:] for row in bulk_rows] == [through_core[1:]] * 2
+    hashes = db.scalars(sa.select(AuditNode.hash).order_by(AuditNode.index)).all()
+    assert hashes == [b"\\\x00\t"] * 2
+
+
 def test_a_query_with_its_own_values_and_given_ones(app):
     statements = DirectStatements(get_engine(app))
     query = sa.select(sa.literal(40) + sa.bindparam("n", type_=sa.Integer))
