@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import io
-
-import sqlalchemy as sa
-
 from accounts.models import Role
-from documents.models import Document
 from tests.documents.conftest import build_pdf
-from tests.documents.pages_testkit import create_draft, login
+from tests.documents.pages_testkit import login, sent_to_home
 
 
 def office(make):
@@ -25,20 +20,7 @@ def office(make):
 
 def open_a_circulated_document(client, db, people):
     """The clerk drafts, numbers, uploads and sends a document; the reader opens version 1."""
-    login(client, people["clerk"])
-    assert create_draft(client).status_code == 302
-    document = db.scalar(sa.select(Document).order_by(Document.id.desc()))
-    assert client.post(f"/documents/{document.id}/issue").status_code == 302
-    upload = client.post(
-        f"/documents/{document.id}/versions",
-        data={"file": (io.BytesIO(build_pdf("Ban ky")), "ban-ky.pdf")},
-        content_type="multipart/form-data",
-    )
-    assert upload.status_code == 302
-    sent = client.post(
-        f"/documents/{document.id}/circulate", data={"units": [str(people["home"].id)]}
-    )
-    assert sent.status_code == 302
+    document = sent_to_home(client, db, people, build_pdf)
     login(client, people["reader"])
     assert client.get(f"/documents/{document.id}/v/1").status_code == 200
     return document

@@ -56,17 +56,19 @@ def last_document(db):
 
 
 def sent_to_home(client, db, office, pdf_of):
-    """An issued công văn with a PDF (version 3) circulated to the Sở Nội vụ."""
+    """An issued công văn with a PDF (version 3) circulated to the Sở Nội vụ, by its clerk."""
     login(client, office["clerk"])
-    create_draft(client)
+    assert create_draft(client).status_code == 302
     document = last_document(db)
-    client.post(f"/documents/{document.id}/issue")
-    client.post(
+    assert client.post(f"/documents/{document.id}/issue").status_code == 302
+    upload = client.post(
         f"/documents/{document.id}/versions",
         data={"file": (io.BytesIO(pdf_of("Ban chinh thuc")), "cv.pdf")},
         content_type="multipart/form-data",
     )
-    client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
+    assert upload.status_code == 302
+    units = {"units": [str(office["home"].id)]}
+    assert client.post(f"/documents/{document.id}/circulate", data=units).status_code == 302
     return document
 
 
