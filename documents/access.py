@@ -7,7 +7,6 @@ recipients, the clerks of receiving units and auditors.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NoReturn
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -193,8 +192,8 @@ def open_version(
     """Check account and access and read the version in one query, straight on the driver
     (opening a file is the hottest path: a province opening its packs at once).
 
-    None when the version is missing or the rule refuses it: `refuse_version` then says why,
-    as other pages would. Raises SignedOut for an account that may no longer sign in.
+    None when the version is missing or the rule refuses it: the ordinary route then says
+    why, as other pages would. Raises SignedOut for an account that may no longer sign in.
     """
     row = statements.first(
         OPEN_VERSION, {"user_id": user_id, "document_id": document_id, "number": number}
@@ -207,15 +206,6 @@ def open_version(
     return OpenedVersion(
         document_id, version_id, number, sha256, mime, file_name, status == Status.RECALLED
     )
-
-
-def refuse_version(session: Session, user_id: int, document_id: int, number: int) -> NoReturn:
-    """Raise the refusal `get_version` gives for a version `open_version` did not open."""
-    user = session.get(User, user_id)
-    if user is None:
-        raise SignedOut(user_id)
-    get_version(session, user, document_id, number)
-    raise NotAllowed(N_("You may not open this document."), document=document_id)
 
 
 _reader = (
