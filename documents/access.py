@@ -245,3 +245,24 @@ OPEN_VERSION = (
         ),
     )
 )
+
+#: The id of version ``number`` of ``document_id`` if the active account ``user_id`` may open
+#: it and the document is not recalled; no row otherwise. The same rule as `OPEN_VERSION`,
+#: without telling why not: for a write that must happen only when it is allowed.
+OPENABLE_VERSION = (
+    sa.select(DocumentVersion.id)
+    .join(Document, Document.id == DocumentVersion.document_id)
+    .join(User, User.id == sa.bindparam("user_id"))
+    .where(
+        User.active,
+        DocumentVersion.document_id == sa.bindparam("document_id"),
+        DocumentVersion.number == sa.bindparam("number"),
+        Document.status != Status.RECALLED,
+        _visibility(
+            User.id.expression,
+            User.unit_id.expression,
+            auditor=sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.AUDITOR),
+            clerk=sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.CLERK),
+        ),
+    )
+)

@@ -715,24 +715,22 @@ def _upsert_receipt(insert: Any) -> Any:
 
 @cache
 def _checked_open_statement() -> sa.Select[Any]:
-    """WITH opened AS (the access check), receipt AS (upsert if allowed), event AS (insert
-    for that receipt) SELECT how many events were written: 1 or 0."""
+    """WITH receipt AS (upsert if the access check finds the version), event AS (insert for
+    that receipt) SELECT how many events were written: 1 or 0."""
     from sqlalchemy.dialects.postgresql import insert
 
-    opened = access.OPEN_VERSION.cte("opened")
+    version = access.OPENABLE_VERSION.where(
+        DocumentVersion.sha256 == sa.bindparam("sha256", type_=sa.String)
+    ).subquery("version")
     columns = AuditEvent.__table__.c
     occurred_at = sa.bindparam("occurred_at", type_=columns.occurred_at.type)
     allowed = sa.select(
         sa.bindparam("document_id", type_=sa.Integer),
-        opened.c.id,
+        version.c.id,
         sa.bindparam("actor_id", type_=sa.Integer),
         occurred_at,
         occurred_at,
         sa.literal(1),
-    ).where(
-        opened.c.visible,
-        opened.c.status != Status.RECALLED,
-        opened.c.sha256 == sa.bindparam("sha256", type_=sa.String),
     )
     receipt = (
         _upsert_receipt(

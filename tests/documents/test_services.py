@@ -512,8 +512,9 @@ def test_assignment_delivers_and_shows_overdue(db, blobs, office):
 def test_the_one_query_of_the_file_route_applies_the_same_rule_as_every_page(
     app, db, blobs, office
 ):
-    """open_version decides in SQL what can_view decides for a loaded document: for every
-    person and every kind of document (own unit, received, acknowledged, confidential)."""
+    """open_version, and the check PostgreSQL writes a receipt under, decide in SQL what
+    can_view decides for a loaded document: for every person and every kind of document (own
+    unit, received, acknowledged, confidential)."""
     from core.db import get_engine
     from documents import access
 
@@ -541,6 +542,9 @@ def test_the_one_query_of_the_file_route_applies_the_same_rule_as_every_page(
         for name, person in people.items():
             opened = access.open_version(statements, person.id, document.id, number)
             assert (opened is not None) == access.can_view(db, person, document), (name, document)
+            values = {"user_id": person.id, "document_id": document.id, "number": number}
+            openable = statements.first(access.OPENABLE_VERSION, values)
+            assert (openable is not None) == (opened is not None), (name, document)
             if opened is not None:
                 allowed.add((name, document.subject))
         assert access.open_version(statements, people["clerk"].id, document.id, 99) is None
