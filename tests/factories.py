@@ -40,13 +40,14 @@ class Factory:
         username: str | None = None,
         roles: Iterable[Role] = (Role.OFFICIAL,),
         unit: Unit | None = None,
-        full_name: str = "Nguyễn Văn An",
+        full_name: str | None = None,
         **fields: object,
     ) -> User:
         n = next(self._n)
         user = User(
             username=username or f"user{n}",
-            full_name=full_name,
+            # Distinct by default: a test that finds a person by name must find that person.
+            full_name=full_name or f"Nguyễn Văn An {n}",
             title=str(fields.pop("title", "Chuyên viên")),
             unit=unit or self.unit(),
             password_hash=self.password_hash,
