@@ -14,9 +14,8 @@ from _setup import arguments, fresh_app, report
 from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, UnitKind, User, UserRole
-from core.app import blob_store
 from core.db import get_engine, utcnow
-from core.storage import StagedBlobs
+from core.storage import StagedBlobs, blob_store
 from documents import services
 from documents.decree30 import DocType
 from documents.models import Delivery

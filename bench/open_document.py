@@ -30,9 +30,8 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, UnitKind, User, UserRole
 from accounts.passwords import hash_password
-from core.app import blob_store
 from core.db import get_engine
-from core.storage import StagedBlobs
+from core.storage import StagedBlobs, blob_store
 from documents import services
 from documents.decree30 import DocType
 from documents.models import ReadReceipt

@@ -19,9 +19,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, utils
 from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, UnitKind, User, UserRole
-from core.app import blob_store
 from core.db import get_engine
-from core.storage import StagedBlobs
+from core.storage import StagedBlobs, blob_store
 from documents import services
 from documents.decree30 import DocType
 from signing import authority, flow, jobs, keys

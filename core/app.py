@@ -65,8 +65,3 @@ def import_models() -> None:
     """Import every domain's models so that `Base.metadata` knows all tables (for Alembic)."""
     for name in MODEL_MODULES:
         importlib.import_module(name)
-
-
-def blob_store(app: Flask) -> BlobStore:
-    store: BlobStore = app.extensions["vanthu.blobs"]
-    return store

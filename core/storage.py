@@ -12,9 +12,12 @@ import os
 import re
 import tempfile
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from core.errors import VanThuError
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 
 class BlobCorrupted(VanThuError):
@@ -163,3 +166,9 @@ class StagedBlobs:
         if exc_type is not None:
             for digest in self.created:
                 self.store.delete(digest)
+
+
+def blob_store(app: Flask) -> BlobStore:
+    """The app's blob store, set up by the app factory."""
+    store: BlobStore = app.extensions["vanthu.blobs"]
+    return store

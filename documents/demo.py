@@ -7,9 +7,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from accounts.models import Unit, User
-from core.app import blob_store
 from core.clock import today_local
-from core.storage import StagedBlobs
+from core.storage import StagedBlobs, blob_store
 from documents import services
 from documents.decree30 import Authority, DocType
 from documents.models import Document

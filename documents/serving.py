@@ -24,11 +24,10 @@ from werkzeug.sansio.response import get_content_type
 
 from accounts.auth import settled_account_id
 from audit.views import sequence_committed_events
-from core.app import blob_store
 from core.db import direct_statements, group_committer
 from core.security import missing_headers
 from core.sessions import RememberingCookieSessions
-from core.storage import BlobCorrupted, BlobMissing
+from core.storage import BlobCorrupted, BlobMissing, blob_store
 from documents import access, services
 from documents.access import OpenedVersion
 

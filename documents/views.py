@@ -31,10 +31,9 @@ from accounts import auth
 from accounts.models import Role, User
 from audit.views import events_committed_elsewhere
 from core import navigation
-from core.app import blob_store
 from core.clock import local_time, today_local
 from core.db import get_session, group_committer, utcnow
-from core.storage import StagedBlobs
+from core.storage import StagedBlobs, blob_store
 from documents import access, errors, render, services, serving
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
 from documents.forms import (

@@ -16,9 +16,9 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from core.app import blob_store
 from core.db import get_session
 from core.errors import VanThuError
+from core.storage import blob_store
 from documents.models import Document
 from signing import authority, checking, credentials
 from signing.models import Certificate, Signature, SigningRequest

@@ -14,9 +14,8 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from accounts.models import User
-from core.app import blob_store
 from core.clock import today_local
-from core.storage import StagedBlobs
+from core.storage import StagedBlobs, blob_store
 from documents.decree30 import DocType
 from documents.models import Document, Status
 from signing import authority, flow

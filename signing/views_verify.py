@@ -27,10 +27,10 @@ from flask_login import current_user
 
 from accounts import auth
 from accounts.models import Role
-from core.app import blob_store
 from core.clock import today_local
 from core.db import get_session
 from core.errors import N_
+from core.storage import blob_store
 from documents import render
 from documents import services as documents
 from signing import authority, checking, flow, jobs

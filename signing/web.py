@@ -9,9 +9,8 @@ from flask import Blueprint, current_app
 
 from accounts import auth
 from accounts.models import Role
-from core.app import blob_store
 from core.db import get_session
-from core.storage import BlobStore, StagedBlobs
+from core.storage import BlobStore, StagedBlobs, blob_store
 from documents import access
 from documents.models import Document
 from signing.settings import SigningSettings, from_config

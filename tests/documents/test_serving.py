@@ -15,7 +15,7 @@ import pytest
 import sqlalchemy as sa
 
 from audit.models import AuditEvent, AuditLeaf
-from core.app import blob_store
+from core.storage import blob_store
 from documents import services
 from documents.models import DocumentVersion
 from tests.documents.pages_testkit import build_office, login, receipts_of, sent_to_home

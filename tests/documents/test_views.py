@@ -298,7 +298,7 @@ def test_registers_export_csv(client, db, office):
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert [(r["number_symbol"], r["subject"]) for r in rows] == [
-        ("01/UBND-VP", "'=HYPERLINK(\"http://x\")")
+        ("01/UBND-VP", '\'=HYPERLINK("http://x")')
     ]
 
 

@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, User
-from core.app import blob_store
-from core.storage import BlobStore, StagedBlobs
+from core.storage import BlobStore, StagedBlobs, blob_store
 from documents import services as documents
 from documents.decree30 import DocType
 from documents.models import Document

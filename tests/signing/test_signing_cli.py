@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 
 from accounts.models import Role
 from core import cli
-from core.app import blob_store
+from core.storage import blob_store
 from documents.models import Document
 from signing import checking, pki
 from signing.errors import NoCertificate
