@@ -5,13 +5,12 @@ The key comes from VANTHU_LOG_SIGNER_KEY, else from a file generated once in the
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from audit.note import Signer, Verifier, generate_signer_key, parse_signer_key
+from core.config import secret_file
 
 
 @dataclass(frozen=True)
@@ -34,29 +33,10 @@ class LogSettings:
 
 
 def load_signer(configured: str | None, key_file: Path, origin: str) -> Signer:
-    """The configured signer key, else the one in ``key_file``, generated there on first use.
-
-    The file is created readable by the owner only and published atomically (link, not
-    rename), so two processes starting at once agree on one key instead of overwriting it.
-    """
+    """The configured signer key, else the one in ``key_file``, generated there on first use."""
     if configured:
         return parse_signer_key(configured)
-    try:
-        return parse_signer_key(key_file.read_text(encoding="ascii"))
-    except FileNotFoundError:
-        pass
-    skey, _vkey = generate_signer_key(origin)
-    key_file.parent.mkdir(parents=True, exist_ok=True)
-    fd, temporary = tempfile.mkstemp(dir=key_file.parent, prefix=".log_signer.")
-    try:
-        with os.fdopen(fd, "w", encoding="ascii") as handle:  # mkstemp makes it 0600
-            handle.write(skey + "\n")
-        os.link(temporary, key_file)
-    except FileExistsError:
-        return parse_signer_key(key_file.read_text(encoding="ascii"))
-    finally:
-        os.unlink(temporary)
-    return parse_signer_key(skey)
+    return parse_signer_key(secret_file(key_file, lambda: generate_signer_key(origin)[0]))
 
 
 def settings_from_config(config: Any) -> LogSettings:

@@ -6,7 +6,6 @@ The only module of `core` that knows the domains; each domain registers itself h
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -14,15 +13,14 @@ from typing import Any
 from flask import Flask
 
 from core import db, errors_http, i18n, navigation, security, sessions
-from core.config import PROJECT_ROOT, from_environment
+from core.config import PROJECT_ROOT, from_environment, instance_path
 from core.storage import BlobStore
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    instance_path = Path(os.environ.get("VANTHU_INSTANCE_DIR") or PROJECT_ROOT / "instance")
     app = Flask(
         __name__,
-        instance_path=str(instance_path.resolve()),
+        instance_path=str(instance_path().resolve()),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "core" / "static"),
     )

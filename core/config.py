@@ -1,16 +1,38 @@
-"""Configuration read from environment variables.
+"""Every `VANTHU_*` environment variable is read here, and every generated secret is made here.
 
-Every setting has a safe default so that `make run` needs nothing; production sets the variables.
+Each setting has a safe default so that `make run` needs nothing; production sets the variables,
+all of which the README's configuration table lists (a test keeps the two in step).
 """
 
 from __future__ import annotations
 
 import os
 import secrets
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from core.storage import fsync_directory
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Secrets a `vanthu` command prompts for at a hidden prompt, unless a script sets the variable
+#: (these are the variables' names, not secrets).
+ROOT_PASSPHRASE = "VANTHU_ROOT_PASSPHRASE"  # noqa: S105
+SEAL_PIN = "VANTHU_SEAL_PIN"
+SIGNING_PIN = "VANTHU_SIGNING_PIN"
+P12_PASSWORD = "VANTHU_P12_PASSWORD"  # noqa: S105
+PROMPTED = frozenset({ROOT_PASSPHRASE, SEAL_PIN, SIGNING_PIN, P12_PASSWORD})
+
+
+class ConfigurationError(RuntimeError):
+    """The configuration cannot be used as it is; the message says what to do."""
+
+
+def _text(name: str, default: str | None = None) -> str | None:
+    """The variable's value; unset and empty both mean the default."""
+    return os.environ.get(name) or default
 
 
 def _flag(name: str, default: bool) -> bool:
@@ -20,42 +42,87 @@ def _flag(name: str, default: bool) -> bool:
     return raw.strip().lower() in {"1", "true", "yes", "on"}
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Use VANTHU_SECRET_KEY, else a key generated once into the instance folder.
+def _int(name: str, default: int) -> int:
+    return int(_text(name) or default)
 
-    A generated key survives restarts (sessions stay valid) and never enters the repository.
+
+def _float(name: str, default: float) -> float:
+    return float(_text(name) or default)
+
+
+def instance_path() -> Path:
+    """The folder for the SQLite file, the generated secrets and the demo logins."""
+    return Path(_text("VANTHU_INSTANCE_DIR") or PROJECT_ROOT / "instance")
+
+
+def prompted(variable: str) -> str | None:
+    """The value a script set for a secret a command would otherwise prompt for (may be empty)."""
+    if variable not in PROMPTED:
+        raise KeyError(f"{variable} is not a prompted secret")
+    return os.environ.get(variable)
+
+
+def _random_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def secret_file(path: Path, generate: Callable[[], str] = _random_secret) -> str:
+    """The secret kept in ``path``, generated there on first use and the same ever after.
+
+    The secret is written and flushed to a private temporary file (mode 0600) that is then
+    linked to ``path``: a reader sees no file or the whole secret, never a part of it, and a
+    link fails if the name exists, so when processes start at once the first link wins and the
+    others read the winner's secret instead of replacing it. Losing the file loses what the
+    secret protects (sessions, signing keys, the log's key): back it up with the database.
     """
-    configured = os.environ.get("VANTHU_SECRET_KEY")
-    if configured:
-        return configured
-    key_file = instance_path / "secret_key"
-    if key_file.exists():
-        return key_file.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
-    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+    try:
+        return _read_secret(path)
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = generate()
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(value + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.link(temporary, path)
+    except FileExistsError:
+        return _read_secret(path)
+    finally:
+        os.unlink(temporary)
+    fsync_directory(path.parent)  # so that a restart finds the same secret
+    return value
+
+
+def _read_secret(path: Path) -> str:
+    value = path.read_text(encoding="utf-8").strip()
+    if not value:
+        raise ConfigurationError(
+            f"{path} is empty: restore it from the backup, or delete it to generate a new secret "
+            "(which makes everything the old one protected unusable)"
+        )
+    return value
 
 
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
-    database_url = os.environ.get("VANTHU_DATABASE_URL") or (
-        f"sqlite:///{instance_path / 'vanthu.sqlite3'}"
-    )
-    max_upload_mb = int(os.environ.get("VANTHU_MAX_UPLOAD_MB", "50"))
+    sqlite_file = instance_path / "vanthu.sqlite3"
+    max_upload_mb = _int("VANTHU_MAX_UPLOAD_MB", 50)
     cookie_secure = _flag("VANTHU_COOKIE_SECURE", True)
     return {
-        "SECRET_KEY": _secret_key(instance_path),
-        "DATABASE_URL": database_url,
-        "BLOB_DIR": os.environ.get("VANTHU_BLOB_DIR") or str(instance_path / "blobs"),
+        # Signs sessions and CSRF tokens; a generated key survives restarts (sessions stay valid).
+        "SECRET_KEY": _text("VANTHU_SECRET_KEY")
+        or secret_file(instance_path / "secret_key", lambda: secrets.token_urlsafe(48)),
+        "DATABASE_URL": _text("VANTHU_DATABASE_URL", f"sqlite:///{sqlite_file}"),
+        "BLOB_DIR": _text("VANTHU_BLOB_DIR", str(instance_path / "blobs")),
         "MAX_UPLOAD_MB": max_upload_mb,
         # Flask refuses bodies over this with 413 before a view reads them; allow form overhead.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
-        "ORGANISATION_NAME": os.environ.get("VANTHU_ORGANISATION", "UBND tỉnh Hậu Giang"),
+        "ORGANISATION_NAME": _text("VANTHU_ORGANISATION", "UBND tỉnh Hậu Giang"),
         # The place printed before the date on documents: "Hậu Giang, ngày 05 tháng 3 năm 2026".
-        "DOCUMENT_PLACE": os.environ.get("VANTHU_PLACE", "Hậu Giang"),
+        "DOCUMENT_PLACE": _text("VANTHU_PLACE", "Hậu Giang"),
         "SESSION_COOKIE_SECURE": cookie_secure,
         "REMEMBER_COOKIE_SECURE": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -64,27 +131,33 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PREFERRED_URL_SCHEME": "https" if cookie_secure else "http",
         # Argon2id cost; tests lower it so that a factory user costs milliseconds, not 50 ms.
-        "PASSWORD_HASH_PROFILE": os.environ.get("VANTHU_PASSWORD_HASH_PROFILE", "default"),
-        "LOGIN_MAX_FAILURES": int(os.environ.get("VANTHU_LOGIN_MAX_FAILURES", "5")),
-        "LOGIN_LOCK_MINUTES": int(os.environ.get("VANTHU_LOGIN_LOCK_MINUTES", "15")),
-        "LOGIN_MAX_FAILURES_PER_ADDRESS": int(
-            os.environ.get("VANTHU_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")
-        ),
+        "PASSWORD_HASH_PROFILE": _text("VANTHU_PASSWORD_HASH_PROFILE", "default"),
+        "LOGIN_MAX_FAILURES": _int("VANTHU_LOGIN_MAX_FAILURES", 5),
+        "LOGIN_LOCK_MINUTES": _int("VANTHU_LOGIN_LOCK_MINUTES", 15),
+        "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("VANTHU_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,
         # The audit log: its name in checkpoints, its Ed25519 key (else generated once into
         # LOG_SIGNER_KEY_FILE) and the least time between two checkpoints it signs by itself.
-        "LOG_ORIGIN": os.environ.get("VANTHU_LOG_ORIGIN") or "haugiang.gov.vn/vanthu/log",
-        "LOG_SIGNER_KEY": os.environ.get("VANTHU_LOG_SIGNER_KEY") or None,
+        "LOG_ORIGIN": _text("VANTHU_LOG_ORIGIN", "haugiang.gov.vn/vanthu/log"),
+        "LOG_SIGNER_KEY": _text("VANTHU_LOG_SIGNER_KEY"),
         "LOG_SIGNER_KEY_FILE": str(instance_path / "log_signer.key"),
-        "LOG_CHECKPOINT_SECONDS": float(os.environ.get("VANTHU_LOG_CHECKPOINT_SECONDS", "5")),
+        "LOG_CHECKPOINT_SECONDS": _float("VANTHU_LOG_CHECKPOINT_SECONDS", 5),
         # Sequence in a thread of each process instead of after the response of each request.
         "LOG_SEQUENCE_IN_BACKGROUND": _flag("VANTHU_LOG_SEQUENCE_IN_BACKGROUND", True),
         # How long a woken sequencer lets events gather before a pass: their delay at rest,
         # the size of its batches under load.
-        "LOG_BATCH_SECONDS": float(os.environ.get("VANTHU_LOG_BATCH_SECONDS", "0.1")),
+        "LOG_BATCH_SECONDS": _float("VANTHU_LOG_BATCH_SECONDS", 0.1),
+        # Server-held signing secrets, else generated once into their *_FILE by the signing
+        # package when it starts: the pepper mixed into every signing PIN and the passphrase
+        # of the issuing CA's key. Unset rounds mean the signing package's default.
+        "SIGNING_KEY_PEPPER": _text("VANTHU_KEY_PEPPER"),
+        "SIGNING_KEY_PEPPER_FILE": str(instance_path / "key_pepper"),
+        "SIGNING_CA_PASSPHRASE": _text("VANTHU_CA_PASSPHRASE"),
+        "SIGNING_CA_PASSPHRASE_FILE": str(instance_path / "ca_passphrase"),
+        "SIGNING_KDF_ROUNDS": _int("VANTHU_SIGNING_KDF_ROUNDS", 0) or None,
         # Serve a signed-in reader's allowed file below Flask (documents/serving.py).
         "FILE_FAST_PATH": _flag("VANTHU_FILE_FAST_PATH", True),
     }

@@ -26,6 +26,10 @@ logger = logging.getLogger(__name__)
 Write = tuple[sa.Insert | sa.Update | sa.Delete, dict[str, Any]]
 
 
+class CommitInterrupted(RuntimeError):
+    """The transaction holding the caller's writes was interrupted; they may not be committed."""
+
+
 @dataclass(eq=False)
 class _Request:
     writes: Sequence[Write]
@@ -78,19 +82,39 @@ class GroupCommitter:
 
     def _commit(self, batch: list[_Request]) -> None:
         try:
+            self._settle(batch)
+        except BaseException as error:
+            # A signal or a killed worker stops the committing thread: the callers still
+            # waiting must not take that for success.
+            for request in batch:
+                if not request.done:
+                    request.error = CommitInterrupted(
+                        "the transaction holding these writes was interrupted"
+                    )
+                    request.error.__cause__ = error
+            raise
+        finally:
+            self.batches += 1
+            for request in batch:
+                request.done = True
+
+    def _settle(self, batch: list[_Request]) -> None:
+        """Commit the batch, else each caller alone; a caller is done once its fate is known."""
+        try:
             self._transaction([w for request in batch for w in request.writes])
         except Exception as error:
             if len(batch) == 1:
                 batch[0].error = error
-            else:
-                logger.warning("group commit of %d callers failed; retrying one by one", len(batch))
-                for request in batch:
-                    try:
-                        self._transaction(request.writes)
-                    except Exception as own_error:
-                        request.error = own_error
-        finally:
-            self.batches += 1
+                batch[0].done = True
+                return
+            logger.warning("group commit of %d callers failed; retrying one by one", len(batch))
+            for request in batch:
+                try:
+                    self._transaction(request.writes)
+                except Exception as own_error:
+                    request.error = own_error
+                request.done = True
+        else:
             for request in batch:
                 request.done = True
 

@@ -85,7 +85,7 @@ class BlobStore:
         except BaseException:
             Path(tmp_name).unlink(missing_ok=True)
             raise
-        _fsync_directory(target.parent)
+        fsync_directory(target.parent)
         return digest, True
 
     def get(self, digest: str) -> bytes:
@@ -134,7 +134,8 @@ class BlobStore:
         self.path_for(digest).unlink(missing_ok=True)
 
 
-def _fsync_directory(directory: Path) -> None:
+def fsync_directory(directory: Path) -> None:
+    """Make a new name in ``directory`` survive a power cut."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)

@@ -5,7 +5,6 @@ Passphrases and PINs come from an environment variable or a hidden prompt; never
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -16,6 +15,7 @@ from flask.cli import AppGroup
 from sqlalchemy.orm import Session
 
 from accounts.models import User
+from core import config
 from core.db import get_session
 from core.errors import VanThuError
 from core.storage import blob_store
@@ -34,7 +34,7 @@ def _settings() -> SigningSettings:
 
 def _secret(variable: str, prompt: str, *, confirm: bool) -> str:
     """A secret from ``variable`` if set, else typed at a hidden prompt."""
-    value = os.environ.get(variable)
+    value = config.prompted(variable)
     if value:
         return value
     return str(click.prompt(prompt, hide_input=True, confirmation_prompt=confirm))
@@ -63,9 +63,9 @@ def _run(action: object) -> None:
 def pki_init() -> None:
     """Root passphrase: VANTHU_ROOT_PASSPHRASE or prompt; seal PIN: VANTHU_SEAL_PIN or prompt."""
     root_passphrase = _secret(
-        "VANTHU_ROOT_PASSPHRASE", "Root CA passphrase (16+ characters)", confirm=True
+        config.ROOT_PASSPHRASE, "Root CA passphrase (16+ characters)", confirm=True
     )
-    seal_pin = _secret("VANTHU_SEAL_PIN", "Seal PIN for the clerks (6+ digits)", confirm=True)
+    seal_pin = _secret(config.SEAL_PIN, "Seal PIN for the clerks (6+ digits)", confirm=True)
 
     def action(session: Session) -> None:
         setup = authority.init_pki(
@@ -88,7 +88,7 @@ def pki_init() -> None:
     help="Issue now with a PIN typed by the official (VANTHU_SIGNING_PIN or hidden prompt).",
 )
 def pki_issue(username: str, with_pin: bool) -> None:
-    pin = _secret("VANTHU_SIGNING_PIN", "Official's signing PIN", confirm=True) if with_pin else ""
+    pin = _secret(config.SIGNING_PIN, "Official's signing PIN", confirm=True) if with_pin else ""
 
     def action(session: Session) -> None:
         user = _user(session, username)
@@ -104,7 +104,7 @@ def pki_issue(username: str, with_pin: bool) -> None:
 
 @pki_group.command("seal", help="Issue a new organisation-seal certificate (seal PIN prompted).")
 def pki_seal() -> None:
-    pin = _secret("VANTHU_SEAL_PIN", "New seal PIN (6+ digits)", confirm=True)
+    pin = _secret(config.SEAL_PIN, "New seal PIN (6+ digits)", confirm=True)
 
     def action(session: Session) -> None:
         cert = authority.issue_seal(session, _settings(), pin, actor=None)
@@ -146,10 +146,10 @@ def pki_crl(out: Path | None) -> None:
 @click.option("--user", "username", required=True, help="the official's username")
 def pki_import_p12(file: Path, username: str) -> None:
     """P12 password: VANTHU_P12_PASSWORD or prompt; new PIN: VANTHU_SIGNING_PIN or prompt."""
-    password = os.environ.get("VANTHU_P12_PASSWORD")
+    password = config.prompted(config.P12_PASSWORD)
     if password is None:
         password = str(click.prompt("PKCS#12 password", hide_input=True, default=""))
-    pin = _secret("VANTHU_SIGNING_PIN", "Official's signing PIN", confirm=True)
+    pin = _secret(config.SIGNING_PIN, "Official's signing PIN", confirm=True)
 
     def action(session: Session) -> None:
         user = _user(session, username)

@@ -1,18 +1,17 @@
 """What the signing services need from the configuration, and the server-held signing secrets.
 
-The secrets come from environment variables or are generated once into the instance folder.
+core.config reads the environment; the secrets it lacks are generated once into the instance folder.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-import secrets
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.config import secret_file
 from signing.keys import DEFAULT_KDF_ROUNDS, PinAttempts
 
 
@@ -36,29 +35,6 @@ class SigningSettings:
     crl_refresh_margin: dt.timedelta = dt.timedelta(days=2)
 
 
-def instance_secret(instance_path: Path, environment_variable: str, file_name: str) -> str:
-    """The variable's value, else a random secret generated once into ``instance/file_name``.
-
-    Same rule as the session secret (core.config): the file is created with mode 0600 and never
-    enters the repository. Losing it makes every stored signing key unusable: back it up.
-    """
-    configured = os.environ.get(environment_variable)
-    if configured:
-        return configured
-    path = instance_path / file_name
-    if path.exists():
-        return path.read_text().strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_urlsafe(32)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its secret
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(value)
-    return value
-
-
 def from_config(config: Mapping[str, Any]) -> SigningSettings:
     """Settings from the app's configuration (filled in by ``signing.views.init_app``)."""
     return SigningSettings(
@@ -69,16 +45,16 @@ def from_config(config: Mapping[str, Any]) -> SigningSettings:
     )
 
 
-def fill_defaults(config: MutableMapping[str, Any], instance_path: Path) -> None:
-    """Add the missing SIGNING_* settings, from the environment or the instance folder."""
-    secrets_by_key = {
-        "SIGNING_KEY_PEPPER": ("VANTHU_KEY_PEPPER", "key_pepper"),
-        "SIGNING_CA_PASSPHRASE": ("VANTHU_CA_PASSPHRASE", "ca_passphrase"),
-    }
-    for key, (variable, file_name) in secrets_by_key.items():
-        if key not in config:
-            config[key] = instance_secret(instance_path, variable, file_name)
-    rounds = os.environ.get("VANTHU_SIGNING_KDF_ROUNDS")
-    config.setdefault("SIGNING_KDF_ROUNDS", int(rounds) if rounds else DEFAULT_KDF_ROUNDS)
+def fill_defaults(config: MutableMapping[str, Any]) -> None:
+    """Complete the SIGNING_* settings core.config read: secrets from their files, defaults.
+
+    A secret not set in the environment is generated once into its file in the instance folder.
+    Losing it makes every stored signing key unusable: back it up with the database.
+    """
+    for key in ("SIGNING_KEY_PEPPER", "SIGNING_CA_PASSPHRASE"):
+        if not config.get(key):
+            config[key] = secret_file(Path(config[f"{key}_FILE"]))
+    if not config.get("SIGNING_KDF_ROUNDS"):
+        config["SIGNING_KDF_ROUNDS"] = DEFAULT_KDF_ROUNDS
     # Tests run bulk verification inside the request instead of in a background thread.
     config.setdefault("SIGNING_JOBS_INLINE", False)

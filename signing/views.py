@@ -6,7 +6,6 @@ Also registers the blueprint, menu entries, CLI groups and the helpers documents
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, flash, redirect, render_template, url_for
@@ -47,7 +46,7 @@ __all__ = ["init_app", "views_admin", "views_verify"]
 
 def init_app(app: Flask) -> None:
     """Register the blueprint, menu entries, `vanthu pki`/`vanthu signing` and template helpers."""
-    fill_defaults(app.config, Path(app.instance_path))
+    fill_defaults(app.config)
     app.register_blueprint(bp)
     navigation.add_entry(
         app, "signing.queue", _l("Signing"), lambda user: user.has_role(Role.CLERK, Role.OFFICIAL)

@@ -2,45 +2,13 @@
 
 from __future__ import annotations
 
+import stat
+
 import pytest
 
+from audit.config import settings_from_config
 from core.app import create_app
-from core.config import from_environment
 from core.security import is_safe_next
-
-
-def test_production_defaults_secure_cookies_and_a_generated_secret(tmp_path, monkeypatch):
-    for name in (
-        "VANTHU_SECRET_KEY",
-        "VANTHU_COOKIE_SECURE",
-        "VANTHU_DATABASE_URL",
-        "VANTHU_FILE_FAST_PATH",
-    ):
-        monkeypatch.delenv(name, raising=False)
-    config = from_environment(tmp_path)
-    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
-    assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
-    assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'vanthu.sqlite3'}"
-    assert config["FILE_FAST_PATH"] is True
-    key_file = tmp_path / "secret_key"
-    assert key_file.read_text() == config["SECRET_KEY"]
-    assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    assert from_environment(tmp_path)["SECRET_KEY"] == config["SECRET_KEY"]
-
-
-def test_environment_variables_override_defaults(tmp_path, monkeypatch):
-    monkeypatch.setenv("VANTHU_SECRET_KEY", "from-env")
-    monkeypatch.setenv("VANTHU_DATABASE_URL", "postgresql+psycopg://db/vanthu")
-    monkeypatch.setenv("VANTHU_BLOB_DIR", "/srv/blobs")
-    monkeypatch.setenv("VANTHU_MAX_UPLOAD_MB", "7")
-    monkeypatch.setenv("VANTHU_FILE_FAST_PATH", "0")
-    config = from_environment(tmp_path)
-    assert config["FILE_FAST_PATH"] is False
-    assert config["SECRET_KEY"] == "from-env"
-    assert config["DATABASE_URL"] == "postgresql+psycopg://db/vanthu"
-    assert config["BLOB_DIR"] == "/srv/blobs"
-    assert config["MAX_UPLOAD_MB"] == 7
-    assert not (tmp_path / "secret_key").exists()
 
 
 def test_every_page_carries_security_headers(client):
@@ -86,7 +54,6 @@ def test_language_choice_is_stored_on_the_account(client, auth, make, db):
     db.refresh(user)
     assert user.locale == "en"
     auth.logout()
-    client.cookie_jar.clear() if hasattr(client, "cookie_jar") else None
     fresh = client.application.test_client()
     fresh.post("/login", data={"username": "an.nv", "password": "correct horse battery"})
     assert 'lang="en"' in fresh.get("/").get_data(as_text=True)
@@ -121,9 +88,24 @@ def test_oversized_request_gets_413_with_a_clear_message(app, client):
     assert "MB" in response.get_data(as_text=True)
 
 
-def test_create_app_reads_the_instance_dir(tmp_path, monkeypatch, database_url):
+def test_the_app_generates_its_secrets_once_into_the_instance_dir(
+    tmp_path, monkeypatch, database_url
+):
     monkeypatch.setenv("VANTHU_INSTANCE_DIR", str(tmp_path / "inst"))
-    monkeypatch.delenv("VANTHU_SECRET_KEY", raising=False)
-    app = create_app({"DATABASE_URL": database_url})
-    assert app.instance_path == str((tmp_path / "inst").resolve())
-    assert (tmp_path / "inst" / "secret_key").exists()
+    for name in ("VANTHU_SECRET_KEY", "VANTHU_KEY_PEPPER", "VANTHU_CA_PASSPHRASE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("VANTHU_LOG_SIGNER_KEY", raising=False)
+    keys = ("SECRET_KEY", "SIGNING_KEY_PEPPER", "SIGNING_CA_PASSPHRASE")
+    started = [create_app({"DATABASE_URL": database_url}) for _ in range(2)]
+    assert started[0].instance_path == str((tmp_path / "inst").resolve())
+    assert [[app.config[key] for key in keys] for app in started] == [
+        [(tmp_path / "inst" / name).read_text().strip() for name in files]
+        for files in [("secret_key", "key_pepper", "ca_passphrase")] * 2
+    ]
+    assert len({started[0].config[key] for key in keys}) == 3
+    vkeys = {settings_from_config(app.config).vkey for app in started}
+    assert len(vkeys) == 1  # the log's key, generated once too
+    generated = {p.name: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "inst").iterdir()}
+    assert generated == dict.fromkeys(
+        ["ca_passphrase", "key_pepper", "log_signer.key", "secret_key"], 0o600
+    )

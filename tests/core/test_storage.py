@@ -19,9 +19,13 @@ def test_put_returns_sha256_and_get_returns_the_same_bytes(tmp_path):
 
 def test_same_bytes_are_stored_once(tmp_path):
     store = BlobStore(tmp_path)
-    assert store.put(b"x" * 100) == store.put(b"x" * 100)
-    files = [p for p in tmp_path.rglob("*") if p.is_file()]
-    assert len(files) == 1
+    digest, created = store.store(b"x" * 100)
+    stored = store.path_for(digest).stat()
+    # The second call neither writes nor claims the file, so its rollback cannot delete it.
+    assert store.store(b"x" * 100) == (digest, False)
+    assert created
+    assert store.path_for(digest).stat().st_ino == stored.st_ino
+    assert [p for p in tmp_path.rglob("*") if p.is_file()] == [store.path_for(digest)]
 
 
 def test_a_blob_changed_on_disk_is_refused(tmp_path):
