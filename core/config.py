@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     )
     max_upload_mb = int(os.environ.get("VANTHU_MAX_UPLOAD_MB", "50"))
     cookie_secure = _flag("VANTHU_COOKIE_SECURE", True)
+    session_hours = int(os.environ.get("VANTHU_SESSION_MAX_HOURS", "12"))
     return {
         "SECRET_KEY": _secret_key(instance_path),
         "DATABASE_URL": database_url,
@@ -70,6 +72,13 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES_PER_ADDRESS": int(
             os.environ.get("VANTHU_LOGIN_MAX_FAILURES_PER_ADDRESS", "30")
         ),
+        # A session ends after this long without a request, and this long after sign-in.
+        "SESSION_IDLE_MINUTES": int(os.environ.get("VANTHU_SESSION_IDLE_MINUTES", "30")),
+        "SESSION_MAX_HOURS": session_hours,
+        # No signed cookie is accepted past the longest a session may last.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
+        # How many reverse proxies in front of the app add X-Forwarded-For/-Proto (0: trust none).
+        "TRUSTED_PROXIES": int(os.environ.get("VANTHU_TRUSTED_PROXIES", "0")),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),
