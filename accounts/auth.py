@@ -12,13 +12,16 @@ from functools import wraps
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import Flask
-from flask_login import LoginManager, current_user
+from flask import Flask, current_app, flash, request, session
+from flask_babel import gettext
+from flask_login import LoginManager, current_user, login_user
 from sqlalchemy.orm import joinedload
 
-from accounts.errors import PermissionDenied
+from accounts import sessions
+from accounts.errors import PermissionDenied, SessionEnded
 from accounts.models import Role, User
-from core.db import get_session
+from core.db import direct_statements, get_session
+from core.security import behind_proxies
 
 login_manager = LoginManager()
 F = TypeVar("F", bound=Callable[..., Any])
@@ -31,6 +34,8 @@ def init_app(app: Flask) -> None:
     # The login page itself says why the user is there; no flashed message needed.
     login_manager.login_message = ""
     login_manager.user_loader(_load_user)
+    # Flask-Login would read X-Forwarded-For itself, which any client may write.
+    login_manager._session_identifier_generator = lambda: session_identifier(request.environ)
 
 
 #: Built once: the user with unit and roles in one round trip, on every request.
@@ -42,10 +47,27 @@ _USER_BY_ID = (
 
 
 def _load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the account, if this session may still act for it."""
     if not user_id.isdigit():
         return None
     result = get_session().scalars(_USER_BY_ID, {"user_id": int(user_id)})
-    return result.unique().one_or_none()
+    user = result.unique().one_or_none()
+    policy = sessions.SessionPolicy.from_config(current_app.config)
+    try:
+        sessions.check(session, user.session_generation if user else None, policy)
+    except SessionEnded as ended:
+        sessions.forget(session)
+        session.pop("_user_id", None)  # anonymous from now on, not checked again
+        flash(gettext(ended.template), "info")
+        return None
+    sessions.keep_alive(session)
+    return user
+
+
+def sign_in(user: User) -> None:
+    """Start a session for ``user``, who has just proved who they are."""
+    login_user(user)
+    sessions.start(session, user)
 
 
 def signed_in_user() -> User:
@@ -55,15 +77,21 @@ def signed_in_user() -> User:
     return user
 
 
+#: The session generation of an active account, read on the driver (the file route's fast path).
+_GENERATION = sa.select(User.session_generation).where(
+    User.id == sa.bindparam("user_id"), User.active
+)
+
+
 def settled_account_id(
     app: Flask, contents: Mapping[str, Any], environ: Mapping[str, Any]
 ) -> int | None:
     """The account a session cookie's ``contents`` is signed in as, when Flask-Login would take
-    it as it is: same browser (session protection), nothing to update in the session or its
-    cookies. None for every other session, which only Flask-Login may handle.
+    it as it is: same browser (session protection), still valid (`accounts.sessions.check`),
+    nothing to update in the session or its cookies. None for every other session, which only
+    Flask-Login may handle.
 
-    For responses made below Flask (`documents.serving`). Whether the account is still active
-    is for the caller to check, as Flask-Login's user loader does.
+    For responses made below Flask, in front of the trusted proxies (`documents.serving`).
     """
     raw = contents.get("_user_id")
     if not (isinstance(raw, str) and raw.isdigit()):
@@ -73,20 +101,27 @@ def settled_account_id(
     if contents.get("_permanent") and app.config["SESSION_REFRESH_EACH_REQUEST"]:
         return None  # Flask would send the cookie again with a later expiry
     protection = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
-    if protection in ("basic", "strong") and contents.get("_id") != session_identifier(environ):
+    identifier = session_identifier(behind_proxies(app, environ))
+    if protection in ("basic", "strong") and contents.get("_id") != identifier:
+        return None
+    if sessions.seen_is_due(contents):
+        return None  # Flask would send the cookie again with a new last-seen time
+    row = direct_statements(app).first(_GENERATION, {"user_id": int(raw)})
+    try:
+        sessions.check(
+            contents, row[0] if row else None, sessions.SessionPolicy.from_config(app.config)
+        )
+    except SessionEnded:
         return None
     return int(raw)
 
 
 def session_identifier(environ: Mapping[str, Any]) -> str:
-    """Flask-Login's fingerprint of the browser (address and user agent) for ``environ``,
-    computed as `flask_login.utils._create_identifier` computes it for a request."""
-    address = environ.get("HTTP_X_FORWARDED_FOR", environ.get("REMOTE_ADDR"))
-    if address is not None:
-        address = address.encode("utf-8").split(b",")[0].strip()
+    """The fingerprint of a browser that Flask-Login's session protection compares: the client
+    address as the trusted proxies give it (never a header a client may write) and the user
+    agent. ``environ`` is a request's, after `core.security`'s proxy fix."""
+    address = environ.get("REMOTE_ADDR")
     agent = environ.get("HTTP_USER_AGENT")
-    if agent is not None:
-        agent = agent.encode("utf-8")
     return hashlib.sha512(f"{address}|{agent}".encode()).hexdigest()
 
 

@@ -18,6 +18,16 @@ class AddressThrottled(TooManyAttempts):
     code = "address_throttled"
 
 
+class SessionEnded(VanThuError):
+    """A session that may no longer act: revoked on the server, idle too long or too old.
+
+    ``reason`` is "revoked", "idle" or "expired".
+    """
+
+    status = 401
+    code = "session_ended"
+
+
 class AccountInactive(Forbidden):
     code = "account_inactive"
 

@@ -72,8 +72,8 @@ class User(Base):
     #: SHA-256 of a one-time activation code; the code has 60 random bits, so a fast hash is enough.
     activation_digest: Mapped[str | None] = mapped_column(sa.String(64))
     locale: Mapped[str | None] = mapped_column(sa.String(8))
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    locked_until: Mapped[datetime | None]
+    #: Stamped into each session at sign-in; raising it ends every session of this account.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[created_at]
 
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
@@ -123,3 +123,25 @@ class LoginFailure(Base):
     #: A keyed hash of the client address: enough to count, not to identify.
     address_key: Mapped[str] = mapped_column(sa.String(64), index=True)
     at: Mapped[created_at]
+
+
+class LoginThrottle(Base):
+    """Failed sign-ins to one account from one client address.
+
+    The delay they earn holds for that address only: guessing from one place never locks the
+    owner out from another.
+    """
+
+    __tablename__ = "login_throttles"
+    __table_args__ = (
+        sa.UniqueConstraint("user_id", "address_key", name="uq_login_throttles_user_address"),
+    )
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: The same keyed hash of the client address as `LoginFailure.address_key`.
+    address_key: Mapped[str] = mapped_column(sa.String(64))
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime]
+    #: No sign-in to this account from this address before then.
+    locked_until: Mapped[datetime | None]

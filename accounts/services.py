@@ -1,4 +1,4 @@
-"""Account logic: signing in with throttling, managing units and users, bulk CSV import.
+"""Account logic: managing units and users, bulk CSV import (signing in is `signin`).
 
 No Flask here: callers pass the session and own the transaction; errors come from `errors.py`.
 """
@@ -12,16 +12,15 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from accounts import errors
-from accounts.models import CHILD_KIND, LoginFailure, Role, Unit, User, UserRole
-from accounts.passwords import MIN_PASSWORD_LENGTH, check_password, hash_password
+from accounts.models import CHILD_KIND, Role, Unit, User, UserRole
+from accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
+from accounts.sessions import end_sessions
 from audit import record_event
-from core.db import utcnow
 from core.errors import N_
 
 USERNAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -31,106 +30,6 @@ PHONE_PATTERN = re.compile(r"^\+?[0-9 .-]{6,20}$")
 CSV_COLUMNS = ("username", "full_name", "title", "unit_code", "email", "phone", "roles")
 CHOOSE_UNIT = N_("Choose the user's unit.")
 PASSWORD_TOO_SHORT = N_("A password has at least %(min)d characters.")
-
-
-@dataclass(frozen=True)
-class LoginPolicy:
-    max_failures: int = 5
-    lock_minutes: int = 15
-    max_failures_per_address: int = 30
-    address_window_minutes: int = 15
-    hash_profile: str = "default"
-
-
-# --- signing in ----------------------------------------------------------------------------------
-
-
-def address_key(address: str | None, secret: str) -> str:
-    """A keyed hash of a client address: lets us count failures without storing the address."""
-    return hashlib.blake2b((address or "").encode(), key=secret.encode()[:64]).hexdigest()[:64]
-
-
-def authenticate(
-    session: Session,
-    username: str,
-    password: str,
-    *,
-    address: str,
-    policy: LoginPolicy,
-    now: datetime | None = None,
-) -> User:
-    """Return the user whose credentials these are, or raise and record why not.
-
-    The caller commits in both cases: failure counters and audit events must survive a refusal.
-    """
-    now = now or utcnow()
-    window_start = now - timedelta(minutes=policy.address_window_minutes)
-    recent_from_address = session.scalar(
-        sa.select(sa.func.count())
-        .select_from(LoginFailure)
-        .where(LoginFailure.address_key == address, LoginFailure.at >= window_start)
-    )
-    if (recent_from_address or 0) >= policy.max_failures_per_address:
-        record_event(session, "accounts:session:throttled", actor=None, details={})
-        raise errors.AddressThrottled(
-            N_("Too many failed sign-ins from this network. Please wait a few minutes."),
-            retry_after=policy.address_window_minutes * 60,
-        )
-
-    user = session.scalar(sa.select(User).where(User.username == username.strip().lower()))
-    if user is not None and user.locked_until is not None and user.locked_until > now:
-        record_event(session, "accounts:session:refused_locked", actor=user)
-        raise errors.AccountLocked(
-            N_(
-                "This account is locked after too many failed sign-ins. Try again later or ask an "
-                "administrator to unlock it."
-            ),
-            retry_after=max(1, int((user.locked_until - now).total_seconds())),
-        )
-
-    stored = user.password_hash if user is not None else None
-    if not check_password(stored, password, policy.hash_profile):
-        session.add(LoginFailure(address_key=address, at=now))
-        if user is None:
-            record_event(
-                session, "accounts:session:login_failed", actor=None, details={"reason": "unknown"}
-            )
-        else:
-            _count_failure(session, user, policy, now)
-        raise errors.InvalidCredentials(N_("Wrong username or password."))
-
-    assert user is not None  # a password can only match a stored hash
-    if not user.active:
-        record_event(session, "accounts:session:refused_inactive", actor=user)
-        raise errors.AccountInactive(N_("This account has been deactivated."))
-    user.failed_logins = 0
-    user.locked_until = None
-    record_event(session, "accounts:session:login", actor=user)
-    return user
-
-
-def _count_failure(session: Session, user: User, policy: LoginPolicy, now: datetime) -> None:
-    user.failed_logins += 1
-    record_event(
-        session,
-        "accounts:session:login_failed",
-        actor=user,
-        details={"reason": "password", "failures": user.failed_logins},
-    )
-    if user.failed_logins >= policy.max_failures:
-        user.locked_until = now + timedelta(minutes=policy.lock_minutes)
-        record_event(session, "accounts:user:locked", actor=None, subject={"user": user.id})
-
-
-def unlock_user(session: Session, admin: User, user: User) -> None:
-    """Lift a lock-out now, as an administrator."""
-    user.failed_logins = 0
-    user.locked_until = None
-    record_event(session, "accounts:user:unlocked", actor=admin, subject={"user": user.id})
-
-
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -292,6 +191,10 @@ def save_user(
         user = User(username=data.username, unit_id=data.unit_id, full_name=data.full_name)
         session.add(user)
     changed_roles = set(data.roles) ^ set(user.roles)
+    # What the account may do changes: sessions opened under the old terms end.
+    ends_sessions = not created and (
+        bool(changed_roles) or password is not None or user.active != data.active
+    )
     user.username = data.username
     user.full_name = data.full_name.strip()
     user.title = data.title.strip()
@@ -302,6 +205,8 @@ def save_user(
     _set_roles(user, data.roles)
     if password is not None:
         user.password_hash = hash_password(password, hash_profile)
+    if ends_sessions:
+        end_sessions(user)
     session.flush()
     record_event(
         session,
@@ -332,6 +237,15 @@ def new_activation_code(user: User) -> str:
     return code
 
 
+def reissue_activation_code(session: Session, admin: User, user: User) -> str:
+    """A new activation code for ``user``, as an administrator resetting their account: the
+    sessions they have end, as after any password reset."""
+    code = new_activation_code(user)
+    end_sessions(user)
+    record_event(session, "accounts:user:activation_issued", actor=admin, subject={"user": user.id})
+    return code
+
+
 def _activation_digest(code: str) -> str:
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
@@ -351,6 +265,7 @@ def activate(
         raise errors.InvalidUserData(PASSWORD_TOO_SHORT, min=MIN_PASSWORD_LENGTH)
     user.password_hash = hash_password(password, hash_profile)
     user.activation_digest = None
+    end_sessions(user)
     record_event(session, "accounts:user:activated", actor=user)
     return user
 

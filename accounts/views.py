@@ -19,10 +19,10 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from wtforms.fields.choices import SelectChoice
 
-from accounts import auth, services
+from accounts import auth, services, sessions, signin
 from accounts.errors import AccountLocked, AddressThrottled, ImportRejected, InvalidCredentials
 from accounts.forms import (
     ROLE_LABELS,
@@ -58,9 +58,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["unit_kind_label"] = lambda kind: str(UNIT_KIND_LABELS[UnitKind(kind)])
 
 
-def login_policy() -> services.LoginPolicy:
+def login_policy() -> signin.LoginPolicy:
     config = current_app.config
-    return services.LoginPolicy(
+    return signin.LoginPolicy(
         max_failures=config["LOGIN_MAX_FAILURES"],
         lock_minutes=config["LOGIN_LOCK_MINUTES"],
         max_failures_per_address=config["LOGIN_MAX_FAILURES_PER_ADDRESS"],
@@ -80,9 +80,10 @@ def login() -> ResponseReturnValue:
         status = 400 if request.method == "POST" else 200
         return render_template("accounts/login.html", form=form), status
     db = get_session()
-    address = services.address_key(request.remote_addr, current_app.config["SECRET_KEY"])
+    # The address after `core.security`'s proxy fix: the client's, not a header it wrote.
+    address = signin.address_key(request.remote_addr, current_app.config["SECRET_KEY"])
     try:
-        user = services.authenticate(
+        user = signin.authenticate(
             db,
             form.username.data or "",
             form.password.data or "",
@@ -109,7 +110,7 @@ def login() -> ResponseReturnValue:
     elif session.get("locale"):
         user.locale = session["locale"]
     db.commit()
-    login_user(user)
+    auth.sign_in(user)
     target = form.next.data
     return redirect(target if target and is_safe_next(target) else url_for("accounts.home"))
 
@@ -118,15 +119,33 @@ def login() -> ResponseReturnValue:
 @auth.login_required
 def logout() -> ResponseReturnValue:
     db = get_session()
-    record_event(db, "accounts:session:logout", actor=auth.signed_in_user())
+    user = auth.signed_in_user()
+    # A copy of the cookie must not outlive the sign-out: this ends every session of the user.
+    sessions.end_sessions(user)
+    record_event(db, "accounts:session:logout", actor=user)
     db.commit()
+    _sign_out(gettext("You have signed out."))
+    return redirect(url_for("accounts.login"))
+
+
+@bp.post("/account/sessions/end")
+@auth.login_required
+def end_my_sessions() -> ResponseReturnValue:
+    db = get_session()
+    user = auth.signed_in_user()
+    sessions.end_everywhere(db, user, user)
+    db.commit()
+    _sign_out(gettext("You have signed out on every device."))
+    return redirect(url_for("accounts.login"))
+
+
+def _sign_out(message: str) -> None:
     locale = session.get("locale")
     logout_user()
     session.clear()
     if locale:
         session["locale"] = locale
-    flash(gettext("You have signed out."), "info")
-    return redirect(url_for("accounts.login"))
+    flash(message, "info")
 
 
 @bp.route("/activate", methods=["GET", "POST"])
@@ -150,7 +169,7 @@ def activate() -> ResponseReturnValue:
 @bp.get("/")
 @auth.login_required
 def home() -> ResponseReturnValue:
-    return render_template("home.html", user=auth.signed_in_user())
+    return render_template("home.html", user=auth.signed_in_user(), action_form=ActionForm())
 
 
 # --- units ---------------------------------------------------------------------------------------
@@ -221,7 +240,7 @@ def users() -> ResponseReturnValue:
         has_more=len(rows) > PAGE_SIZE,
         page=page,
         query=query,
-        locked=services.is_locked,
+        locked=signin.locked_user_ids(db, [user.id for user in rows]),
     )
 
 
@@ -268,9 +287,19 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
 @admin_only
 def unlock_user(user_id: int) -> ResponseReturnValue:
     db = get_session()
-    services.unlock_user(db, auth.signed_in_user(), services.get_user(db, user_id))
+    signin.unlock_user(db, auth.signed_in_user(), services.get_user(db, user_id))
     db.commit()
     flash(gettext("The account is unlocked."), "success")
+    return redirect(url_for("accounts.edit_user", user_id=user_id))
+
+
+@bp.post("/admin/users/<int:user_id>/sessions/end")
+@admin_only
+def end_user_sessions(user_id: int) -> ResponseReturnValue:
+    db = get_session()
+    sessions.end_everywhere(db, auth.signed_in_user(), services.get_user(db, user_id))
+    db.commit()
+    flash(gettext("The user is signed out on every device."), "success")
     return redirect(url_for("accounts.edit_user", user_id=user_id))
 
 
@@ -279,13 +308,7 @@ def unlock_user(user_id: int) -> ResponseReturnValue:
 def new_activation(user_id: int) -> ResponseReturnValue:
     db = get_session()
     user = services.get_user(db, user_id)
-    code = services.new_activation_code(user)
-    record_event(
-        db,
-        "accounts:user:activation_issued",
-        actor=auth.signed_in_user(),
-        subject={"user": user.id},
-    )
+    code = services.reissue_activation_code(db, auth.signed_in_user(), user)
     db.commit()
     return render_template(
         "accounts/activation_codes.html",

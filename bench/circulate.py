@@ -52,7 +52,6 @@ def main() -> None:
                     "title": "Chuyên viên",
                     "unit_id": department.id,
                     "active": True,
-                    "failed_logins": 0,
                     "created_at": utcnow(),
                 }
                 for i in range(args.recipients)

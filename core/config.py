@@ -10,6 +10,7 @@ import os
 import secrets
 import tempfile
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
     sqlite_file = instance_path / "vanthu.sqlite3"
     max_upload_mb = _int("VANTHU_MAX_UPLOAD_MB", 50)
     cookie_secure = _flag("VANTHU_COOKIE_SECURE", True)
+    session_hours = _int("VANTHU_SESSION_MAX_HOURS", 12)
     return {
         # Signs sessions and CSRF tokens; a generated key survives restarts (sessions stay valid).
         "SECRET_KEY": _text("VANTHU_SECRET_KEY")
@@ -135,6 +137,13 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "LOGIN_MAX_FAILURES": _int("VANTHU_LOGIN_MAX_FAILURES", 5),
         "LOGIN_LOCK_MINUTES": _int("VANTHU_LOGIN_LOCK_MINUTES", 15),
         "LOGIN_MAX_FAILURES_PER_ADDRESS": _int("VANTHU_LOGIN_MAX_FAILURES_PER_ADDRESS", 30),
+        # A session ends after this long without a request, and this long after sign-in.
+        "SESSION_IDLE_MINUTES": _int("VANTHU_SESSION_IDLE_MINUTES", 30),
+        "SESSION_MAX_HOURS": session_hours,
+        # No signed cookie is accepted past the longest a session may last.
+        "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
+        # How many reverse proxies in front of the app add X-Forwarded-For/-Proto (0: trust none).
+        "TRUSTED_PROXIES": _int("VANTHU_TRUSTED_PROXIES", 0),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),

@@ -1,4 +1,4 @@
-"""Security that applies to every response: CSRF protection and response headers.
+"""Security that applies to every request: trusted proxies, CSRF protection, response headers.
 
 The content security policy allows no inline script and nothing from another origin: the UI
 works offline on a government network.
@@ -6,11 +6,13 @@ works offline on a government network.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, request
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 csrf = CSRFProtect()
 
@@ -31,8 +33,34 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    hops = app.config["TRUSTED_PROXIES"]
+    if hops:
+        app.wsgi_app = _proxy_fix(app.wsgi_app, hops)  # type: ignore[method-assign]
     csrf.init_app(app)
     app.after_request(_headers)
+
+
+def _proxy_fix(wsgi_app: Any, hops: int) -> ProxyFix:
+    """Werkzeug's fix for ``hops`` trusted proxies: the client address and scheme they saw.
+    Without it, X-Forwarded-For and X-Forwarded-Proto are headers anyone may write."""
+    return ProxyFix(wsgi_app, x_for=hops, x_proto=hops)
+
+
+def behind_proxies(app: Flask, environ: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``environ`` as the app sees it behind its trusted proxies, for code that runs in front
+    of them (the file route's fast path)."""
+    hops = app.config["TRUSTED_PROXIES"]
+    if not hops or "werkzeug.proxy_fix.orig" in environ:
+        return environ
+    fixed: dict[str, Any] = {}
+
+    def keep(seen: dict[str, Any], _start_response: Any) -> Iterable[bytes]:
+        fixed.update(seen)
+        return []
+
+    never_called: Any = None  # `keep` answers nothing
+    _proxy_fix(keep, hops)(dict(environ), never_called)
+    return fixed
 
 
 #: Headers every response carries unless its view set its own.

@@ -21,6 +21,7 @@ PUBLIC |= {"audit.witness"}
 ANY_USER = {
     "accounts.home",
     "accounts.logout",
+    "accounts.end_my_sessions",
     "documents.inbox",
     "documents.search",
     "documents.notifications_read",
@@ -43,6 +44,7 @@ RESTRICTED: dict[str, set[Role]] = {
     "accounts.users": {Role.ADMIN},
     "accounts.edit_user": {Role.ADMIN},
     "accounts.unlock_user": {Role.ADMIN},
+    "accounts.end_user_sessions": {Role.ADMIN},
     "accounts.new_activation": {Role.ADMIN},
     "accounts.import_users": {Role.ADMIN},
     "documents.index": CLERK_OR_OFFICIAL,
