@@ -28,7 +28,7 @@ from core.db import direct_statements, group_committer
 from core.security import missing_headers
 from core.sessions import RememberingCookieSessions
 from core.storage import BlobCorrupted, BlobMissing, blob_store
-from documents import access, services
+from documents import access, reading
 from documents.access import OpenedVersion
 
 logger = logging.getLogger(__name__)
@@ -157,12 +157,12 @@ class FileFastPath:
             return None
         try:
             if checked_when_recorded:
-                if not services.record_open_if_allowed(statements, user_id, opened):
+                if not reading.record_open_if_allowed(statements, user_id, opened):
                     self._versions.pop(key, None)
                     handle.close()
                     return None
             elif download:
-                services.record_open(group_committer(app), user_id, opened)
+                reading.record_open(group_committer(app), user_id, opened)
         except BaseException:
             handle.close()
             raise

@@ -34,7 +34,21 @@ from core import navigation
 from core.clock import local_time, today_local
 from core.db import get_session, group_committer, utcnow
 from core.storage import StagedBlobs, blob_store
-from documents import access, errors, render, services, serving
+from documents import (
+    access,
+    assignments,
+    circulation,
+    drafting,
+    errors,
+    incoming,
+    numbering,
+    reading,
+    registers,
+    render,
+    serving,
+)
+from documents import inbox as inboxes
+from documents import search as searching
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
 from documents.forms import (
     AssignForm,
@@ -76,9 +90,9 @@ def init_app(app: Flask) -> None:
     navigation.add_entry(app, "documents.search", _l("Search"), lambda user: True)
 
 
-def settings() -> services.Settings:
+def settings() -> drafting.Settings:
     config = current_app.config
-    return services.Settings(
+    return drafting.Settings(
         place=config["DOCUMENT_PLACE"], max_upload_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024
     )
 
@@ -116,13 +130,13 @@ def _stage() -> StagedBlobs:
 @signed_in
 def inbox() -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
-    entries = services.inbox(db, user, unread_only=request.args.get("unread") == "1")
-    pending = services.unit_receipts_pending(db, user) if user.has_role(Role.CLERK) else []
+    entries = inboxes.inbox(db, user, unread_only=request.args.get("unread") == "1")
+    pending = inboxes.unit_receipts_pending(db, user) if user.has_role(Role.CLERK) else []
     return render_template(
         "documents/inbox.html",
         entries=entries,
         pending=pending,
-        notifications=services.notifications_for(db, user),
+        notifications=inboxes.notifications_for(db, user),
     )
 
 
@@ -150,7 +164,7 @@ def index() -> ResponseReturnValue:
 @signed_in
 def search() -> ResponseReturnValue:
     query = request.args.get("q", "").strip()[:200]
-    results = services.search(get_session(), auth.signed_in_user(), query) if query else []
+    results = searching.search(get_session(), auth.signed_in_user(), query) if query else []
     return render_template("documents/search.html", query=query, results=results)
 
 
@@ -162,12 +176,12 @@ def search() -> ResponseReturnValue:
 def new() -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     form = DraftForm()
-    _, users = services.recipients_choice(db)
+    _, users = circulation.recipients_choice(db)
     form.signer_id.choices = _user_choices([u for u in users if u.has_role(Role.OFFICIAL)], True)
     form.named_users.choices = _user_choices(users)
     if not form.validate_on_submit():
         return render_template("documents/new.html", form=form), 400 if form.errors else 200
-    data = services.DraftData(
+    data = drafting.DraftData(
         doc_type=_enum(DocType, form.doc_type.data),
         subject=form.subject.data or "",
         content=form.content.data or "",
@@ -183,7 +197,7 @@ def new() -> ResponseReturnValue:
         named_user_ids=_ids(form.named_users.data),
     )
     with _stage() as staged:
-        document = services.create_draft(db, staged, user, data, settings())
+        document = drafting.create_draft(db, staged, user, data, settings())
         db.commit()
     flash(
         gettext(
@@ -221,7 +235,7 @@ def upload_version(document_id: int) -> ResponseReturnValue:
     data = form.file.data.read()
     db = get_session()
     with _stage() as staged:
-        version = services.upload_version(
+        version = drafting.upload_version(
             db,
             staged,
             auth.signed_in_user(),
@@ -245,7 +259,7 @@ def upload_attachment(document_id: int) -> ResponseReturnValue:
         raise errors.InvalidDocument(_l("Choose a file."))
     db = get_session()
     with _stage() as staged:
-        services.add_attachment(
+        drafting.add_attachment(
             db,
             staged,
             auth.signed_in_user(),
@@ -265,7 +279,7 @@ def read(document_id: int, number: int) -> ResponseReturnValue:
     """The reading view: PDF inline, DOCX as sanitised HTML. Opening it is a read receipt."""
     db, user = get_session(), auth.signed_in_user()
     document, version = access.get_version(db, user, document_id, number)
-    services.record_open(group_committer(), user.id, access.OpenedVersion.of(document, version))
+    reading.record_open(group_committer(), user.id, access.OpenedVersion.of(document, version))
     events_committed_elsewhere()
     html = None
     if version.kind == "docx":
@@ -291,7 +305,7 @@ def version_file(document_id: int, number: int) -> ResponseReturnValue:
     handle, size = blob_store(current_app).open_verified(opened.sha256)  # no receipt if gone
     if download and request.method == "GET":  # a HEAD sends no bytes: not an opening
         try:
-            services.record_open(group_committer(), user.id, opened)
+            reading.record_open(group_committer(), user.id, opened)
         except BaseException:
             handle.close()
             raise
@@ -305,7 +319,7 @@ def attachment_file(document_id: int, attachment_id: int) -> ResponseReturnValue
     document = _load(document_id)
     if document.status is Status.RECALLED:
         raise errors.DocumentRecalled.frozen()
-    attachment = services.attachment_of(get_session(), document, attachment_id)
+    attachment = drafting.attachment_of(get_session(), document, attachment_id)
     return _send(attachment.sha256, attachment.mime, attachment.file_name, True)
 
 
@@ -334,7 +348,7 @@ def issue(document_id: int) -> ResponseReturnValue:
     document = _load(document_id, manage=True)
     db = get_session()
     with _stage() as staged:
-        issued = services.issue(db, staged, auth.signed_in_user(), document, today_local())
+        issued = numbering.issue(db, staged, auth.signed_in_user(), document, today_local())
         db.commit()
     flash(gettext("Numbered and registered as %(number)s.", number=issued.number_symbol), "success")
     return redirect(url_for("documents.show", document_id=document.id))
@@ -346,7 +360,7 @@ def void_number(document_id: int) -> ResponseReturnValue:
     document = _load(document_id, manage=True)
     form = ReasonForm()
     db = get_session()
-    services.void_number(db, auth.signed_in_user(), document, form.reason.data or "")
+    numbering.void_number(db, auth.signed_in_user(), document, form.reason.data or "")
     db.commit()
     flash(gettext("The number is recorded as void."), "success")
     return redirect(url_for("documents.show", document_id=document.id))
@@ -358,12 +372,12 @@ def circulate(document_id: int) -> ResponseReturnValue:
     document = _load(document_id, manage=True)
     db = get_session()
     form = CirculateForm()
-    units, users = services.recipients_choice(db)
+    units, users = circulation.recipients_choice(db)
     form.units.choices = [SelectChoice(str(u.id), u.name) for u in units]
     form.users.choices = _user_choices(users)
     if not form.validate_on_submit():
         return render_template("documents/circulate.html", form=form, document=document)
-    result = services.circulate(
+    result = circulation.circulate(
         db,
         auth.signed_in_user(),
         document,
@@ -381,7 +395,7 @@ def circulate(document_id: int) -> ResponseReturnValue:
 def acknowledge(document_id: int) -> ResponseReturnValue:
     document = _load(document_id)
     db = get_session()
-    receipt = services.acknowledge(db, auth.signed_in_user(), document, today_local())
+    receipt = incoming.acknowledge(db, auth.signed_in_user(), document, today_local())
     db.commit()
     flash(
         gettext("Receipt acknowledged; incoming number %(n)d.", n=receipt.incoming_number or 0),
@@ -395,7 +409,9 @@ def acknowledge(document_id: int) -> ResponseReturnValue:
 def recall(document_id: int) -> ResponseReturnValue:
     document = _load(document_id, manage=True)
     db = get_session()
-    notified = services.recall(db, auth.signed_in_user(), document, ReasonForm().reason.data or "")
+    notified = circulation.recall(
+        db, auth.signed_in_user(), document, ReasonForm().reason.data or ""
+    )
     db.commit()
     flash(
         gettext("The document is recalled; %(n)d recipients were notified.", n=notified), "success"
@@ -411,13 +427,13 @@ def receipts(document_id: int) -> ResponseReturnValue:
     user = auth.signed_in_user()
     if not (access.can_manage(user, document) or user.has_role(Role.AUDITOR)):
         raise errors.NotAllowed(_l("Only the sender and auditors see the receipts."))
-    report = services.receipt_report(get_session(), document)
+    report = reading.receipt_report(get_session(), document)
     if request.args.get("format") == "csv":
         return _receipts_csv(report)
     return render_template("documents/receipts.html", report=report, document=document)
 
 
-def _receipts_csv(report: services.ReceiptReport) -> Response:
+def _receipts_csv(report: reading.ReceiptReport) -> Response:
     header = ["user_id", "full_name", "title", "via_unit", "delivered_at"]
     for version in report.versions:
         n = version.number
@@ -468,14 +484,14 @@ def _csv_safe(value: Any) -> Any:
 def assign(document_id: int) -> ResponseReturnValue:
     document = _load(document_id)
     db = get_session()
-    _, users = services.recipients_choice(db)
+    _, users = circulation.recipients_choice(db)
     form = AssignForm()
     form.lead.choices = _user_choices(users, True)
     form.cooperators.choices = _user_choices(users)
     if not form.validate_on_submit() or not (form.lead.data or "").isdigit():
         status = 400 if request.method == "POST" else 200
         return render_template("documents/assign.html", form=form, document=document), status
-    services.assign(
+    assignments.assign(
         db,
         auth.signed_in_user(),
         document,
@@ -495,7 +511,7 @@ def assign(document_id: int) -> ResponseReturnValue:
 def tasks() -> ResponseReturnValue:
     overdue = request.args.get("overdue") == "1"
     today = today_local()
-    items = services.assignments_for(
+    items = assignments.assignments_for(
         get_session(), auth.signed_in_user(), overdue_on=today if overdue else None
     )
     return render_template(
@@ -513,8 +529,8 @@ def tasks() -> ResponseReturnValue:
 def progress(assignment_id: int) -> ResponseReturnValue:
     db = get_session()
     form = ProgressForm()
-    assignment = services.get_assignment(db, assignment_id)
-    services.report_progress(
+    assignment = assignments.get_assignment(db, assignment_id)
+    assignments.report_progress(
         db,
         auth.signed_in_user(),
         assignment,
@@ -537,7 +553,7 @@ def register_incoming() -> ResponseReturnValue:
         status = 400 if request.method == "POST" else 200
         return render_template("documents/incoming.html", form=form), status
     db = get_session()
-    data = services.IncomingData(
+    data = incoming.IncomingData(
         issuer_name=form.issuer_name.data or "",
         number_symbol=form.number_symbol.data or "",
         issued_on=form.issued_on.data,
@@ -549,7 +565,7 @@ def register_incoming() -> ResponseReturnValue:
     )
     try:
         with _stage() as staged:
-            receipt = services.register_incoming(
+            receipt = incoming.register_incoming(
                 db,
                 staged,
                 auth.signed_in_user(),
@@ -586,7 +602,7 @@ def outgoing_register() -> ResponseReturnValue:
     series = _enum(NumberSeries, request.args.get("series"), NumberSeries.REGULAR)
     doc_type = _enum(DocType, request.args.get("type"))
     text = request.args.get("q", "")[:200]
-    rows = services.outgoing_register(
+    rows = registers.outgoing_register(
         get_session(), unit_id, year, series=series, doc_type=doc_type, text=text
     )
     if request.args.get("format") == "csv":
@@ -634,7 +650,7 @@ def _outgoing_rows(rows: Iterable[Any]) -> Iterable[list[Any]]:
 def incoming_register() -> ResponseReturnValue:
     unit_id, year = _register_scope()
     text = request.args.get("q", "")[:200]
-    rows = services.incoming_register(get_session(), unit_id, year, text=text)
+    rows = registers.incoming_register(get_session(), unit_id, year, text=text)
     if request.args.get("format") == "csv":
         return _csv_response(f"so-van-ban-den-{year}.csv", INCOMING_COLUMNS, _incoming_rows(rows))
     return render_template("documents/register_incoming.html", rows=rows, year=year, text=text)

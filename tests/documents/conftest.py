@@ -15,7 +15,7 @@ from datetime import date
 import pytest
 
 from documents.decree30 import Authority, DocType
-from documents.drafting import DraftSpec, render_draft
+from documents.layout import DraftSpec, render_draft
 
 SUBJECT = "Về việc ban hành Kế hoạch cải cách hành chính năm 2026"
 

@@ -16,10 +16,22 @@ from audit.models import AuditEvent
 from core.direct import DirectStatements
 from core.groupcommit import GroupCommitter
 from core.storage import BlobStore, StagedBlobs
-from documents import errors, services
+from documents import (
+    assignments,
+    circulation,
+    drafting,
+    errors,
+    inbox,
+    incoming,
+    numbering,
+    reading,
+    registers,
+    search,
+)
 from documents.access import OpenedVersion
 from documents.decree30 import Confidentiality, DocType
 from documents.models import (
+    AssignmentState,
     Delivery,
     Document,
     IssuedNumber,
@@ -58,7 +70,7 @@ def office(make):
 
 
 def draft(db, blobs, author, **changes):
-    data = services.DraftData(
+    data = drafting.DraftData(
         doc_type=changes.pop("doc_type", DocType.CONG_VAN),
         subject=changes.pop("subject", "Về việc cải cách hành chính"),
         content="Đề nghị các đơn vị thực hiện.",
@@ -66,7 +78,7 @@ def draft(db, blobs, author, **changes):
         **changes,
     )
     with StagedBlobs(blobs) as staged:
-        document = services.create_draft(db, staged, author, data, documents_settings())
+        document = drafting.create_draft(db, staged, author, data, documents_settings())
         db.commit()
     return document
 
@@ -74,7 +86,7 @@ def draft(db, blobs, author, **changes):
 def issued(db, blobs, author, **changes):
     document = draft(db, blobs, author, **changes)
     with StagedBlobs(blobs) as staged:
-        services.issue(db, staged, author, document, TODAY)
+        numbering.issue(db, staged, author, document, TODAY)
         db.commit()
     return document
 
@@ -84,7 +96,7 @@ def test_a_draft_is_laid_out_from_the_template(db, blobs, office):
     document = draft(db, blobs, people["clerk"], subject="Về việc  dùng văn bản điện tử")
     assert document.status is Status.DRAFT and document.number is None
     version = document.versions[0]
-    assert version.kind == "docx" and version.note == services.TEMPLATE_NOTE
+    assert version.kind == "docx" and version.note == drafting.TEMPLATE_NOTE
     body = docx.Document(io.BytesIO(blobs.get(version.sha256)))
     cells = " ".join(c.text for t in body.tables for row in t.rows for c in row.cells)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in cells
@@ -126,18 +138,18 @@ def test_confidential_documents_have_their_own_series(db, blobs, office):
 def test_a_void_number_is_kept_and_never_reused(db, blobs, office):
     _, _, _, people = office
     document = draft(db, blobs, people["clerk"])
-    services.reserve_number(db, people["clerk"], document, TODAY)
+    numbering.reserve_number(db, people["clerk"], document, TODAY)
     db.commit()
     with pytest.raises(errors.InvalidDocument):
-        services.void_number(db, people["clerk"], document, "   ")
-    services.void_number(db, people["clerk"], document, "Văn bản không ban hành")
+        numbering.void_number(db, people["clerk"], document, "   ")
+    numbering.void_number(db, people["clerk"], document, "Văn bản không ban hành")
     db.commit()
     assert document.number is None
     with StagedBlobs(blobs) as staged:
-        services.issue(db, staged, people["clerk"], document, TODAY)
+        numbering.issue(db, staged, people["clerk"], document, TODAY)
         db.commit()
     assert document.number == 2
-    register = services.outgoing_register(db, document.unit_id, TODAY.year)
+    register = registers.outgoing_register(db, document.unit_id, TODAY.year)
     assert [(r.number, r.state) for r in register] == [(1, NumberState.VOID), (2, NumberState.USED)]
 
 
@@ -159,7 +171,7 @@ def test_numbers_are_unique_under_concurrency(app, db, blobs, office):
                 document = session.get(Document, document_id)
                 barrier.wait()
                 with StagedBlobs(blobs) as staged:
-                    services.issue(session, staged, clerk, document, TODAY)
+                    numbering.issue(session, staged, clerk, document, TODAY)
                     session.commit()
             except Exception as error:  # reported below; a thread cannot raise into pytest
                 failures.append(error)
@@ -177,7 +189,7 @@ def test_numbers_are_unique_under_concurrency(app, db, blobs, office):
 def test_circulation_delivers_to_unit_members_and_named_people_once(db, blobs, office):
     _, home, finance, people = office
     document = issued(db, blobs, people["clerk"])
-    result = services.circulate(
+    result = circulation.circulate(
         db,
         people["clerk"],
         document,
@@ -186,13 +198,13 @@ def test_circulation_delivers_to_unit_members_and_named_people_once(db, blobs, o
     )
     db.commit()
     assert result.delivered == 4  # three in Sở Nội vụ (incl. its clerk) + one named
-    again = services.circulate(db, people["clerk"], document, unit_ids=[home.id, finance.id])
+    again = circulation.circulate(db, people["clerk"], document, unit_ids=[home.id, finance.id])
     db.commit()
     deliveries = db.scalars(sa.select(Delivery).where(Delivery.document_id == document.id)).all()
     assert len(deliveries) == 4 + 0 and again.delivered >= 1
     assert {r.unit_id for r in db.scalars(sa.select(UnitReceipt))} == {home.id, finance.id}
-    inbox = services.inbox(db, people["home_a"])
-    assert [e.document.id for e in inbox] == [document.id] and inbox[0].unread
+    entries = inbox.inbox(db, people["home_a"])
+    assert [e.document.id for e in entries] == [document.id] and entries[0].unread
 
 
 @pytest.mark.parametrize("bad", ["unit", "user"])
@@ -201,7 +213,7 @@ def test_circulating_to_someone_unknown_stores_nothing(db, blobs, office, bad):
     document = issued(db, blobs, people["clerk"])
     before = db.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     with pytest.raises(errors.RecipientNotFound):
-        services.circulate(
+        circulation.circulate(
             db,
             people["clerk"],
             document,
@@ -217,26 +229,26 @@ def test_a_draft_cannot_be_sent(db, blobs, office):
     _, home, _, people = office
     document = draft(db, blobs, people["clerk"])
     with pytest.raises(errors.WrongState):
-        services.circulate(db, people["clerk"], document, unit_ids=[home.id])
+        circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
 
 
 def test_confidential_documents_go_to_named_people_only(db, blobs, office):
     _, home, _, people = office
     secret = issued(db, blobs, people["clerk"], confidentiality=Confidentiality.MAT)
     with pytest.raises(errors.InvalidDocument):
-        services.circulate(db, people["clerk"], secret, unit_ids=[home.id])
+        circulation.circulate(db, people["clerk"], secret, unit_ids=[home.id])
 
 
 def test_receipts_are_per_person_per_version(db, blobs, office, pdf_of):
     _, home, _, people = office
     document = issued(db, blobs, people["clerk"])
-    services.circulate(db, people["clerk"], document, unit_ids=[home.id])
+    circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
     db.commit()
     v2 = document.versions[-1]
     for _ in range(3):
         open_as(db, people["home_a"], document, v2)
     with StagedBlobs(blobs) as staged:
-        v3 = services.upload_version(
+        v3 = drafting.upload_version(
             db,
             staged,
             people["clerk"],
@@ -247,33 +259,33 @@ def test_receipts_are_per_person_per_version(db, blobs, office, pdf_of):
         )
         db.commit()
     open_as(db, people["home_b"], document, v3)
-    report = services.receipt_report(db, document)
+    report = reading.receipt_report(db, document)
     by_user = {r.user.username: r for r in report.recipients}
     assert by_user["a.snv"].opened[2].times_opened == 3
     assert by_user["a.snv"].opened[3] is None
     assert by_user["b.snv"].opened[2] is None and by_user["b.snv"].opened[3] is not None
     assert report.opened_count(3) == 1
     # A new version makes the document unread again for those who read the old one.
-    assert services.inbox(db, people["home_a"])[0].unread
-    assert not services.inbox(db, people["home_b"])[0].unread
+    assert inbox.inbox(db, people["home_a"])[0].unread
+    assert not inbox.inbox(db, people["home_b"])[0].unread
 
 
 def open_as(db, reader, document, version, writer=None):
     """Record an opening as the reading views do, through a group committer."""
     writer = writer or GroupCommitter(DirectStatements(db.get_bind()))
-    services.record_open(writer, reader.id, OpenedVersion.of(document, version))
+    reading.record_open(writer, reader.id, OpenedVersion.of(document, version))
 
 
 def test_postgresql_checks_and_records_an_opening_in_one_statement(db, blobs, office):
     _, home, _, people = office
     document = issued(db, blobs, people["clerk"])
-    services.circulate(db, people["clerk"], document, unit_ids=[home.id])
+    circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
     db.commit()
     statements = DirectStatements(db.get_bind())
     opened = OpenedVersion.of(document, document.versions[-1])
     if db.get_bind().dialect.name != "postgresql":
         with pytest.raises(ValueError, match="PostgreSQL"):
-            services.record_open_if_allowed(statements, people["home_a"].id, opened)
+            reading.record_open_if_allowed(statements, people["home_a"].id, opened)
         return
 
     def stored(reader):
@@ -285,21 +297,21 @@ def test_postgresql_checks_and_records_an_opening_in_one_statement(db, blobs, of
         )
         return list(receipts), [(e.subject, e.details) for e in events]
 
-    assert services.record_open_if_allowed(statements, people["home_a"].id, opened)
-    assert services.record_open_if_allowed(statements, people["home_a"].id, opened)
+    assert reading.record_open_if_allowed(statements, people["home_a"].id, opened)
+    assert reading.record_open_if_allowed(statements, people["home_a"].id, opened)
     subject = {"document": document.id, "version": opened.number, "sha256": opened.sha256}
     assert stored(people["home_a"]) == ([2], [(subject, {})] * 2)
     # Refused, storing nothing: another unit, other bytes than the version's, an inactive account.
     outsider, other_bytes = people["finance_a"], replace(opened, sha256="0" * 64)
-    assert not services.record_open_if_allowed(statements, outsider.id, opened)
-    assert not services.record_open_if_allowed(statements, people["home_b"].id, other_bytes)
+    assert not reading.record_open_if_allowed(statements, outsider.id, opened)
+    assert not reading.record_open_if_allowed(statements, people["home_b"].id, other_bytes)
     people["home_b"].active = False
     db.commit()
-    assert not services.record_open_if_allowed(statements, people["home_b"].id, opened)
+    assert not reading.record_open_if_allowed(statements, people["home_b"].id, opened)
     assert stored(outsider) == stored(people["home_b"]) == ([], [])
-    services.recall(db, people["clerk"], document, "Sai số liệu")
+    circulation.recall(db, people["clerk"], document, "Sai số liệu")
     db.commit()
-    assert not services.record_open_if_allowed(statements, people["home_a"].id, opened)
+    assert not reading.record_open_if_allowed(statements, people["home_a"].id, opened)
     assert stored(people["home_a"]) == ([2], [(subject, {})] * 2)
 
 
@@ -345,28 +357,28 @@ def test_concurrent_opens_lose_no_receipt(app, db, blobs, office):
 def test_acknowledging_gives_an_incoming_number(db, blobs, office):
     _, home, _, people = office
     document = issued(db, blobs, people["clerk"])
-    services.circulate(db, people["clerk"], document, unit_ids=[home.id])
+    circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
     db.commit()
     with pytest.raises(errors.NotAllowed):
-        services.acknowledge(db, people["home_a"], document, TODAY)
-    receipt = services.acknowledge(db, people["home_clerk"], document, TODAY)
+        incoming.acknowledge(db, people["home_a"], document, TODAY)
+    receipt = incoming.acknowledge(db, people["home_clerk"], document, TODAY)
     db.commit()
     assert receipt.incoming_number == 1
     with pytest.raises(errors.WrongState):
-        services.acknowledge(db, people["home_clerk"], document, TODAY)
-    register = services.incoming_register(db, home.id, TODAY.year)
+        incoming.acknowledge(db, people["home_clerk"], document, TODAY)
+    register = registers.incoming_register(db, home.id, TODAY.year)
     assert [r.document_id for r in register] == [document.id]
 
 
 def test_recall_freezes_and_notifies(db, blobs, office):
     _, home, _, people = office
     document = issued(db, blobs, people["clerk"])
-    services.circulate(db, people["clerk"], document, unit_ids=[home.id])
+    circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
     db.commit()
-    assert services.recall(db, people["clerk"], document, "Sai sót về nội dung") == 3
+    assert circulation.recall(db, people["clerk"], document, "Sai sót về nội dung") == 3
     db.commit()
     assert document.status is Status.RECALLED
-    assert len(services.notifications_for(db, people["home_a"])) == 1
+    assert len(inbox.notifications_for(db, people["home_a"])) == 1
     with pytest.raises(errors.DocumentRecalled):
         open_as(db, people["home_a"], document, document.versions[-1])
 
@@ -383,25 +395,25 @@ def test_search_ignores_diacritics_and_respects_access(db, blobs, office):
         named_user_ids=[people["chairman"].id],
     )
     issued(db, blobs, people["clerk"], subject="Kế hoạch tài chính")
-    assert [d.id for d in services.search(db, people["auditor"], "cai cach hanh chinh")] == [
+    assert [d.id for d in search.search(db, people["auditor"], "cai cach hanh chinh")] == [
         open_doc.id
     ]
-    chairman_hits = {d.id for d in services.search(db, people["chairman"], "CẢI CÁCH")}
+    chairman_hits = {d.id for d in search.search(db, people["chairman"], "CẢI CÁCH")}
     assert chairman_hits == {open_doc.id, secret.id}
-    assert services.search(db, people["outsider"], "cai cach") == []
-    services.circulate(db, people["clerk"], open_doc, unit_ids=[home.id])
+    assert search.search(db, people["outsider"], "cai cach") == []
+    circulation.circulate(db, people["clerk"], open_doc, unit_ids=[home.id])
     db.commit()
-    assert [d.id for d in services.search(db, people["home_a"], "cai cach")] == [open_doc.id]
+    assert [d.id for d in search.search(db, people["home_a"], "cai cach")] == [open_doc.id]
     # FTS syntax in the query is neutralised, never an SQL error, never a wider result.
-    assert [d.id for d in services.search(db, people["home_a"], 'cai" OR *')] == [open_doc.id]
-    assert services.search(db, people["home_a"], 'NEAR( " * : -') == []
+    assert [d.id for d in search.search(db, people["home_a"], 'cai" OR *')] == [open_doc.id]
+    assert search.search(db, people["home_a"], 'NEAR( " * : -') == []
 
 
 def test_search_finds_words_from_the_file_text(db, blobs, office, pdf_of):
     _, _, _, people = office
     document = draft(db, blobs, people["clerk"], subject="Công văn số hóa")
     with StagedBlobs(blobs) as staged:
-        services.upload_version(
+        drafting.upload_version(
             db,
             staged,
             people["clerk"],
@@ -411,12 +423,12 @@ def test_search_finds_words_from_the_file_text(db, blobs, office, pdf_of):
             documents_settings(),
         )
         db.commit()
-    assert [d.id for d in services.search(db, people["clerk"], "toàn diện")] == [document.id]
+    assert [d.id for d in search.search(db, people["clerk"], "toàn diện")] == [document.id]
 
 
 def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
     _, _home, _, people = office
-    data = services.IncomingData(
+    data = incoming.IncomingData(
         issuer_name="Bộ Nội vụ",
         number_symbol="Số: 12/BNV-CCHC",
         issued_on=TODAY,
@@ -424,7 +436,7 @@ def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
         subject="Về việc báo cáo CCHC",
     )
     with StagedBlobs(blobs) as staged:
-        first = services.register_incoming(
+        first = incoming.register_incoming(
             db,
             staged,
             people["home_clerk"],
@@ -436,7 +448,7 @@ def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
         )
         db.commit()
     assert first.incoming_number == 1 and first.document.number_symbol == "12/BNV-CCHC"
-    again = services.IncomingData(
+    again = incoming.IncomingData(
         issuer_name="bộ nội vụ",
         number_symbol="12/BNV-CCHC",
         issued_on=TODAY,
@@ -444,7 +456,7 @@ def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
         subject="Trùng",
     )
     with pytest.raises(errors.PossibleDuplicate), StagedBlobs(blobs) as staged:
-        services.register_incoming(
+        incoming.register_incoming(
             db,
             staged,
             people["home_clerk"],
@@ -457,7 +469,7 @@ def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
     db.rollback()
     assert db.scalar(sa.select(sa.func.count()).select_from(Document)) == 1
     with StagedBlobs(blobs) as staged:
-        second = services.register_incoming(
+        second = incoming.register_incoming(
             db,
             staged,
             people["home_clerk"],
@@ -475,7 +487,7 @@ def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
 def test_assignment_delivers_and_shows_overdue(db, blobs, office):
     _, _home, _, people = office
     document = issued(db, blobs, people["clerk"])
-    assignment = services.assign(
+    assignment = assignments.assign(
         db,
         people["home_clerk"],
         document,
@@ -485,21 +497,19 @@ def test_assignment_delivers_and_shows_overdue(db, blobs, office):
         today=TODAY,
     )
     db.commit()
-    assert {e.document.id for e in services.inbox(db, people["home_b"])} == {document.id}
+    assert {e.document.id for e in inbox.inbox(db, people["home_b"])} == {document.id}
     later = date(2026, 12, 1)
-    overdue = services.assignments_for(db, people["home_a"], overdue_on=later)
+    overdue = assignments.assignments_for(db, people["home_a"], overdue_on=later)
     assert [a.id for a in overdue] == [assignment.id]
     with pytest.raises(errors.NotAllowed):
-        services.report_progress(
-            db, people["home_b"], assignment, services.AssignmentState.DONE, ""
-        )
-    services.report_progress(
-        db, people["home_a"], assignment, services.AssignmentState.DONE, "Đã báo cáo"
+        assignments.report_progress(db, people["home_b"], assignment, AssignmentState.DONE, "")
+    assignments.report_progress(
+        db, people["home_a"], assignment, AssignmentState.DONE, "Đã báo cáo"
     )
     db.commit()
-    assert services.assignments_for(db, people["home_a"], overdue_on=later) == []
+    assert assignments.assignments_for(db, people["home_a"], overdue_on=later) == []
     with pytest.raises(errors.InvalidDocument):
-        services.assign(
+        assignments.assign(
             db,
             people["home_clerk"],
             document,
@@ -521,11 +531,11 @@ def test_the_one_query_of_the_file_route_applies_the_same_rule_as_every_page(
     _, home, finance, people = office
     ordinary = issued(db, blobs, people["clerk"])
     received = issued(db, blobs, people["clerk"], subject="Gửi Sở Nội vụ")
-    services.circulate(db, people["clerk"], received, unit_ids=[home.id])
+    circulation.circulate(db, people["clerk"], received, unit_ids=[home.id])
     to_finance = issued(db, blobs, people["clerk"], subject="Gửi Sở Tài chính")
-    services.circulate(db, people["clerk"], to_finance, unit_ids=[finance.id])
+    circulation.circulate(db, people["clerk"], to_finance, unit_ids=[finance.id])
     db.commit()
-    services.acknowledge(db, people["home_clerk"], received, TODAY)
+    incoming.acknowledge(db, people["home_clerk"], received, TODAY)
     secret = issued(
         db,
         blobs,

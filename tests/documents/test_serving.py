@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 from audit.models import AuditEvent, AuditLeaf
 from core.storage import blob_store
-from documents import services
+from documents import reading
 from documents.models import DocumentVersion
 from tests.documents.pages_testkit import build_office, login, receipts_of, sent_to_home
 
@@ -198,7 +198,7 @@ def test_a_receipt_that_fails_to_commit_below_flask_is_stored_once_by_the_route(
 
     # Below Flask, PostgreSQL checks and records in one statement; SQLite group-commits.
     for name in ("record_open", "record_open_if_allowed"):
-        monkeypatch.setattr(services, name, fails_first(getattr(services, name)))
+        monkeypatch.setattr(reading, name, fails_first(getattr(reading, name)))
     served = fast.served
     response = client.get(f"/documents/{document.id}/v/3/file?download=1")
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
