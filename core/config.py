@@ -85,6 +85,4 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # How long a woken sequencer lets events gather before a pass: their delay at rest,
         # the size of its batches under load.
         "LOG_BATCH_SECONDS": float(os.environ.get("VANTHU_LOG_BATCH_SECONDS", "0.1")),
-        # Serve a signed-in reader's allowed file below Flask (documents/serving.py).
-        "FILE_FAST_PATH": _flag("VANTHU_FILE_FAST_PATH", True),
     }

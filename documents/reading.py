@@ -12,10 +12,8 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Unit, User
 from audit import event_write
-from audit.models import AuditEvent
-from core.direct import DirectStatements
-from core.groupcommit import GroupCommitter, Write
-from documents import access, errors
+from core.groupcommit import GroupCommitter
+from documents import errors
 from documents.access import OpenedVersion
 from documents.models import Delivery, Document, DocumentVersion, ReadReceipt, UnitReceipt
 
@@ -29,7 +27,11 @@ def record_open(writer: GroupCommitter, reader_id: int, opened: OpenedVersion) -
     """
     if opened.recalled:
         raise errors.DocumentRecalled.frozen()
-    event = _open_event(reader_id, opened)
+    event = event_write(
+        "documents:version:open",
+        actor=reader_id,
+        subject={"document": opened.document_id, "version": opened.number, "sha256": opened.sha256},
+    )
     receipt = {
         "document_id": opened.document_id,
         "version_id": opened.version_id,
@@ -37,43 +39,6 @@ def record_open(writer: GroupCommitter, reader_id: int, opened: OpenedVersion) -
         "now": event[1]["occurred_at"],
     }
     writer.run([(_receipt_upsert(writer.engine.dialect.name), receipt), event])
-
-
-def record_open_if_allowed(
-    statements: DirectStatements, reader_id: int, opened: OpenedVersion
-) -> bool:
-    """PostgreSQL: check that the reader may open ``opened`` and record the opening, in one
-    statement (one round trip, its own transaction); False, storing nothing, if not.
-
-    Not allowed: an inactive account, the access rule refusing, a recalled document, or a
-    version whose bytes are no longer ``opened.sha256``. The caller then asks the ordinary code
-    why. One statement instead of a query and then a transaction: on a busy server the
-    driver's work per statement is a large part of what serving a file costs.
-    """
-    if statements.engine.dialect.name != "postgresql":
-        raise ValueError("checking and recording in one statement needs PostgreSQL")
-    _, event = _open_event(reader_id, opened)
-    values = {
-        **event,
-        "document_id": opened.document_id,
-        "number": opened.number,
-        "sha256": opened.sha256,
-        "user_id": reader_id,  # the access check's name for the reader
-    }
-    row = statements.first(_checked_open_statement(), values)
-    return row is not None and row[0] == 1
-
-
-def _open_event(reader_id: int, opened: OpenedVersion) -> Write:
-    return event_write(
-        "documents:version:open",
-        actor=reader_id,
-        subject={
-            "document": opened.document_id,
-            "version": opened.number,
-            "sha256": opened.sha256,
-        },
-    )
 
 
 @cache
@@ -84,79 +49,22 @@ def _receipt_upsert(dialect: str) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     now: sa.BindParameter[Any] = sa.bindparam("now")
-    return _upsert_receipt(
-        insert(ReadReceipt).values(
-            document_id=sa.bindparam("document_id"),
-            version_id=sa.bindparam("version_id"),
-            user_id=sa.bindparam("user_id"),
-            first_opened_at=now,
-            last_opened_at=now,
-            times_opened=1,
-        )
+    first = insert(ReadReceipt).values(
+        document_id=sa.bindparam("document_id"),
+        version_id=sa.bindparam("version_id"),
+        user_id=sa.bindparam("user_id"),
+        first_opened_at=now,
+        last_opened_at=now,
+        times_opened=1,
     )
-
-
-def _upsert_receipt(insert: Any) -> Any:
-    """A first opening inserts the receipt, a later one counts on it."""
-    return insert.on_conflict_do_update(
+    # A first opening inserts the receipt, a later one counts on it.
+    return first.on_conflict_do_update(
         index_elements=["version_id", "user_id"],
         set_={
-            "last_opened_at": insert.excluded.last_opened_at,
+            "last_opened_at": first.excluded.last_opened_at,
             "times_opened": ReadReceipt.times_opened + 1,
         },
     )
-
-
-@cache
-def _checked_open_statement() -> sa.Select[Any]:
-    """WITH receipt AS (upsert if the access check finds the version), event AS (insert for
-    that receipt) SELECT how many events were written: 1 or 0."""
-    from sqlalchemy.dialects.postgresql import insert
-
-    version = access.OPENABLE_VERSION.where(
-        DocumentVersion.sha256 == sa.bindparam("sha256", type_=sa.String)
-    ).subquery("version")
-    columns = AuditEvent.__table__.c
-    occurred_at = sa.bindparam("occurred_at", type_=columns.occurred_at.type)
-    allowed = sa.select(
-        sa.bindparam("document_id", type_=sa.Integer),
-        version.c.id,
-        sa.bindparam("actor_id", type_=sa.Integer),
-        occurred_at,
-        occurred_at,
-        sa.literal(1),
-    )
-    receipt = (
-        _upsert_receipt(
-            insert(ReadReceipt).from_select(
-                [
-                    "document_id",
-                    "version_id",
-                    "user_id",
-                    "first_opened_at",
-                    "last_opened_at",
-                    "times_opened",
-                ],
-                allowed,
-            )
-        )
-        .returning(ReadReceipt.id)
-        .cte("receipt")
-    )
-    names = ["event_id", "action", "actor_id", "subject", "details", "occurred_at"]
-    event = (
-        sa.insert(AuditEvent)
-        .from_select(
-            names,
-            sa.select(
-                *(sa.bindparam(name, type_=columns[name].type) for name in names[:-1]),
-                occurred_at,
-            ).select_from(receipt),
-        )
-        .returning(AuditEvent.id)
-        .cte("event")
-    )
-    return sa.select(sa.func.count()).select_from(event)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,6 @@ from flask_babel import lazy_gettext as _l
 
 from accounts.models import Role
 from core import navigation
-from documents import serving
 from documents.views import assignments, circulation, drafting, inbox, reading, registers
 from documents.views.blueprint import bp
 
@@ -17,7 +16,6 @@ PAGES = (assignments, circulation, drafting, inbox, reading, registers)
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.wsgi_app = serving.FileFastPath(app)  # type: ignore[method-assign]
     navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True)
     navigation.add_entry(
         app,

@@ -14,14 +14,12 @@ def test_production_defaults_secure_cookies_and_a_generated_secret(tmp_path, mon
         "VANTHU_SECRET_KEY",
         "VANTHU_COOKIE_SECURE",
         "VANTHU_DATABASE_URL",
-        "VANTHU_FILE_FAST_PATH",
     ):
         monkeypatch.delenv(name, raising=False)
     config = from_environment(tmp_path)
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
     assert config["SESSION_COOKIE_HTTPONLY"] and config["SESSION_COOKIE_SAMESITE"] == "Lax"
     assert config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'vanthu.sqlite3'}"
-    assert config["FILE_FAST_PATH"] is True
     key_file = tmp_path / "secret_key"
     assert key_file.read_text() == config["SECRET_KEY"]
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
@@ -33,9 +31,7 @@ def test_environment_variables_override_defaults(tmp_path, monkeypatch):
     monkeypatch.setenv("VANTHU_DATABASE_URL", "postgresql+psycopg://db/vanthu")
     monkeypatch.setenv("VANTHU_BLOB_DIR", "/srv/blobs")
     monkeypatch.setenv("VANTHU_MAX_UPLOAD_MB", "7")
-    monkeypatch.setenv("VANTHU_FILE_FAST_PATH", "0")
     config = from_environment(tmp_path)
-    assert config["FILE_FAST_PATH"] is False
     assert config["SECRET_KEY"] == "from-env"
     assert config["DATABASE_URL"] == "postgresql+psycopg://db/vanthu"
     assert config["BLOB_DIR"] == "/srv/blobs"

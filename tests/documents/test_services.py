@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import threading
-from dataclasses import replace
 from datetime import date
 
 import docx
@@ -274,45 +273,6 @@ def open_as(db, reader, document, version, writer=None):
     """Record an opening as the reading views do, through a group committer."""
     writer = writer or GroupCommitter(DirectStatements(db.get_bind()))
     reading.record_open(writer, reader.id, OpenedVersion.of(document, version))
-
-
-def test_postgresql_checks_and_records_an_opening_in_one_statement(db, blobs, office):
-    _, home, _, people = office
-    document = issued(db, blobs, people["clerk"])
-    circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
-    db.commit()
-    statements = DirectStatements(db.get_bind())
-    opened = OpenedVersion.of(document, document.versions[-1])
-    if db.get_bind().dialect.name != "postgresql":
-        with pytest.raises(ValueError, match="PostgreSQL"):
-            reading.record_open_if_allowed(statements, people["home_a"].id, opened)
-        return
-
-    def stored(reader):
-        receipts = db.scalars(sa.select(ReadReceipt.times_opened).filter_by(user_id=reader.id))
-        events = db.scalars(
-            sa.select(AuditEvent).where(
-                AuditEvent.actor_id == reader.id, AuditEvent.action == "documents:version:open"
-            )
-        )
-        return list(receipts), [(e.subject, e.details) for e in events]
-
-    assert reading.record_open_if_allowed(statements, people["home_a"].id, opened)
-    assert reading.record_open_if_allowed(statements, people["home_a"].id, opened)
-    subject = {"document": document.id, "version": opened.number, "sha256": opened.sha256}
-    assert stored(people["home_a"]) == ([2], [(subject, {})] * 2)
-    # Refused, storing nothing: another unit, other bytes than the version's, an inactive account.
-    outsider, other_bytes = people["finance_a"], replace(opened, sha256="0" * 64)
-    assert not reading.record_open_if_allowed(statements, outsider.id, opened)
-    assert not reading.record_open_if_allowed(statements, people["home_b"].id, other_bytes)
-    people["home_b"].active = False
-    db.commit()
-    assert not reading.record_open_if_allowed(statements, people["home_b"].id, opened)
-    assert stored(outsider) == stored(people["home_b"]) == ([], [])
-    circulation.recall(db, people["clerk"], document, "Sai số liệu")
-    db.commit()
-    assert not reading.record_open_if_allowed(statements, people["home_a"].id, opened)
-    assert stored(people["home_a"]) == ([2], [(subject, {})] * 2)
 
 
 def test_concurrent_opens_lose_no_receipt(app, db, blobs, office):
