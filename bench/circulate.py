@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Role, Unit, UnitKind, User, UserRole
 from core.db import get_engine, utcnow
 from core.storage import StagedBlobs, blob_store
-from documents import services
+from documents import circulation, drafting, numbering
 from documents.decree30 import DocType
 from documents.models import Delivery
 
@@ -25,7 +25,7 @@ def main() -> None:
     args = arguments(__doc__ or "", recipients=1000, rounds=5)
     app = fresh_app(args.database_url)
     engine = get_engine(app)
-    settings = services.Settings(place="Hậu Giang", max_upload_bytes=10 << 20)
+    settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=10 << 20)
     with Session(engine, expire_on_commit=False) as session:
         province = Unit(code="HG", name="UBND tỉnh", abbreviation="UBND", kind=UnitKind.PROVINCE)
         department = Unit(
@@ -63,28 +63,28 @@ def main() -> None:
         timings, baselines = [], []
         for _ in range(args.rounds):
             with StagedBlobs(blob_store(app)) as staged:
-                document = services.create_draft(
+                document = drafting.create_draft(
                     session,
                     staged,
                     clerk,
-                    services.DraftData(doc_type=DocType.CONG_VAN, subject="Benchmark"),
+                    drafting.DraftData(doc_type=DocType.CONG_VAN, subject="Benchmark"),
                     settings,
                 )
-                services.issue(session, staged, clerk, document, date.today())
+                numbering.issue(session, staged, clerk, document, date.today())
                 session.commit()
             started = time.perf_counter()
-            services.circulate(session, clerk, document, unit_ids=[department.id])
+            circulation.circulate(session, clerk, document, unit_ids=[department.id])
             session.commit()
             timings.append(time.perf_counter() - started)
 
             circulation_id = session.scalar(sa.text("SELECT max(id) FROM circulations"))
-            other = services.create_draft  # a second document for the baseline rows
+            other = drafting.create_draft  # a second document for the baseline rows
             with StagedBlobs(blob_store(app)) as staged:
                 target = other(
                     session,
                     staged,
                     clerk,
-                    services.DraftData(doc_type=DocType.CONG_VAN, subject="Baseline"),
+                    drafting.DraftData(doc_type=DocType.CONG_VAN, subject="Baseline"),
                     settings,
                 )
                 session.commit()

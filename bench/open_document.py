@@ -32,7 +32,7 @@ from accounts.models import Role, Unit, UnitKind, User, UserRole
 from accounts.passwords import hash_password
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
-from documents import services
+from documents import circulation, drafting, numbering
 from documents.decree30 import DocType
 from documents.models import ReadReceipt
 from tests.documents.conftest import build_pdf
@@ -210,20 +210,20 @@ def main() -> None:
         ]
         session.add_all([province, department, clerk, *readers])
         session.flush()
-        settings = services.Settings(place="Hậu Giang", max_upload_bytes=50 << 20)
+        settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=50 << 20)
         with StagedBlobs(blob_store(app)) as staged:
-            document = services.create_draft(
+            document = drafting.create_draft(
                 session,
                 staged,
                 clerk,
-                services.DraftData(doc_type=DocType.CONG_VAN, subject="Benchmark"),
+                drafting.DraftData(doc_type=DocType.CONG_VAN, subject="Benchmark"),
                 settings,
             )
-            services.issue(session, staged, clerk, document, date.today())
-            version = services.upload_version(
+            numbering.issue(session, staged, clerk, document, date.today())
+            version = drafting.upload_version(
                 session, staged, clerk, document, pdf, "cv.pdf", settings
             )
-            services.circulate(session, clerk, document, unit_ids=[department.id])
+            circulation.circulate(session, clerk, document, unit_ids=[department.id])
             session.commit()
         blob_path = blob_store(app).path_for(version.sha256)
         path = f"/documents/{document.id}/v/{version.number}/file?download=1"

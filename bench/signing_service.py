@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Role, Unit, UnitKind, User, UserRole
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
-from documents import services
+from documents import drafting
 from documents.decree30 import DocType
 from signing import authority, flow, jobs, keys
 from signing.models import VerificationJob
@@ -56,15 +56,15 @@ def _setup(rounds: int) -> tuple[Any, Session, User, User]:
 
 
 def _draft(session: Session, staged: StagedBlobs, clerk: User, chairman: User, n: int) -> Any:
-    data = services.DraftData(
+    data = drafting.DraftData(
         doc_type=DocType.QUYET_DINH,
         subject=f"Quyết định thử số {n}",
         content="Điều 1. Thử nghiệm hiệu năng ký số.",
         signer_id=chairman.id,
         signer_title="Chủ tịch",
     )
-    settings = services.Settings(place="Hậu Giang", max_upload_bytes=8 << 20)
-    return services.create_draft(session, staged, clerk, data, settings)
+    settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=8 << 20)
+    return drafting.create_draft(session, staged, clerk, data, settings)
 
 
 def _one_megabyte_pdf(number_symbol: str) -> bytes:
@@ -101,13 +101,13 @@ def sign_phase(iterations: int) -> None:
     settings = from_config(app.config)
     blobs = blob_store(app)
     ours, raw = [], []
-    upload = services.Settings(place="Hậu Giang", max_upload_bytes=8 << 20)
+    upload = drafting.Settings(place="Hậu Giang", max_upload_bytes=8 << 20)
     for n in range(iterations):
         with StagedBlobs(blobs) as staged:
             document = _draft(session, staged, clerk, chairman, n)
             number = flow.reserve(session, clerk, document, TODAY)
             data = _one_megabyte_pdf(number)
-            services.upload_version(session, staged, clerk, document, data, "qd.pdf", upload)
+            drafting.upload_version(session, staged, clerk, document, data, "qd.pdf", upload)
             request = flow.submit(session, staged, clerk, document, [chairman.id], today=TODAY)
             session.commit()
             start = time.perf_counter()

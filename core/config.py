@@ -167,6 +167,4 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SIGNING_CA_PASSPHRASE": _text("VANTHU_CA_PASSPHRASE"),
         "SIGNING_CA_PASSPHRASE_FILE": str(instance_path / "ca_passphrase"),
         "SIGNING_KDF_ROUNDS": _int("VANTHU_SIGNING_KDF_ROUNDS", 0) or None,
-        # Serve a signed-in reader's allowed file below Flask (documents/serving.py).
-        "FILE_FAST_PATH": _flag("VANTHU_FILE_FAST_PATH", True),
     }

@@ -84,10 +84,7 @@ def _headers(response: Response) -> Response:
 
 
 def missing_headers(present: Collection[str], *, secure: bool, html: bool) -> list[tuple[str, str]]:
-    """The security headers a response lacks, given the lower-cased names it has.
-
-    Shared with responses made below Flask (`documents.serving`), which must carry the same.
-    """
+    """The security headers a response lacks, given the lower-cased names it has."""
     missing = [(key, value) for key, value in EVERY_RESPONSE if key.lower() not in present]
     if secure and "strict-transport-security" not in present:
         missing.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Unit, User
 from core.clock import today_local
 from core.storage import StagedBlobs, blob_store
-from documents import services
+from documents import circulation, drafting, numbering
 from documents.decree30 import Authority, DocType
 from documents.models import Document
 
@@ -22,7 +22,7 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     chairman = session.scalar(sa.select(User).where(User.username == "chutich"))
     if clerk is None or chairman is None:
         return []
-    settings = services.Settings(
+    settings = drafting.Settings(
         place=app.config["DOCUMENT_PLACE"], max_upload_bytes=app.config["MAX_UPLOAD_MB"] << 20
     )
     departments = list(
@@ -30,11 +30,11 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     )
     today = today_local()
     with StagedBlobs(blob_store(app)) as staged:
-        letter = services.create_draft(
+        letter = drafting.create_draft(
             session,
             staged,
             clerk,
-            services.DraftData(
+            drafting.DraftData(
                 doc_type=DocType.CONG_VAN,
                 subject="Về việc đẩy mạnh cải cách hành chính và sử dụng văn bản điện tử",
                 content=(
@@ -51,19 +51,19 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             ),
             settings,
         )
-        services.issue(session, staged, clerk, letter, today)
-        services.circulate(
+        numbering.issue(session, staged, clerk, letter, today)
+        circulation.circulate(
             session,
             clerk,
             letter,
             unit_ids=[u.id for u in departments],
             message="Đề nghị các đơn vị triển khai thực hiện.",
         )
-        services.create_draft(
+        drafting.create_draft(
             session,
             staged,
             clerk,
-            services.DraftData(
+            drafting.DraftData(
                 doc_type=DocType.QUYET_DINH,
                 subject="Ban hành Quy chế làm việc không giấy của UBND tỉnh",
                 content="Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc không giấy.",

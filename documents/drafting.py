@@ -1,335 +1,283 @@
-"""Draft a DOCX laid out per Decree 30/2020/ND-CP Annex I (A4, margins, fonts, header, signer).
+"""Drafting: a clerk or official writes a document, uploads its versions and attachments.
 
-``render_draft(spec)`` returns the bytes; the same spec always yields the same bytes.
+Version 1 is laid out from the Decree 30 template; every later version is uploaded, immutable.
 """
 
 from __future__ import annotations
 
-import io
-import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
-from typing import Any
+from datetime import date
 
-from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
-from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.opc.constants import RELATIONSHIP_TYPE as RT
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Mm, Pt
-from docx.table import _Cell
-from docx.text.paragraph import Paragraph
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
+from accounts.models import Unit, User
+from audit import record_event
 from core.errors import N_
-from documents.decree30 import (
-    QUOC_HIEU,
-    SUBJECT_MAX_LENGTH,
-    TIEU_NGU,
-    Authority,
-    Confidentiality,
-    DocType,
-    Urgency,
-    number_line,
-    place_date_line,
-)
-from documents.errors import BadDraft
+from core.storage import StagedBlobs
+from documents import errors
+from documents.circulation import refuse_if_recalled
+from documents.decree30 import SUBJECT_MAX_LENGTH, Authority, Confidentiality, DocType, Urgency
+from documents.extract import extract_text
+from documents.files import FileKind, InspectedFile, inspect_upload
+from documents.layout import DraftSpec, render_draft
+from documents.models import AccessGrant, Attachment, Direction, Document, DocumentVersion, Status
+from documents.search import reindex
 
-FONT = "Times New Roman"
-PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
-MARGIN_TOP_MM = MARGIN_BOTTOM_MM = 20
-MARGIN_LEFT_MM, MARGIN_RIGHT_MM = 30, 15
-_LEFT_COL_MM, _RIGHT_COL_MM = 70, 95
-_ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
-# WordprocessingML fixes the order of property elements; Word rejects files that break it.
-_PPR_AFTER_PBDR = (
-    *("w:shd", "w:tabs", "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct"),
-    *("w:topLinePunct", "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd"),
-    *("w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents"),
-    *("w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap"),
-    *("w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange"),
-)
-_TBLPR_AFTER_BORDERS = (
-    *("w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption", "w:tblDescription"),
-    "w:tblPrChange",
-)
+MAIN_FILE_KINDS = frozenset({FileKind.PDF, FileKind.DOCX})
+TEMPLATE_NOTE = "template"
+
+
+@dataclass
+class DraftData:
+    """What the clerk fills in on the "new document" screen."""
+
+    doc_type: DocType
+    subject: str
+    content: str = ""
+    signer_title: str = ""
+    signer_name: str = ""
+    signer_id: int | None = None
+    signer_authority: Authority | None = None
+    signer_on_behalf_of: str = ""
+    recipients: str = ""
+    drafter_abbr: str = ""
+    urgency: Urgency = Urgency.THUONG
+    confidentiality: Confidentiality = Confidentiality.THUONG
+    due_on: date | None = None
+    named_user_ids: Sequence[int] = field(default_factory=tuple)
 
 
 @dataclass(frozen=True)
-class DraftSpec:
-    """Everything Art. 8 asks a document to show, as the drafting screen collects it.
+class Settings:
+    """Organisation-wide facts the services need, passed in by the caller."""
 
-    ``number`` is ``None`` until the clerk numbers the document ("Số: .../QĐ-UBND"); the
-    symbol comes from ``issuer_abbr`` and, for a công văn, ``unit_abbr``. ``signer_authority``
-    with ``signer_on_behalf_of`` gives the line "KT. CHỦ TỊCH" above ``signer_title``.
-    ``addressees`` fill "Kính gửi:" of a công văn; ``drafter_unit`` ends "Lưu: VT, <unit>.".
-    """
-
-    doc_type: DocType
-    issuing_body: str
-    issuer_abbr: str
     place: str
-    subject: str
-    content: Sequence[str]
-    signer_title: str
-    signer_name: str
-    drafter_unit: str
-    parent_body: str | None = None
-    number: int | None = None
-    unit_abbr: str | None = None
-    date: date | None = None
-    signer_authority: Authority | None = None
-    signer_on_behalf_of: str | None = None
-    recipients: Sequence[str] = field(default_factory=tuple)
-    addressees: Sequence[str] = field(default_factory=tuple)
-    urgency: Urgency = Urgency.THUONG
-    confidentiality: Confidentiality = Confidentiality.THUONG
-
-    def __post_init__(self) -> None:
-        required = (self.issuing_body, self.issuer_abbr, self.place, self.signer_title)
-        if not all(_clean(v) for v in (*required, self.signer_name, self.drafter_unit)):
-            raise BadDraft(
-                N_("Fill in the issuing body, place, signer's title and name, and drafting unit.")
-            )
-        if not _clean(self.subject):
-            raise BadDraft(N_("Write the subject (trích yếu) of the document."))
-        if len(_clean(self.subject)) > SUBJECT_MAX_LENGTH:
-            raise BadDraft(
-                N_("The subject is too long; it may have at most %(max)s characters."),
-                max=SUBJECT_MAX_LENGTH,
-            )
-        if self.signer_authority is not None and not _clean(self.signer_on_behalf_of or ""):
-            raise BadDraft(N_("Say on whose behalf the signer signs (for example: Chủ tịch)."))
-        if self.number is not None and self.number < 1:
-            raise BadDraft(N_("Document numbers start at 01."))
-        try:
-            self.number_line()
-        except ValueError:
-            raise BadDraft(
-                N_(
-                    "The abbreviations of the issuing body and drafting unit must be letters and "
-                    "digits only (for example UBND, VP)."
-                )
-            ) from None
-
-    def number_line(self) -> str:
-        return number_line(self.number, self.doc_type, self.issuer_abbr, self.unit_abbr)
+    max_upload_bytes: int
 
 
-def render_draft(spec: DraftSpec) -> bytes:
-    """Lay the document out with python-docx and return normalised DOCX bytes."""
-    doc = Document()
-    _setup_page_and_styles(doc, spec)
-    _header_table(doc, spec)
-    if spec.doc_type is not DocType.CONG_VAN:
-        _para(doc, spec.doc_type.heading, bold=True, space_before=12, space_after=0)
-        _para(doc, _clean(spec.subject), bold=True, space_after=0)
-        _rule(doc.add_paragraph(), indent_mm=65)
-    elif spec.addressees:
-        _addressees(doc, spec.addressees)
-    for text in spec.content:
-        if _clean(text):
-            _content_para(doc, _clean(text))
-    _signature_table(doc, spec)
-    _drop_template_thumbnail(doc)
-    out = io.BytesIO()
-    doc.save(out)
-    return _normalise_zip(out.getvalue())
-
-
-def _clean(text: str) -> str:
-    return " ".join(text.split())
-
-
-def _setup_page_and_styles(doc: Any, spec: DraftSpec) -> None:
-    section = doc.sections[0]
-    section.page_width, section.page_height = Mm(PAGE_WIDTH_MM), Mm(PAGE_HEIGHT_MM)
-    section.top_margin, section.bottom_margin = Mm(MARGIN_TOP_MM), Mm(MARGIN_BOTTOM_MM)
-    section.left_margin, section.right_margin = Mm(MARGIN_LEFT_MM), Mm(MARGIN_RIGHT_MM)
-    section.header_distance = section.footer_distance = Mm(10)
-    normal = doc.styles["Normal"]
-    normal.font.name = FONT
-    normal.font.size = Pt(14)
-    normal.paragraph_format.space_after = Pt(0)
-    normal.paragraph_format.line_spacing = 1.0
-    _force_font(normal.element.get_or_add_rPr())
-    _force_font(
-        doc.styles.element.find(qn("w:docDefaults")).find(qn("w:rPrDefault")).find(qn("w:rPr"))
+def create_draft(
+    session: Session, blobs: StagedBlobs, actor: User, data: DraftData, settings: Settings
+) -> Document:
+    """A new outgoing document with version 1 laid out from the Decree 30 template."""
+    check_subject(data.subject)
+    unit = actor.unit
+    signer = _signer(session, data.signer_id) if data.signer_id else None
+    document = Document(
+        direction=Direction.OUTGOING,
+        status=Status.DRAFT,
+        doc_type=data.doc_type,
+        unit=unit,
+        subject=" ".join(data.subject.split()),
+        place=settings.place,
+        signer_authority=data.signer_authority,
+        signer_on_behalf_of=data.signer_on_behalf_of.strip(),
+        signer_title=data.signer_title.strip() or (signer.title if signer else ""),
+        signer_name=data.signer_name.strip() or (signer.full_name if signer else ""),
+        signer_id=signer.id if signer else None,
+        urgency=data.urgency,
+        confidentiality=data.confidentiality,
+        recipients_text=data.recipients.strip(),
+        content_text=data.content.strip(),
+        drafter_abbr=data.drafter_abbr.strip(),
+        due_on=data.due_on,
+        created_by_id=actor.id,
     )
-    props = doc.core_properties
-    stamp = datetime.combine(spec.date or date(2020, 3, 5), time(0, 0))
-    props.author = props.last_modified_by = spec.issuing_body
-    props.title = _clean(spec.subject)[:255]
-    props.language = "vi-VN"
-    props.created = props.modified = props.last_printed = stamp
-    props.revision = 1
+    docx = render_draft(_draft_spec(document, unit))
+    session.add(document)
+    session.flush()
+    _grant(session, actor, document, data.named_user_ids)
+    add_version(session, blobs, actor, document, docx, _template_name(document), TEMPLATE_NOTE)
+    record_event(
+        session,
+        "documents:document:create",
+        actor=actor,
+        subject={"document": document.id},
+        details={"type": document.doc_type.value, "confidential": document.is_confidential},
+    )
+    return document
 
 
-def _force_font(rpr: Any) -> None:
-    """Times New Roman for every script, and no theme font overriding it; Vietnamese language."""
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{attr}"), None)
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), FONT)
-    lang = rpr.find(qn("w:lang"))
-    if lang is None:
-        lang = OxmlElement("w:lang")
-        rpr.insert_element_before(lang, "w:eastAsianLayout", "w:specVanish", "w:oMath")
-    lang.set(qn("w:val"), "vi-VN")
+def check_subject(subject: str) -> None:
+    cleaned = " ".join(subject.split())
+    if not cleaned:
+        raise errors.InvalidDocument(N_("Write the subject (trích yếu) of the document."))
+    if len(cleaned) > SUBJECT_MAX_LENGTH:
+        raise errors.InvalidDocument(
+            N_("The subject is too long; it may have at most %(max)s characters."),
+            max=SUBJECT_MAX_LENGTH,
+        )
 
 
-def _para(
-    container: Any,
-    text: str,
-    *,
-    bold: bool = False,
-    italic: bool = False,
-    size: float = 14,
-    align: WD_ALIGN_PARAGRAPH = WD_ALIGN_PARAGRAPH.CENTER,
-    space_before: float = 0,
-    space_after: float = 0,
-) -> Paragraph:
-    paragraph = container.add_paragraph()
-    _fill(paragraph, text, bold=bold, italic=italic, size=size)
-    paragraph.alignment = align
-    paragraph.paragraph_format.space_before = Pt(space_before)
-    paragraph.paragraph_format.space_after = Pt(space_after)
-    return paragraph
+def _signer(session: Session, user_id: int) -> User:
+    signer = session.get(User, user_id)
+    if signer is None or not signer.active:
+        raise errors.RecipientNotFound(N_("The chosen signer does not exist."))
+    return signer
 
 
-def _fill(
-    paragraph: Paragraph, text: str, *, bold: bool = False, italic: bool = False, size: float = 14
-) -> None:
-    run = paragraph.add_run(text)
-    run.bold, run.italic = bold or None, italic or None
-    run.font.size = Pt(size)
-
-
-def _rule(paragraph: Paragraph, indent_mm: float) -> None:
-    """A short centred line under a heading: a bottom border narrowed by equal indents."""
-    fmt = paragraph.paragraph_format
-    fmt.left_indent = fmt.right_indent = Mm(indent_mm)
-    fmt.space_after = Pt(6)
-    fmt.line_spacing = Pt(2)
-    borders = OxmlElement("w:pBdr")
-    bottom = OxmlElement("w:bottom")
-    for key, value in (("val", "single"), ("sz", "6"), ("space", "1"), ("color", "000000")):
-        bottom.set(qn(f"w:{key}"), value)
-    borders.append(bottom)
-    paragraph._p.get_or_add_pPr().insert_element_before(borders, *_PPR_AFTER_PBDR)
-
-
-def _borderless_table(doc: Any, rows: int) -> Any:
-    table = doc.add_table(rows=rows, cols=2)
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    borders = OxmlElement("w:tblBorders")
-    for edge in ("top", "left", "bottom", "right", "insideH", "insideV"):
-        element = OxmlElement(f"w:{edge}")
-        element.set(qn("w:val"), "nil")
-        borders.append(element)
-    table._tbl.tblPr.insert_element_before(borders, *_TBLPR_AFTER_BORDERS)
-    for row in table.rows:
-        row.cells[0].width, row.cells[1].width = Mm(_LEFT_COL_MM), Mm(_RIGHT_COL_MM)
-    for column, width in zip(table.columns, (_LEFT_COL_MM, _RIGHT_COL_MM), strict=True):
-        column.width = Mm(width)
-    return table
-
-
-def _first_para(cell: _Cell, text: str, **style: Any) -> Paragraph:
-    """A new cell already holds one empty paragraph; use it rather than leave a blank line."""
-    paragraph = cell.paragraphs[0]
-    _fill(paragraph, text, **style)
-    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    return paragraph
-
-
-def _header_table(doc: Any, spec: DraftSpec) -> None:
-    """Issuing body and number on the left; Quốc hiệu, Tiêu ngữ, place and date on the right."""
-    table = _borderless_table(doc, rows=2)
-    body, motto = table.rows[0].cells
-    if spec.parent_body and _clean(spec.parent_body):
-        _first_para(body, _clean(spec.parent_body).upper(), size=13)
-        _para(body, _clean(spec.issuing_body).upper(), bold=True, size=13)
-    else:
-        _first_para(body, _clean(spec.issuing_body).upper(), bold=True, size=13)
-    _rule(body.add_paragraph(), indent_mm=25)
-    _first_para(motto, QUOC_HIEU, bold=True, size=12.5)
-    _para(motto, TIEU_NGU, bold=True, size=13)
-    _rule(motto.add_paragraph(), indent_mm=23)
-
-    number, when = table.rows[1].cells
-    _first_para(number, spec.number_line(), size=13)
-    if spec.doc_type is DocType.CONG_VAN:
-        _para(number, f"V/v {_clean(spec.subject)}", size=12)
-    for mark in (spec.confidentiality.mark, spec.urgency.mark):
-        if mark:
-            _para(number, mark, bold=True, size=13, space_before=6)
-    _first_para(when, place_date_line(spec.place, spec.date), italic=True, size=14)
-
-
-def _addressees(doc: Any, addressees: Sequence[str]) -> None:
-    names = [_clean(a) for a in addressees if _clean(a)]
-    if len(names) == 1:
-        _para(doc, f"Kính gửi: {names[0]}.", space_before=12, space_after=6)
+def _grant(session: Session, actor: User, document: Document, user_ids: Iterable[int]) -> None:
+    wanted = set(user_ids)
+    if not wanted:
         return
-    _para(doc, "Kính gửi:", align=WD_ALIGN_PARAGRAPH.LEFT, space_before=12)
-    for name in names:
-        paragraph = _para(doc, f"- {name};", align=WD_ALIGN_PARAGRAPH.LEFT)
-        paragraph.paragraph_format.left_indent = Mm(45)
-    paragraph.paragraph_format.space_after = Pt(6)
+    found = set(session.scalars(sa.select(User.id).where(User.id.in_(wanted), User.active)))
+    if found != wanted:
+        raise errors.RecipientNotFound(N_("Some of the named people do not exist."))
+    session.add_all(
+        AccessGrant(document_id=document.id, user_id=uid, granted_by_id=actor.id)
+        for uid in sorted(wanted)
+    )
 
 
-def _content_para(doc: Any, text: str) -> None:
-    paragraph = _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, space_after=6)
-    paragraph.paragraph_format.first_line_indent = Mm(12.7)
+def _draft_spec(document: Document, unit: Unit) -> DraftSpec:
+    parent = unit.parent
+    return DraftSpec(
+        doc_type=document.doc_type,
+        issuing_body=unit.name,
+        issuer_abbr=unit.abbreviation,
+        parent_body=parent.name if parent else None,
+        place=document.place,
+        date=document.issued_on,
+        number=document.number,
+        unit_abbr=(document.drafter_abbr or None) if document.doc_type.abbr is None else None,
+        subject=document.subject,
+        content=[p for p in document.content_text.splitlines() if p.strip()],
+        signer_authority=document.signer_authority,
+        signer_on_behalf_of=document.signer_on_behalf_of or None,
+        signer_title=document.signer_title or "...",
+        signer_name=document.signer_name or "...",
+        drafter_unit=document.drafter_abbr or unit.abbreviation,
+        recipients=[r.strip() for r in document.recipients_text.splitlines() if r.strip()],
+        urgency=document.urgency,
+        confidentiality=document.confidentiality,
+    )
 
 
-def _recipient_lines(spec: DraftSpec) -> list[str]:
-    lines = [f"- {_clean(r).rstrip(';.')};" for r in spec.recipients if _clean(r)]
-    return [*lines, f"- Lưu: VT, {_clean(spec.drafter_unit).rstrip('.')}."]
+def _template_name(document: Document) -> str:
+    label = document.number_symbol or document.doc_type.label
+    return f"{label.replace('/', '-')}.docx"
 
 
-def _signature_table(doc: Any, spec: DraftSpec) -> None:
-    """Recipients on the left; authority, title, room for the signature, name on the right."""
-    table = _borderless_table(doc, rows=1)
-    table.rows[0].cells[0].paragraphs[0].paragraph_format.space_before = Pt(6)
-    left, right = table.rows[0].cells
-    heading = _first_para(left, "Nơi nhận:", bold=True, italic=True, size=12)
-    heading.alignment = WD_ALIGN_PARAGRAPH.LEFT
-    for line in _recipient_lines(spec):
-        _para(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    if spec.signer_authority is not None:
-        on_behalf = spec.signer_on_behalf_of or ""
-        _first_para(right, spec.signer_authority.line(on_behalf), bold=True)
-        _para(right, _clean(spec.signer_title).upper(), bold=True)
-    else:
-        _first_para(right, _clean(spec.signer_title).upper(), bold=True)
-    for _ in range(4):
-        _para(right, "")
-    _para(right, _clean(spec.signer_name), bold=True)
+def upload_version(
+    session: Session,
+    blobs: StagedBlobs,
+    actor: User,
+    document: Document,
+    data: bytes,
+    file_name: str,
+    settings: Settings,
+    note: str = "",
+) -> DocumentVersion:
+    """Store a new immutable version (PDF or DOCX, decided from the bytes)."""
+    refuse_if_recalled(document)
+    inspected = inspect_upload(data, file_name, settings.max_upload_bytes)
+    if inspected.kind not in MAIN_FILE_KINDS:
+        raise errors.WrongFileKind(
+            N_("The document itself must be a PDF or a Word (DOCX) file."),
+        )
+    return add_version(session, blobs, actor, document, data, inspected.safe_name, note, inspected)
 
 
-def _drop_template_thumbnail(doc: Any) -> None:
-    """python-docx's template carries a preview image of some other document; file browsers
-    would show it as this document's thumbnail."""
-    rels = doc.part.package.rels
-    for rel_id in [key for key, rel in rels.items() if rel.reltype == RT.THUMBNAIL]:
-        del rels[rel_id]
+def add_version(
+    session: Session,
+    blobs: StagedBlobs,
+    actor: User,
+    document: Document,
+    data: bytes,
+    file_name: str,
+    note: str,
+    inspected: InspectedFile | None = None,
+) -> DocumentVersion:
+    inspected = inspected or inspect_upload(data, file_name, len(data))
+    number = (
+        session.scalar(
+            sa.select(sa.func.max(DocumentVersion.number)).where(
+                DocumentVersion.document_id == document.id
+            )
+        )
+        or 0
+    ) + 1
+    version = DocumentVersion(
+        document_id=document.id,
+        number=number,
+        sha256=blobs.put(data),
+        kind=inspected.kind.value,
+        mime=inspected.mime,
+        file_name=inspected.safe_name,
+        size=inspected.size,
+        uploaded_by_id=actor.id,
+        note=note[:255],
+        text=extract_text(data, inspected.kind),
+    )
+    session.add(version)
+    session.flush()
+    document.current_version_id = version.id
+    reindex(session, document, version.text)
+    record_event(
+        session,
+        "documents:version:upload",
+        actor=actor,
+        subject={"document": document.id, "version": version.number, "sha256": version.sha256},
+        details={"kind": version.kind, "size": version.size},
+    )
+    return version
 
 
-def _normalise_zip(docx: bytes) -> bytes:
-    """Rewrite the package with fixed timestamps so equal specs give byte-identical files."""
-    out = io.BytesIO()
-    with (
-        zipfile.ZipFile(io.BytesIO(docx)) as source,
-        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
-    ):
-        for info in source.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_EPOCH)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            target.writestr(fixed, source.read(info))
-    return out.getvalue()
+def add_attachment(
+    session: Session,
+    blobs: StagedBlobs,
+    actor: User,
+    document: Document,
+    data: bytes,
+    file_name: str,
+    settings: Settings,
+) -> Attachment:
+    refuse_if_recalled(document)
+    inspected = inspect_upload(data, file_name, settings.max_upload_bytes)
+    attachment = Attachment(
+        document_id=document.id,
+        sha256=blobs.put(data),
+        kind=inspected.kind.value,
+        mime=inspected.mime,
+        file_name=inspected.safe_name,
+        size=inspected.size,
+        uploaded_by_id=actor.id,
+    )
+    session.add(attachment)
+    session.flush()
+    record_event(
+        session,
+        "documents:attachment:upload",
+        actor=actor,
+        subject={"document": document.id, "attachment": attachment.id, "sha256": attachment.sha256},
+    )
+    return attachment
+
+
+def version_of(session: Session, document: Document, number: int) -> DocumentVersion:
+    version = session.scalar(
+        sa.select(DocumentVersion).where(
+            DocumentVersion.document_id == document.id, DocumentVersion.number == number
+        )
+    )
+    if version is None:
+        raise errors.DocumentNotFound(N_("This version does not exist."))
+    return version
+
+
+def attachment_of(session: Session, document: Document, attachment_id: int) -> Attachment:
+    attachment = session.get(Attachment, attachment_id)
+    if attachment is None or attachment.document_id != document.id:
+        raise errors.DocumentNotFound(N_("This attachment does not exist."))
+    return attachment
+
+
+def render_numbered_version(
+    session: Session, blobs: StagedBlobs, actor: User, document: Document
+) -> DocumentVersion:
+    """Lay the Decree 30 template out again as a new version, with the reserved number and date."""
+    docx = render_draft(_draft_spec(document, document.unit))
+    return add_version(
+        session, blobs, actor, document, docx, _template_name(document), TEMPLATE_NOTE
+    )

@@ -20,8 +20,7 @@ from audit import record_event
 from core.db import utcnow
 from core.errors import N_
 from core.storage import BlobStore, StagedBlobs
-from documents import access
-from documents import services as documents
+from documents import access, drafting, numbering
 from documents.models import (
     AccessGrant,
     Direction,
@@ -120,7 +119,7 @@ def reserve(session: Session, actor: User, document: Document, today: date) -> s
     if document.direction is not Direction.OUTGOING or document.status is not Status.DRAFT:
         raise WrongSigningState(N_("Only an outgoing draft can be submitted for signing."))
     if document.number_symbol is None:
-        documents.reserve_number(session, actor, document, today)
+        numbering.reserve_number(session, actor, document, today)
     return document.number_symbol or ""
 
 
@@ -160,7 +159,7 @@ def submit(
         raise WrongSigningState(N_("This document is already waiting for signatures."))
     approvers = _approvers(session, document, approver_ids)
     if document.number_symbol is None:
-        documents.reserve_number(session, actor, document, today)
+        numbering.reserve_number(session, actor, document, today)
     version = _version_to_sign(session, blobs, actor, document)
     request = SigningRequest(
         document_id=document.id,
@@ -224,8 +223,8 @@ def _version_to_sign(
     number = document.number_symbol or ""
     if current is not None and shows_number(current, number):
         return current
-    if current is None or current.note == documents.TEMPLATE_NOTE:
-        return documents.render_numbered_version(session, blobs, actor, document)
+    if current is None or current.note == drafting.TEMPLATE_NOTE:
+        return drafting.render_numbered_version(session, blobs, actor, document)
     raise InvalidSigningRequest(
         N_(
             "The current file does not show the number %(number)s. Upload the final file "
@@ -406,7 +405,7 @@ def decline(session: Session, actor: User, request: SigningRequest, reason: str)
     request.decline_reason = reason[:500]
     document = request.document
     if document.number_symbol is not None and document.status is Status.DRAFT:
-        documents.void_number(session, actor, document, reason)
+        numbering.void_number(session, actor, document, reason)
     _notify(session, request.created_by_id, document, "signing_declined")
     session.flush()
     record_event(
@@ -489,7 +488,7 @@ def seal(
     request.signatures.append(signature)
     request.state = RequestState.SEALED
     request.finished_at = utcnow()
-    documents.issue(session, blobs, actor, request.document, today, render_template=False)
+    numbering.issue(session, blobs, actor, request.document, today, render_template=False)
     session.flush()
     record_event(
         session,

@@ -20,8 +20,7 @@ from core import navigation
 from core.clock import today_local
 from core.db import get_session, utcnow
 from core.errors import VanThuError
-from documents import access
-from documents import services as documents
+from documents import access, circulation, drafting
 from signing import credentials, display, flow, labels, views_admin, views_verify
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
@@ -89,7 +88,7 @@ def queue() -> ResponseReturnValue:
 
 
 def _official_choices() -> list[SelectChoice]:
-    _, users = documents.recipients_choice(get_session())
+    _, users = circulation.recipients_choice(get_session())
     return [SelectChoice("", "—")] + [
         SelectChoice(str(u.id), f"{u.full_name} — {u.title}, {u.unit.name}")
         for u in users
@@ -116,7 +115,7 @@ def submit(document_id: int) -> ResponseReturnValue:
                 and document.number_symbol
                 and flow.shows_number(current, document.number_symbol)
             ),
-            is_template=bool(current and current.note == documents.TEMPLATE_NOTE),
+            is_template=bool(current and current.note == drafting.TEMPLATE_NOTE),
             active=flow.active_request(db, document),
         )
     chosen = [f.data for f in (form.approver1, form.approver2) if (f.data or "").isdigit()]

@@ -17,7 +17,7 @@ from accounts import auth
 from accounts.models import Role, User
 from core.db import get_session, utcnow
 from core.errors import N_
-from documents import services as documents
+from documents import circulation
 from signing import authority, credentials
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.forms import REASON_LABELS, AuthoriseForm, RevokeForm, UploadForm
@@ -38,7 +38,7 @@ def admin_pki() -> ResponseReturnValue:
     db = get_session()
     issuing = authority.issuing_record(db)
     form = AuthoriseForm()
-    _, users = documents.recipients_choice(db)
+    _, users = circulation.recipients_choice(db)
     form.user.choices = [SelectChoice("", "—")] + [
         SelectChoice(str(u.id), f"{u.full_name} ({u.username}) — {u.unit.name}")
         for u in users

@@ -31,8 +31,7 @@ from core.clock import today_local
 from core.db import get_session
 from core.errors import N_
 from core.storage import blob_store
-from documents import render
-from documents import services as documents
+from documents import drafting, render
 from signing import authority, checking, flow, jobs
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.forms import DocumentIdForm, JobForm, SignatureCheckForm, UploadForm
@@ -84,7 +83,7 @@ def bundle(document_id: int) -> ResponseReturnValue:
 def printable(document_id: int, number: int) -> ResponseReturnValue:
     """A printable copy made from the stored version now; the original stays as it is."""
     doc = load_document(document_id)
-    version = documents.version_of(get_session(), doc, number)
+    version = drafting.version_of(get_session(), doc, number)
     html = None
     if version.kind == "docx":
         html = render.docx_to_html(blobs().get(version.sha256))

@@ -60,6 +60,6 @@ class Factory:
 
 
 def documents_settings() -> object:
-    from documents.services import Settings
+    from documents.drafting import Settings
 
     return Settings(place="Hậu Giang", max_upload_bytes=5 * 1024 * 1024)

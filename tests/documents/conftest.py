@@ -14,8 +14,9 @@ from datetime import date
 
 import pytest
 
+from core.storage import BlobStore
 from documents.decree30 import Authority, DocType
-from documents.drafting import DraftSpec, render_draft
+from documents.layout import DraftSpec, render_draft
 
 SUBJECT = "Về việc ban hành Kế hoạch cải cách hành chính năm 2026"
 
@@ -171,3 +172,9 @@ def with_members() -> Callable[[bytes, dict[str, bytes]], bytes]:
 @pytest.fixture(scope="session")
 def lie_about_size() -> Callable[[bytes, str, int], bytes]:
     return patch_declared_size
+
+
+@pytest.fixture
+def blobs(tmp_path):
+    """A blob store of its own for each test that calls the services directly."""
+    return BlobStore(tmp_path / "blobs")

@@ -233,7 +233,7 @@ def test_sending_to_a_recipient_that_does_not_exist_consumes_nothing(client, db,
 
 
 def test_a_failed_numbering_consumes_no_number(client, db, office, monkeypatch):
-    from documents import services
+    from documents import drafting
 
     login(client, office["clerk"])
     create_draft(client)
@@ -242,7 +242,7 @@ def test_a_failed_numbering_consumes_no_number(client, db, office, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "render_draft", broken)
+    monkeypatch.setattr(drafting, "render_draft", broken)
     assert client.post(f"/documents/{document.id}/issue").status_code == 500
     monkeypatch.undo()
     assert db.scalar(sa.select(sa.func.count()).select_from(IssuedNumber)) == 0

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, User
 from core.storage import BlobStore, StagedBlobs, blob_store
-from documents import services as documents
+from documents import drafting
 from documents.decree30 import DocType
 from documents.models import Document
 from signing import authority, flow
@@ -50,7 +50,7 @@ class Office:
     admin: User
 
     def draft(self, **changes: Any) -> Document:
-        data = documents.DraftData(
+        data = drafting.DraftData(
             doc_type=changes.pop("doc_type", DocType.QUYET_DINH),
             subject=changes.pop("subject", "Ban hành Quy chế làm việc không giấy"),
             content="Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc không giấy.",
@@ -59,7 +59,7 @@ class Office:
             **changes,
         )
         with StagedBlobs(self.blobs) as staged:
-            document = documents.create_draft(
+            document = drafting.create_draft(
                 self.db, staged, self.clerk, data, documents_settings()
             )
             self.db.commit()

@@ -14,7 +14,8 @@ from cryptography import x509
 
 from audit.models import AuditEvent
 from core.storage import StagedBlobs
-from documents import services as documents
+from documents import drafting, numbering
+from documents.decree30 import DocType
 from documents.models import (
     Document,
     DocumentVersion,
@@ -182,7 +183,7 @@ def test_decline_needs_a_reason_voids_the_number_and_notifies_the_clerk(office):
 
 def _upload(office: Office, document: Document, data: bytes, name: str) -> DocumentVersion:
     with StagedBlobs(office.blobs) as staged:
-        version = documents.upload_version(
+        version = drafting.upload_version(
             office.db, staged, office.clerk, document, data, name, documents_settings()
         )
         office.db.commit()
@@ -224,7 +225,7 @@ def test_a_version_uploaded_after_sealing_is_reported_unsigned(office):
 
 
 def test_an_uploaded_file_must_show_the_reserved_number(office):
-    document = office.draft(doc_type=documents.DocType.CONG_VAN, drafter_abbr="VP")
+    document = office.draft(doc_type=DocType.CONG_VAN, drafter_abbr="VP")
     _upload(office, document, build_pdf("Cong van khong co so"), "cv.pdf")
     with pytest.raises(InvalidSigningRequest):
         office.submit(document)
@@ -247,7 +248,7 @@ def test_a_voided_number_cannot_be_sealed(office):
     document = office.draft()
     request = office.submit(document)
     office.sign(request)
-    documents.void_number(office.db, office.clerk, document, "nhầm")
+    numbering.void_number(office.db, office.clerk, document, "nhầm")
     office.db.commit()
     with pytest.raises(WrongSigningState):
         office.seal(request)

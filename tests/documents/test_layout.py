@@ -16,9 +16,9 @@ from docx.oxml.ns import qn
 from docx.text.paragraph import Paragraph
 
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
-from documents.drafting import DraftSpec, render_draft
 from documents.errors import BadDraft
 from documents.files import FileKind, inspect_upload
+from documents.layout import DraftSpec, render_draft
 
 SpecFactory = Callable[..., DraftSpec]
 

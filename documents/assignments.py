@@ -1,0 +1,139 @@
+"""Assignments: a received document is given to a lead and cooperators to handle by a deadline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, joinedload
+
+from accounts.models import Role, User
+from audit import record_event
+from core.db import utcnow
+from core.errors import N_
+from documents import errors
+from documents.circulation import deliver, refuse_if_recalled
+from documents.models import (
+    AccessGrant,
+    Assignment,
+    AssignmentCooperator,
+    AssignmentState,
+    Document,
+)
+
+
+def assign(
+    session: Session,
+    actor: User,
+    document: Document,
+    *,
+    lead_id: int,
+    cooperator_ids: Iterable[int] = (),
+    deadline: date | None = None,
+    instructions: str = "",
+    today: date,
+) -> Assignment:
+    """Assign a received document for handling; the people assigned receive it in their inbox."""
+    if not actor.has_role(Role.CLERK, Role.OFFICIAL):
+        raise errors.NotAllowed(N_("Only clerks and officials can assign documents."))
+    if deadline is not None and deadline < today:
+        raise errors.InvalidDocument(N_("The deadline cannot be in the past."))
+    refuse_if_recalled(document)
+    cooperators = set(cooperator_ids) - {lead_id}
+    people = {lead_id, *cooperators}
+    found = set(session.scalars(sa.select(User.id).where(User.id.in_(people), User.active)))
+    if found != people:
+        raise errors.RecipientNotFound(N_("Some of the chosen people do not exist."))
+    if document.is_confidential:
+        allowed = set(
+            session.scalars(
+                sa.select(User.id).where(
+                    User.id.in_(people),
+                    sa.exists().where(
+                        AccessGrant.document_id == document.id, AccessGrant.user_id == User.id
+                    ),
+                )
+            )
+        )
+        if allowed != people:
+            raise errors.InvalidDocument(
+                N_("A confidential document can only be assigned to people named on it.")
+            )
+    assignment = Assignment(
+        document_id=document.id,
+        unit_id=actor.unit_id,
+        lead_id=lead_id,
+        assigned_by_id=actor.id,
+        deadline=deadline,
+        instructions=instructions.strip()[:1000],
+        cooperators=[AssignmentCooperator(user_id=uid) for uid in sorted(cooperators)],
+    )
+    session.add(assignment)
+    session.flush()
+    if document.current_version_id is not None:
+        deliver(session, document, actor, dict.fromkeys(people), assignment.instructions)
+    record_event(
+        session,
+        "documents:assignment:create",
+        actor=actor,
+        subject={"document": document.id, "assignment": assignment.id},
+        details={
+            "lead": lead_id,
+            "cooperators": sorted(cooperators),
+            "deadline": deadline.isoformat() if deadline else None,
+        },
+    )
+    return assignment
+
+
+def get_assignment(session: Session, assignment_id: int) -> Assignment:
+    assignment = session.get(Assignment, assignment_id)
+    if assignment is None:
+        raise errors.DocumentNotFound(N_("This assignment does not exist."))
+    return assignment
+
+
+def report_progress(
+    session: Session, actor: User, assignment: Assignment, state: AssignmentState, note: str
+) -> None:
+    """The lead reports progress; "done" closes the assignment."""
+    if actor.id != assignment.lead_id:
+        raise errors.NotAllowed(N_("Only the person leading this task can report progress."))
+    assignment.state = state
+    assignment.progress_note = note.strip()[:1000]
+    assignment.completed_at = utcnow() if state is AssignmentState.DONE else None
+    record_event(
+        session,
+        "documents:assignment:progress",
+        actor=actor,
+        subject={"document": assignment.document_id, "assignment": assignment.id},
+        details={"state": state.value},
+    )
+
+
+def assignments_for(
+    session: Session, user: User, *, overdue_on: date | None = None
+) -> list[Assignment]:
+    """Tasks the user leads or cooperates on, or that their unit gave; optionally only overdue."""
+    statement = (
+        sa.select(Assignment)
+        .options(joinedload(Assignment.document), joinedload(Assignment.lead))
+        .where(
+            sa.or_(
+                Assignment.lead_id == user.id,
+                Assignment.assigned_by_id == user.id,
+                sa.exists().where(
+                    AssignmentCooperator.assignment_id == Assignment.id,
+                    AssignmentCooperator.user_id == user.id,
+                ),
+                sa.and_(Assignment.unit_id == user.unit_id, sa.literal(user.has_role(Role.CLERK))),
+            )
+        )
+        .order_by(Assignment.deadline.is_(None), Assignment.deadline, Assignment.id)
+    )
+    if overdue_on is not None:
+        statement = statement.where(
+            Assignment.deadline < overdue_on, Assignment.state != AssignmentState.DONE
+        )
+    return list(session.scalars(statement).unique())

@@ -1,0 +1,35 @@
+"""Document pages, one module per page group; `init_app` registers them and their menu entries."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from accounts.models import Role
+from core import navigation
+from documents.views import assignments, circulation, drafting, inbox, reading, registers
+from documents.views.blueprint import bp
+
+#: Importing a page module registers its routes on ``bp``.
+PAGES = (assignments, circulation, drafting, inbox, reading, registers)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True)
+    navigation.add_entry(
+        app,
+        "documents.index",
+        _l("Documents"),
+        lambda user: user.has_role(Role.CLERK, Role.OFFICIAL),
+    )
+    navigation.add_entry(
+        app, "documents.tasks", _l("Tasks"), lambda user: user.has_role(Role.CLERK, Role.OFFICIAL)
+    )
+    navigation.add_entry(
+        app,
+        "documents.outgoing_register",
+        _l("Registers"),
+        lambda user: user.has_role(Role.CLERK, Role.AUDITOR),
+    )
+    navigation.add_entry(app, "documents.search", _l("Search"), lambda user: True)

@@ -1,0 +1,137 @@
+"""Numbering, sending and recalling a document, acknowledging receipt, and the sender's receipts."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_babel import lazy_gettext as _l
+from wtforms.fields.choices import SelectChoice
+
+from accounts import auth
+from accounts.models import Role
+from core.clock import local_time, today_local
+from core.db import get_session
+from documents import access, circulation, errors, incoming, numbering, reading
+from documents.forms import CirculateForm, ReasonForm
+from documents.views.blueprint import bp, clerks, ids, load, signed_in, stage, user_choices
+from documents.views.exports import csv_response
+
+
+@bp.post("/documents/<int:document_id>/issue")
+@clerks
+def issue(document_id: int) -> ResponseReturnValue:
+    document = load(document_id, manage=True)
+    db = get_session()
+    with stage() as staged:
+        issued = numbering.issue(db, staged, auth.signed_in_user(), document, today_local())
+        db.commit()
+    flash(gettext("Numbered and registered as %(number)s.", number=issued.number_symbol), "success")
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/void-number")
+@clerks
+def void_number(document_id: int) -> ResponseReturnValue:
+    document = load(document_id, manage=True)
+    form = ReasonForm()
+    db = get_session()
+    numbering.void_number(db, auth.signed_in_user(), document, form.reason.data or "")
+    db.commit()
+    flash(gettext("The number is recorded as void."), "success")
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.route("/documents/<int:document_id>/circulate", methods=["GET", "POST"])
+@clerks
+def circulate(document_id: int) -> ResponseReturnValue:
+    document = load(document_id, manage=True)
+    db = get_session()
+    form = CirculateForm()
+    units, users = circulation.recipients_choice(db)
+    form.units.choices = [SelectChoice(str(u.id), u.name) for u in units]
+    form.users.choices = user_choices(users)
+    if not form.validate_on_submit():
+        return render_template("documents/circulate.html", form=form, document=document)
+    result = circulation.circulate(
+        db,
+        auth.signed_in_user(),
+        document,
+        unit_ids=ids(form.units.data),
+        user_ids=ids(form.users.data),
+        message=form.message.data or "",
+    )
+    db.commit()
+    flash(gettext("Sent to %(n)d people.", n=result.delivered), "success")
+    return redirect(url_for("documents.receipts", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/acknowledge")
+@clerks
+def acknowledge(document_id: int) -> ResponseReturnValue:
+    document = load(document_id)
+    db = get_session()
+    receipt = incoming.acknowledge(db, auth.signed_in_user(), document, today_local())
+    db.commit()
+    flash(
+        gettext("Receipt acknowledged; incoming number %(n)d.", n=receipt.incoming_number or 0),
+        "success",
+    )
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/recall")
+@clerks
+def recall(document_id: int) -> ResponseReturnValue:
+    document = load(document_id, manage=True)
+    db = get_session()
+    notified = circulation.recall(
+        db, auth.signed_in_user(), document, ReasonForm().reason.data or ""
+    )
+    db.commit()
+    flash(
+        gettext("The document is recalled; %(n)d recipients were notified.", n=notified), "success"
+    )
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.get("/documents/<int:document_id>/receipts")
+@signed_in
+def receipts(document_id: int) -> ResponseReturnValue:
+    """The sender's dashboard: who has and has not opened each version."""
+    document = load(document_id)
+    user = auth.signed_in_user()
+    if not (access.can_manage(user, document) or user.has_role(Role.AUDITOR)):
+        raise errors.NotAllowed(_l("Only the sender and auditors see the receipts."))
+    report = reading.receipt_report(get_session(), document)
+    if request.args.get("format") == "csv":
+        return _receipts_csv(report)
+    return render_template("documents/receipts.html", report=report, document=document)
+
+
+def _receipts_csv(report: reading.ReceiptReport) -> Response:
+    header = ["user_id", "full_name", "title", "via_unit", "delivered_at"]
+    for version in report.versions:
+        n = version.number
+        header += [f"v{n}_sha256", f"v{n}_first_opened", f"v{n}_last_opened", f"v{n}_times"]
+    rows = []
+    for r in report.recipients:
+        row: list[Any] = [
+            r.user.id,
+            r.user.full_name,
+            r.user.title,
+            r.via_unit,
+            local_time(r.delivered_at),
+        ]
+        for version in report.versions:
+            receipt = r.opened.get(version.number)
+            row += [
+                version.sha256,
+                local_time(receipt.first_opened_at) if receipt else "",
+                local_time(receipt.last_opened_at) if receipt else "",
+                receipt.times_opened if receipt else 0,
+            ]
+        rows.append(row)
+    return csv_response(f"receipts-{report.document.id}.csv", header, rows)

@@ -1,0 +1,76 @@
+"""What the service tests share: an office of units and people, drafts and issued documents."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import docx
+
+from accounts.models import Role
+from core.direct import DirectStatements
+from core.groupcommit import GroupCommitter
+from core.storage import StagedBlobs
+from documents import drafting, numbering, reading
+from documents.access import OpenedVersion
+from documents.decree30 import DocType
+from tests.factories import documents_settings
+
+TODAY = date(2026, 11, 26)
+
+
+def build_people(make):
+    """A province with two departments, a clerk, a chairman and department staff."""
+    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
+    finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
+    people = {
+        "clerk": make.user("vanthu", roles=[Role.CLERK], unit=province),
+        "chairman": make.user("chutich", unit=province, full_name="Lê Văn Chủ", title="Chủ tịch"),
+        "home_clerk": make.user("vanthu.snv", roles=[Role.CLERK], unit=home),
+        "home_a": make.user("a.snv", unit=home),
+        "home_b": make.user("b.snv", unit=home),
+        "finance_a": make.user("a.stc", unit=finance),
+        "outsider": make.user("other", unit=make.unit("Khác", parent=province)),
+        "auditor": make.user("kiemtoan", roles=[Role.AUDITOR], unit=province),
+    }
+    return province, home, finance, people
+
+
+def draft(db, blobs, author, **changes):
+    data = drafting.DraftData(
+        doc_type=changes.pop("doc_type", DocType.CONG_VAN),
+        subject=changes.pop("subject", "Về việc cải cách hành chính"),
+        content="Đề nghị các đơn vị thực hiện.",
+        drafter_abbr="VP",
+        **changes,
+    )
+    with StagedBlobs(blobs) as staged:
+        document = drafting.create_draft(db, staged, author, data, documents_settings())
+        db.commit()
+    return document
+
+
+def issued(db, blobs, author, **changes):
+    document = draft(db, blobs, author, **changes)
+    with StagedBlobs(blobs) as staged:
+        numbering.issue(db, staged, author, document, TODAY)
+        db.commit()
+    return document
+
+
+def open_as(db, reader, document, version, writer=None):
+    """Record an opening as the reading views do, through a group committer."""
+    writer = writer or GroupCommitter(DirectStatements(db.get_bind()))
+    reading.record_open(writer, reader.id, OpenedVersion.of(document, version))
+
+
+def table_cells(docx_bytes):
+    """Each table cell of a DOCX as the list of its paragraphs' text, in reading order."""
+    document = docx.Document(io.BytesIO(docx_bytes))
+    return [
+        [p.text for p in cell.paragraphs]
+        for table in document.tables
+        for row in table.rows
+        for cell in row.cells
+    ]
