@@ -20,8 +20,7 @@ from sqlalchemy.orm import joinedload
 from accounts import sessions
 from accounts.errors import PermissionDenied, SessionEnded
 from accounts.models import Role, User
-from core.db import direct_statements, get_session
-from core.security import behind_proxies
+from core.db import get_session
 
 login_manager = LoginManager()
 F = TypeVar("F", bound=Callable[..., Any])
@@ -75,45 +74,6 @@ def signed_in_user() -> User:
     user = current_user._get_current_object()
     assert isinstance(user, User)
     return user
-
-
-#: The session generation of an active account, read on the driver (the file route's fast path).
-_GENERATION = sa.select(User.session_generation).where(
-    User.id == sa.bindparam("user_id"), User.active
-)
-
-
-def settled_account_id(
-    app: Flask, contents: Mapping[str, Any], environ: Mapping[str, Any]
-) -> int | None:
-    """The account a session cookie's ``contents`` is signed in as, when Flask-Login would take
-    it as it is: same browser (session protection), still valid (`accounts.sessions.check`),
-    nothing to update in the session or its cookies. None for every other session, which only
-    Flask-Login may handle.
-
-    For responses made below Flask, in front of the trusted proxies (`documents.serving`).
-    """
-    raw = contents.get("_user_id")
-    if not (isinstance(raw, str) and raw.isdigit()):
-        return None
-    if "_remember" in contents or app.config.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST"):
-        return None  # Flask-Login would set or clear the remember-me cookie
-    if contents.get("_permanent") and app.config["SESSION_REFRESH_EACH_REQUEST"]:
-        return None  # Flask would send the cookie again with a later expiry
-    protection = app.config.get("SESSION_PROTECTION", login_manager.session_protection)
-    identifier = session_identifier(behind_proxies(app, environ))
-    if protection in ("basic", "strong") and contents.get("_id") != identifier:
-        return None
-    if sessions.seen_is_due(contents):
-        return None  # Flask would send the cookie again with a new last-seen time
-    row = direct_statements(app).first(_GENERATION, {"user_id": int(raw)})
-    try:
-        sessions.check(
-            contents, row[0] if row else None, sessions.SessionPolicy.from_config(app.config)
-        )
-    except SessionEnded:
-        return None
-    return int(raw)
 
 
 def session_identifier(environ: Mapping[str, Any]) -> str:

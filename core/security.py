@@ -6,7 +6,7 @@ works offline on a government network.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,23 +44,6 @@ def _proxy_fix(wsgi_app: Any, hops: int) -> ProxyFix:
     """Werkzeug's fix for ``hops`` trusted proxies: the client address and scheme they saw.
     Without it, X-Forwarded-For and X-Forwarded-Proto are headers anyone may write."""
     return ProxyFix(wsgi_app, x_for=hops, x_proto=hops)
-
-
-def behind_proxies(app: Flask, environ: Mapping[str, Any]) -> Mapping[str, Any]:
-    """``environ`` as the app sees it behind its trusted proxies, for code that runs in front
-    of them (the file route's fast path)."""
-    hops = app.config["TRUSTED_PROXIES"]
-    if not hops or "werkzeug.proxy_fix.orig" in environ:
-        return environ
-    fixed: dict[str, Any] = {}
-
-    def keep(seen: dict[str, Any], _start_response: Any) -> Iterable[bytes]:
-        fixed.update(seen)
-        return []
-
-    never_called: Any = None  # `keep` answers nothing
-    _proxy_fix(keep, hops)(dict(environ), never_called)
-    return fixed
 
 
 #: Headers every response carries unless its view set its own.
