@@ -46,7 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from documents import demo as documents_demo
     from documents import views as documents_views
     from signing import demo as signing_demo
-    from signing import views as signing_views
+    from signing.web import views as signing_views
 
     errors_http.init_app(app, on_denied=auth.record_denial)
     accounts_views.init_app(app)

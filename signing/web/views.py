@@ -23,13 +23,13 @@ from core.db import get_session, utcnow
 from core.errors import VanThuError
 from documents import access
 from documents import services as documents
-from signing import credentials, display, flow, labels, views_admin, views_verify
+from signing import credentials, flow, sealing
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
-from signing.forms import ChangePinForm, DeclineForm, EnrolForm, ImportForm, SignForm, SubmitForm
 from signing.models import SigningRequest
 from signing.settings import fill_defaults
-from signing.web import (
+from signing.web import admin, display, labels, verification
+from signing.web.blueprint import (
     blobs,
     bp,
     clerks,
@@ -41,8 +41,17 @@ from signing.web import (
     signers,
     staged,
 )
+from signing.web.forms import (
+    ChangePinForm,
+    DeclineForm,
+    EnrolForm,
+    ImportForm,
+    SignForm,
+    SubmitForm,
+)
 
-__all__ = ["init_app", "views_admin", "views_verify"]
+# admin and verification are imported for the routes they add to the blueprint.
+__all__ = ["admin", "init_app", "verification"]
 
 
 def init_app(app: Flask) -> None:
@@ -277,7 +286,7 @@ def seal(request_id: int) -> ResponseReturnValue:
 
     def action() -> str:
         with staged() as stage:
-            flow.seal(
+            sealing.seal(
                 get_session(),
                 stage,
                 settings(),

@@ -1,6 +1,6 @@
 """Verifying stored signatures with the organisation's trust store, uploads, and bundle export.
 
-Each check is the library's (signing.verify); this module feeds it stored bytes and records it.
+Each check is signing.crypto.verification's; this module feeds it stored bytes and records it.
 """
 
 from __future__ import annotations
@@ -17,18 +17,14 @@ from audit import record_event
 from core.errors import N_
 from core.storage import BlobStore
 from documents.models import Document, DocumentVersion
-from signing import bundle, credentials
-from signing.authority import TrustMaterial, trust_material
+from signing import credentials
+from signing.crypto import bundle
+from signing.crypto.reports import DocumentReport, SignatureResult, Status, SubIndication
+from signing.crypto.verification import Verifier
 from signing.errors import BundleError, VerificationError, WrongSigningState
 from signing.models import CertRole, RequestState, Signature, SigningRequest
 from signing.settings import SigningSettings
-from signing.verify import (
-    DocumentReport,
-    SignatureResult,
-    Status,
-    SubIndication,
-    Verifier,
-)
+from signing.trust import TrustMaterial, trust_material
 
 #: Overall results besides the ETSI main statuses.
 UNSIGNED = "UNSIGNED"
@@ -204,7 +200,7 @@ def check_request(
 def _one(
     verifier: Verifier, data: bytes | None, signature: Signature, now: dt.datetime | None
 ) -> SignatureResult:
-    from signing.pki import Role
+    from signing.crypto.pki import Role
 
     try:
         return verifier.verify_signature(data, signature.p7s, expected_role=Role.OFFICIAL, now=now)

@@ -1,4 +1,4 @@
-"""Tests of signing.verify: each tamper case gives its exact status and sub-indication.
+"""Tests of signing.crypto.verification: each tamper case gives its exact status and sub-indication.
 
 Failures must raise VerificationError carrying the report; passes return it.
 """
@@ -17,20 +17,17 @@ from cryptography.x509.oid import NameOID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from signing import pki
-from signing.errors import VerificationError
-from signing.keys import generate_signing_key
-from signing.pki import Role
-from signing.verify import (
-    DocumentReport,
-    SignatureResult,
-    Status,
-    SubIndication,
+from signing.crypto import pki
+from signing.crypto.pki import Role
+from signing.crypto.reports import DocumentReport, SignatureResult, Status, SubIndication
+from signing.crypto.verification import (
     Verifier,
     describe_unverified,
     verify_document,
     verify_signature,
 )
+from signing.errors import VerificationError
+from signing.keys import generate_signing_key
 from tests.signing.signing_testkit import (
     DAY,
     DOCUMENT,

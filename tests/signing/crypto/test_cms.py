@@ -1,4 +1,4 @@
-"""Tests of signing.cms: the CMS structure we emit, and OpenSSL's independent verdict on it.
+"""Tests of signing.crypto.cms: the CMS structure we emit, and OpenSSL's independent verdict on it.
 
 Each kind of signature we make must pass ``openssl cms -verify`` and fail once the document changes.
 """
@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from signing.cms import parse_signed_data, sign_detached
+from signing.crypto.cms import parse_signed_data, sign_detached
 from signing.errors import CmsFormatError, SigningError
 from tests.signing.signing_testkit import DOCUMENT, NOW, Pki, openssl_verify, resign_at, sign
 

@@ -13,7 +13,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Optional
 
 from core.forms import max_length, required
-from signing.authority import REVOCATION_REASONS
+from signing.issuance import REVOCATION_REASONS
 
 #: RFC 5280 reason names (the values stored and put into the CRL) and what an admin reads.
 REASON_LABELS = {

@@ -1,4 +1,4 @@
-"""Tests of signing.bundle: building, verifying and the ``vanthu verify`` command's exit codes.
+"""Tests of signing.crypto.bundle: building, verifying, and `vanthu verify`'s exit codes.
 
 0 valid, 1 invalid (including a manifest hash mismatch), 2 unusable input (not a zip, missing file).
 """
@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from signing import bundle, pki
+from signing.crypto import bundle, pki
+from signing.crypto.reports import Status, SubIndication
 from signing.errors import BundleError, VerificationError
-from signing.verify import Status, SubIndication
 from tests.signing.signing_testkit import DOCUMENT, Pki, sign
 
 NAME = "Quyết định 05-QĐ-UBND.pdf"

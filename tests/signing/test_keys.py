@@ -14,6 +14,7 @@ from asn1crypto import keys as asn1_keys
 from cryptography.hazmat.primitives import serialization
 
 from signing import keys
+from signing.crypto.verification import verify_signature
 from signing.errors import (
     KeyBlobError,
     PinBlocked,
@@ -23,7 +24,6 @@ from signing.errors import (
     WeakPassphrase,
     WeakPin,
 )
-from signing.verify import verify_signature
 from tests.signing.signing_testkit import DOCUMENT, NOW, Pki
 
 FAST = 1_000

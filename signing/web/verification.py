@@ -33,13 +33,12 @@ from core.errors import N_
 from core.storage import blob_store
 from documents import render
 from documents import services as documents
-from signing import authority, checking, flow, jobs
+from signing import authority, document_checks, flow, jobs
+from signing.crypto.pki import chain_to_pem
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
-from signing.forms import DocumentIdForm, JobForm, SignatureCheckForm, UploadForm
 from signing.models import JobState
-from signing.pki import chain_to_pem
 from signing.settings import from_config
-from signing.web import (
+from signing.web.blueprint import (
     auditors,
     blobs,
     bp,
@@ -49,6 +48,7 @@ from signing.web import (
     settings,
     signed_in,
 )
+from signing.web.forms import DocumentIdForm, JobForm, SignatureCheckForm, UploadForm
 
 # --- one document --------------------------------------------------------------------------------
 
@@ -59,7 +59,7 @@ def document(document_id: int) -> ResponseReturnValue:
     """Signature history and the verdict of checking every stored signature now."""
     doc = load_document(document_id)
     db, user = get_session(), auth.signed_in_user()
-    verdict = checking.verify_stored(db, blobs(), settings(), doc, actor=user)
+    verdict = document_checks.verify_stored(db, blobs(), settings(), doc, actor=user)
     db.commit()
     return render_template(
         "signing/document.html",
@@ -74,7 +74,9 @@ def document(document_id: int) -> ResponseReturnValue:
 def bundle(document_id: int) -> ResponseReturnValue:
     doc = load_document(document_id)
     db = get_session()
-    name, data = checking.export_bundle(db, blobs(), settings(), doc, actor=auth.signed_in_user())
+    name, data = document_checks.export_bundle(
+        db, blobs(), settings(), doc, actor=auth.signed_in_user()
+    )
     db.commit()
     return _download(data, "application/zip", name)
 
@@ -111,7 +113,7 @@ def public_verify(code: str) -> ResponseReturnValue:
     Confidential documents show nothing here: their verification needs a signed-in reader.
     """
     db = get_session()
-    signing_request = checking.request_by_code(db, code)
+    signing_request = document_checks.request_by_code(db, code)
     if signing_request is None:
         raise SigningRecordNotFound(N_("No signed document has this verification code."))
     doc = signing_request.document
@@ -121,10 +123,10 @@ def public_verify(code: str) -> ResponseReturnValue:
     form = UploadForm()
     held = None
     if form.validate_on_submit():
-        held = checking.verify_held_file(
+        held = document_checks.verify_held_file(
             db, settings(), signing_request, read_upload(form.file), actor=actor
         )
-    verdict = checking.verify_stored(db, blobs(), settings(), doc, actor=actor)
+    verdict = document_checks.verify_stored(db, blobs(), settings(), doc, actor=actor)
     db.commit()
     return render_template(
         "signing/public_verify.html",
@@ -191,7 +193,7 @@ def audit_bundle() -> ResponseReturnValue:
     if not form.validate_on_submit():
         raise InvalidSigningRequest(N_("Choose a bundle (.zip) file."))
     db = get_session()
-    verdict = checking.verify_uploaded_bundle(
+    verdict = document_checks.verify_uploaded_bundle(
         db, settings(), read_upload(form.file), actor=auth.signed_in_user()
     )
     db.commit()
@@ -205,7 +207,7 @@ def audit_signature() -> ResponseReturnValue:
     if not form.validate_on_submit():
         raise InvalidSigningRequest(N_("Choose the document file and its .p7s file."))
     db = get_session()
-    verdict = checking.verify_uploaded_signature(
+    verdict = document_checks.verify_uploaded_signature(
         db, settings(), read_upload(form.file), read_upload(form.p7s), actor=auth.signed_in_user()
     )
     db.commit()

@@ -18,11 +18,11 @@ from accounts.models import Role, User
 from core.db import get_session, utcnow
 from core.errors import N_
 from documents import services as documents
-from signing import authority, credentials
+from signing import authority, credentials, issuance, trust
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
-from signing.forms import REASON_LABELS, AuthoriseForm, RevokeForm, UploadForm
 from signing.models import Certificate, Enrolment, TrustedCertificate
-from signing.web import admins, bp, read_upload, settings
+from signing.web.blueprint import admins, bp, read_upload, settings
+from signing.web.forms import REASON_LABELS, AuthoriseForm, RevokeForm, UploadForm
 
 
 def _certificate(certificate_id: int) -> Certificate:
@@ -104,7 +104,7 @@ def admin_revoke(certificate_id: int) -> ResponseReturnValue:
     except ValueError:
         raise InvalidSigningRequest(N_("Choose a reason for the revocation.")) from None
     db = get_session()
-    authority.revoke(db, settings(), certificate, reason, actor=auth.signed_in_user())
+    issuance.revoke(db, settings(), certificate, reason, actor=auth.signed_in_user())
     db.commit()
     flash(gettext("Certificate %(serial)s is revoked.", serial=certificate.serial), "success")
     return redirect(url_for("signing.admin_pki"))
@@ -138,7 +138,7 @@ def admin_trust() -> ResponseReturnValue:
     if not form.validate_on_submit():
         raise InvalidSigningRequest(N_("Choose a PEM file."))
     db = get_session()
-    added = authority.add_trusted(db, read_upload(form.file), actor=auth.signed_in_user())
+    added = trust.add_trusted(db, read_upload(form.file), actor=auth.signed_in_user())
     db.commit()
     flash(gettext("%(n)d certificates added to the trust store.", n=len(added)), "success")
     return redirect(url_for("signing.admin_pki"))

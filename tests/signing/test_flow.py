@@ -23,7 +23,10 @@ from documents.models import (
     NumberState,
     Status,
 )
-from signing import authority, checking, credentials, flow, pki
+from signing import authority, credentials, document_checks, flow, issuance
+from signing.crypto import pki
+from signing.crypto.reports import Status as V
+from signing.crypto.reports import SubIndication
 from signing.errors import (
     InvalidSigningRequest,
     NoCertificate,
@@ -34,8 +37,6 @@ from signing.errors import (
     WrongSigningState,
 )
 from signing.models import CertRole, RequestState, Signature, SigningRequest
-from signing.verify import Status as V
-from signing.verify import SubIndication
 from tests.documents.conftest import build_pdf
 from tests.factories import documents_settings
 from tests.signing.flow_testkit import CHAIRMAN_PIN, TODAY, VICE_PIN, Office
@@ -84,7 +85,9 @@ def test_sign_then_seal_issues_the_document_and_openssl_accepts_both(office, tmp
         assert good.returncode == 0, good.stderr
         assert openssl_verify(signature.p7s, changed, chain, tmp_path).returncode != 0
 
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "TOTAL_PASSED" and verdict.current_version_signed
     actions = _actions(office)
     for action in (
@@ -130,7 +133,9 @@ def test_officials_sign_in_order(office):
     assert [r.id for r in flow.to_sign(office.db, office.chairman)] == [request.id]
     office.sign(request)
     office.seal(request)
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "TOTAL_PASSED"
     assert [c.signature.signer_id for c in verdict.checked] == [
         office.vice.id,
@@ -208,14 +213,18 @@ def test_a_new_version_uploaded_after_signing_gets_no_signature(office):
     ).all()
     office.sign(again)
     office.seal(again)
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.request.id == again.id and verdict.status == "TOTAL_PASSED"
 
 
 def test_a_version_uploaded_after_sealing_is_reported_unsigned(office):
     document, request = office.signed_and_sealed()
     newer = _upload(office, document, build_pdf("So 01/QD-UBND ban khac"), "khac.pdf")
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "TOTAL_PASSED"  # for the signed version, which is not the current
     assert verdict.version.id == request.version_id != newer.id
     assert not verdict.current_version_signed
@@ -340,11 +349,13 @@ def test_revoked_certificate_cannot_sign_and_later_revocation_keeps_old_signatur
     certificate = credentials.official_certificate(
         office.db, office.chairman, dt.datetime.now(dt.UTC)
     )
-    authority.revoke(
+    issuance.revoke(
         office.db, office.settings, certificate, x509.ReasonFlags.superseded, actor=office.admin
     )
     office.db.commit()
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "TOTAL_PASSED"
     assert any("revoked" in w for w in verdict.report.official.warnings)
 
@@ -359,11 +370,13 @@ def test_compromise_after_signing_makes_the_signature_undecidable(office):
     certificate = credentials.official_certificate(
         office.db, office.chairman, dt.datetime.now(dt.UTC)
     )
-    authority.revoke(
+    issuance.revoke(
         office.db, office.settings, certificate, x509.ReasonFlags.key_compromise, actor=None
     )
     office.db.commit()
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "INDETERMINATE"
     assert verdict.report.official.sub_indication is SubIndication.REVOKED_NO_POE
 
@@ -374,11 +387,15 @@ def test_a_file_changed_on_disk_is_a_hash_failure_and_a_missing_one_not_found(of
     original = path.read_bytes()
     path.chmod(0o640)
     path.write_bytes(original[:-1] + bytes([original[-1] ^ 1]))
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "TOTAL_FAILED"
     assert {c.result.sub_indication for c in verdict.checked} == {SubIndication.HASH_FAILURE}
     path.unlink()
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "INDETERMINATE"
     assert {c.result.sub_indication for c in verdict.checked} == {
         SubIndication.SIGNED_DATA_NOT_FOUND
@@ -390,7 +407,9 @@ def test_a_tampered_stored_signature_fails_verification(office):
     seal = next(s for s in request.signatures if s.role is CertRole.SEAL)
     seal.p7s = seal.p7s[:-10] + bytes(10)
     office.db.commit()
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
     assert verdict.status == "TOTAL_FAILED"
     assert verdict.report.seal.status is V.TOTAL_FAILED
     assert verdict.report.official.status is V.TOTAL_PASSED
@@ -398,12 +417,16 @@ def test_a_tampered_stored_signature_fails_verification(office):
 
 def test_pending_documents_are_incomplete_and_unsigned_ones_unsigned(office):
     document = office.draft()
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
-    assert verdict.status == checking.UNSIGNED
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
+    assert verdict.status == document_checks.UNSIGNED
     request = office.submit(document)
     office.sign(request)
-    verdict = checking.verify_stored(office.db, office.blobs, office.settings, document, actor=None)
-    assert verdict.status == checking.INCOMPLETE
+    verdict = document_checks.verify_stored(
+        office.db, office.blobs, office.settings, document, actor=None
+    )
+    assert verdict.status == document_checks.INCOMPLETE
 
 
 def test_one_public_key_is_never_certified_twice(office):
@@ -414,7 +437,7 @@ def test_one_public_key_is_never_certified_twice(office):
     from signing.errors import DuplicateKey
 
     with pytest.raises(DuplicateKey):
-        authority.store_certificate(
+        issuance.store_certificate(
             office.db, cert, CertRole.OFFICIAL, b"x", user=office.vice, created_by=None, issuer=None
         )
     office.db.rollback()
@@ -433,7 +456,7 @@ def test_crl_is_refreshed_when_close_to_its_next_update(office):
 
 def test_bundle_export_matches_the_library_format(office):
     document, request = office.signed_and_sealed()
-    name, data = checking.export_bundle(
+    name, data = document_checks.export_bundle(
         office.db, office.blobs, office.settings, document, actor=None
     )
     assert name == "01-QĐ-UBND.zip"
@@ -450,7 +473,7 @@ def test_bundle_export_matches_the_library_format(office):
         "crl.der",
         "manifest.json",
     }
-    assert checking.bundle.verify_bundle(data).status is V.TOTAL_PASSED
+    assert document_checks.bundle.verify_bundle(data).status is V.TOTAL_PASSED
 
 
 def test_the_seal_signature_stored_matches_what_signing_request_shows(office):

@@ -1,6 +1,6 @@
 """Detached CMS SignedData (.p7s, DER): produce it over one document version, and decode it.
 
-Decoding only extracts fields; every trust decision is made in signing.verify.
+Decoding only extracts fields; every trust decision is made in signing.crypto.verification.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import Encoding, pkcs7
 
+from signing.crypto.pki import key_matches_certificate
 from signing.errors import CmsFormatError, SigningError
-from signing.pki import key_matches_certificate
 
 # NoCapabilities drops the S/MIME capabilities attribute, an e-mail notion meaningless here.
 _OPTIONS = (

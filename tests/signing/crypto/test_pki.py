@@ -1,4 +1,4 @@
-"""Tests of signing.pki: certificate contents, CA constraints, CRLs, PKCS#12 import, PEM chains.
+"""Tests of signing.crypto.pki: certificates, CA constraints, CRLs, PKCS#12 import, PEM chains.
 
 Certificates are checked field by field because verifiers elsewhere rely on exactly these fields.
 """
@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
-from signing import pki
+from signing.crypto import pki
 from signing.errors import CertificateIssueError, Pkcs12Error, Pkcs12PasswordError
 from signing.keys import generate_signing_key
 from tests.signing.signing_testkit import DAY, NOW, ORG, Pki

@@ -19,7 +19,8 @@ from accounts.models import Role
 from core import cli
 from core.storage import blob_store
 from documents.models import Document
-from signing import checking, pki
+from signing import document_checks
+from signing.crypto import pki
 from signing.errors import NoCertificate
 from signing.keys import generate_signing_key
 from signing.models import Certificate, CertRole
@@ -149,7 +150,7 @@ def test_import_p12_trust_and_external_crl(runner, make, app, db, tmp_path):
     assert imported.exit_code == 0, imported.output
     office.sign(request, holder, "528491")
     office.seal(request)
-    verdict = checking.verify_stored(db, office.blobs, office.settings, document, actor=None)
+    verdict = document_checks.verify_stored(db, office.blobs, office.settings, document, actor=None)
     assert verdict.status == "TOTAL_PASSED"
     assert verdict.report.official.signer_name == "Lê Văn Chủ"
 
@@ -236,7 +237,7 @@ def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db):
     listing = invoke(runner, "signing", "list").output.splitlines()
     assert len(listing) == 1 and "sealed" in listing[0]
     document = db.get(Document, int(listing[0].split()[0]))
-    verdict = checking.verify_stored(
+    verdict = document_checks.verify_stored(
         db, blob_store(app), from_config(app.config), document, actor=None
     )
     assert verdict.status == "TOTAL_PASSED"

@@ -25,15 +25,16 @@ from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from core.errors import BadInput
-from signing.errors import BundleError, VerificationError
-from signing.pki import (
+from signing.crypto.pki import (
     chain_to_pem,
     fingerprint_sha256,
     is_self_signed,
     load_pem_chain,
     name_text,
 )
-from signing.verify import DocumentReport, Status, Verifier, describe_unverified
+from signing.crypto.reports import DocumentReport, Status
+from signing.crypto.verification import Verifier, describe_unverified
+from signing.errors import BundleError, VerificationError
 
 OFFICIAL = "official.p7s"
 SEAL = "seal.p7s"

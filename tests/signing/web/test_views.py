@@ -18,7 +18,8 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from documents.decree30 import Confidentiality
 from documents.models import Notification, Status
-from signing import bundle
+from signing.crypto import bundle
+from signing.crypto.pki import chain_to_pem
 from signing.models import (
     Certificate,
     JobState,
@@ -27,7 +28,6 @@ from signing.models import (
     SigningRequest,
     VerificationJob,
 )
-from signing.pki import chain_to_pem
 from tests.conftest import TEST_PASSWORD
 from tests.signing.flow_testkit import CHAIRMAN_PIN, SEAL_PIN, Office
 
