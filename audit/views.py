@@ -13,8 +13,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
-    g,
     jsonify,
     render_template,
     request,
@@ -27,13 +25,12 @@ from flask_babel import lazy_gettext as _l
 from accounts import auth
 from accounts.models import Role
 from audit import browse, proofs
-from audit.cli import audit_group, log_settings
+from audit.cli import audit_group
+from audit.config import log_settings
 from audit.errors import AuditError, BadLogRequest, LogInconsistent, ReceiptNotYours
 from audit.forms import ReceiptCheckForm
 from audit.log import integrate
-from audit.note import b64
-from audit.sequencer import BackgroundSequencer
-from audit.services import RECORDED
+from audit.offline.note import b64
 from core import navigation
 from core.clock import VIETNAM
 from core.db import get_session
@@ -46,67 +43,13 @@ MAX_RECEIPT_BYTES = 1 << 16
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the CLI group, the menu entry and the after-request sequencer."""
+    """Register the blueprint, the CLI group and the menu entry."""
     app.register_blueprint(bp)
     app.cli.add_command(audit_group)
     navigation.add_entry(app, "audit.events", _l("Audit log"), lambda u: u.has_role(Role.AUDITOR))
-    app.teardown_appcontext(_sequence_recorded_events)
-    if app.config.get("LOG_SEQUENCE_IN_BACKGROUND", True):
-        app.extensions[SEQUENCER] = BackgroundSequencer(
-            app, window=app.config.get("LOG_BATCH_SECONDS", 0.1)
-        )
     app.jinja_env.globals["log_receipt_url"] = receipt_url
     app.jinja_env.globals["may_take_log_receipt"] = may_take_receipt
     app.jinja_env.filters["b64"] = b64
-
-
-_COMMITTED_ELSEWHERE = "vanthu_audit_committed_elsewhere"
-SEQUENCER = "vanthu.audit.sequencer"
-
-
-def events_committed_elsewhere() -> None:
-    """Say that this request committed events outside its session (a group commit), so that
-    they are sequenced after it as if the session had recorded them."""
-    g.setdefault(_COMMITTED_ELSEWHERE, True)
-
-
-def _sequence_recorded_events(_error: BaseException | None) -> None:
-    """After a request (or command) that recorded events, sequence them if no one else is.
-
-    Runs before the session is closed; whatever the view did not commit is discarded first, as
-    closing would. Never fails the request: events that stay queued join at the next chance.
-    """
-    session = g.get("db_session")
-    recorded = session is not None and session.info.pop(RECORDED, False)
-    if recorded or g.pop(_COMMITTED_ELSEWHERE, False):
-        _sequence(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-def sequence_committed_events(app: Flask) -> None:
-    """Have events committed outside Flask's request handling sequenced, as a request's are.
-
-    For responses made below Flask (`documents.serving`); pushes an app context only when the
-    log is sequenced in the request's thread rather than in the background.
-    """
-    if app.extensions.get(SEQUENCER) is not None:
-        app.extensions[SEQUENCER].wake()
-        return
-    with app.app_context():
-        _sequence(app)
-
-
-def _sequence(app: Flask) -> None:
-    sequencer = app.extensions.get(SEQUENCER)
-    if sequencer is not None:
-        sequencer.wake()
-        return
-    session = get_session()
-    try:
-        session.rollback()
-        integrate(session, log_settings(), wait=False)
-    except Exception:
-        logger.exception("audit log: sequencing after the request failed; events stay queued")
-        session.rollback()
 
 
 def _refresh(*, wait: bool = True, force: bool = False, covering: int | None = None) -> str | None:

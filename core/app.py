@@ -40,6 +40,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from accounts import auth
     from accounts import demo as accounts_demo
     from accounts import views as accounts_views
+    from audit import sequencer as audit_sequencer
     from audit import views as audit_views
     from core import cli
     from core import views as core_views
@@ -54,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     documents_views.init_app(app)
     signing_views.init_app(app)
     audit_views.init_app(app)
+    audit_sequencer.init_app(app)
     cli.init_app(app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load])
     return app
 

@@ -23,8 +23,8 @@ DemoLoader = Callable[[Session, Flask], list[tuple[str, str, str]]]
 #: Offline checks an auditor runs on their own machine: no app, no database, no configuration.
 OFFLINE_COMMANDS: dict[tuple[str, ...], str] = {
     ("verify",): "signing.crypto.bundle:main",
-    ("audit", "verify"): "audit.bundle:main",
-    ("audit", "witness"): "audit.witness:main",
+    ("audit", "verify"): "audit.offline.verify:main",
+    ("audit", "witness"): "audit.offline.witness:main",
 }
 
 

@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Role, Unit, User
-from audit import event_write, record_event
+from audit import record_event
 from audit.models import AuditEvent
+from audit.services import event_write
 from core.db import dialect_insert, utcnow
 from core.direct import DirectStatements
 from core.errors import N_

@@ -23,7 +23,7 @@ from werkzeug.http import parse_cookie
 from werkzeug.sansio.response import get_content_type
 
 from accounts.auth import settled_account_id
-from audit.views import sequence_committed_events
+from audit.sequencer import sequence_committed_events
 from core.db import direct_statements, group_committer
 from core.security import missing_headers
 from core.sessions import RememberingCookieSessions

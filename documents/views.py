@@ -29,7 +29,7 @@ from wtforms.fields.choices import SelectChoice
 
 from accounts import auth
 from accounts.models import Role, User
-from audit.views import events_committed_elsewhere
+from audit.sequencer import events_committed_elsewhere
 from core import navigation
 from core.clock import local_time, today_local
 from core.db import get_session, group_committer, utcnow

@@ -80,7 +80,7 @@ def make_test_config(database_url: str, tmp_path: Path, **overrides: Any) -> dic
         "REMEMBER_COOKIE_SECURE": False,
         "PREFERRED_URL_SCHEME": "http",
         # Sequence the audit log right after each request, so tests see leaves at once;
-        # tests/audit/test_audit_sequencer.py covers the background thread production uses.
+        # tests/audit/test_sequencer.py covers the background thread production uses.
         "LOG_SEQUENCE_IN_BACKGROUND": False,
         **overrides,
     }

@@ -13,17 +13,18 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from audit_testkit import ORIGIN, Log, event, node_store, subproof
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from audit import bundle as bundle_module
-from audit import merkle
-from audit.bundle import BundleReport, main, verify_bundle, write_bundle
-from audit.canonical import canonical_json
 from audit.errors import AuditError, BundleTampered, BundleUnusable
-from audit.merkle import EMPTY_ROOT
-from audit.receipt import make_receipt
+from audit.offline import entries, merkle
+from audit.offline import verify as bundle_module
+from audit.offline.bundle import write_bundle
+from audit.offline.canonical import canonical_json
+from audit.offline.merkle import EMPTY_ROOT
+from audit.offline.receipt import make_receipt
+from audit.offline.verify import BundleReport, main, verify_bundle
+from tests.audit.audit_testkit import ORIGIN, Log, event, node_store, subproof
 
 SIZES = (7, 16, 33, 50)
 LOG = Log.create(50)
@@ -214,7 +215,7 @@ def test_non_canonical_entry(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     log.leaves[11] = json.dumps(json.loads(log.leaves[11])).encode()  # spaces after ':' and ','
     path = log.write(tmp_path / "b", (20,))
     assert "canonical" in tampered(path, full=True).message
-    monkeypatch.setattr(bundle_module, "SAMPLE_EVERY", 1)
+    monkeypatch.setattr(entries, "SAMPLE_EVERY", 1)
     assert tampered(path).entry == 11
 
 

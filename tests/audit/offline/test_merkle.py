@@ -9,12 +9,11 @@ import math
 import os
 
 import pytest
-from audit_testkit import consistency_shape, inclusion_shape, mth, node_store, path, subproof
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from audit.errors import ProofError
-from audit.merkle import (
+from audit.offline.merkle import (
     EMPTY_ROOT,
     CompactRange,
     consistency_proof,
@@ -26,6 +25,14 @@ from audit.merkle import (
     root_from_leaves,
     verify_consistency,
     verify_inclusion,
+)
+from tests.audit.audit_testkit import (
+    consistency_shape,
+    inclusion_shape,
+    mth,
+    node_store,
+    path,
+    subproof,
 )
 
 LEAVES = [b"leaf %d" % i for i in range(300)]

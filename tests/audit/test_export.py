@@ -10,17 +10,18 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from audit_testkit import mth
 
-from audit import bundle, record_event
 from audit import export as export_module
-from audit.cli import log_settings
+from audit import record_event
+from audit.config import log_settings
 from audit.log import integrate
 from audit.models import AuditCheckpoint, AuditLeaf
-from audit.note import sign_checkpoint
+from audit.offline import verify as offline_verify
+from audit.offline.note import sign_checkpoint
 from audit.proofs import inclusion
 from core import cli
 from core.db import utcnow
+from tests.audit.audit_testkit import mth
 
 ENTRIES = 12
 
@@ -50,7 +51,7 @@ def export(runner, tmp_path, name="bundle"):
 
 def verify(path, *extra):
     out = io.StringIO()
-    code = bundle.main([str(path), "--json", *extra], out=out)
+    code = offline_verify.main([str(path), "--json", *extra], out=out)
     return code, json.loads(out.getvalue())
 
 
@@ -184,7 +185,7 @@ def test_an_auditor_flips_one_byte_and_sees_the_entry_named(runner, log, tmp_pat
     code, report = verify(path)
     assert (code, report["place"], report["entry"]) == (1, "entry 9", 9)
     out = io.StringIO()
-    assert bundle.main([str(path)], out=out) == 1
+    assert offline_verify.main([str(path)], out=out) == 1
     assert out.getvalue().startswith("TAMPERED: entry 9:")
 
 

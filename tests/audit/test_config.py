@@ -9,7 +9,7 @@ import pytest
 
 from audit.config import load_signer, settings_from_config
 from audit.errors import KeyFormatError
-from audit.note import generate_signer_key, parse_verifier_key
+from audit.offline.note import generate_signer_key, parse_verifier_key
 from core.config import from_environment
 
 ORIGIN = "example.gov.vn/vanthu/log"

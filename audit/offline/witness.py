@@ -19,8 +19,8 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from audit.errors import AuditError, CheckpointError, ProofError, WitnessAlarm, WitnessUnusable
-from audit.merkle import verify_consistency
-from audit.note import Checkpoint, b64, parse_verifier_key, unb64, verify_checkpoint
+from audit.offline.merkle import verify_consistency
+from audit.offline.note import Checkpoint, b64, parse_verifier_key, unb64, verify_checkpoint
 
 Fetch = Callable[[str], bytes]
 MAX_ANSWER = 1 << 20

@@ -12,15 +12,12 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from audit_testkit import mth, node_store
 from sqlalchemy.orm import Session
 
 from audit import log, record_event
-from audit.canonical import canonical_json
-from audit.cli import log_settings
+from audit.config import log_settings
 from audit.errors import LogInconsistent
 from audit.log import LOCK_KEY, integrate
-from audit.merkle import leaf_hash
 from audit.models import (
     AppendOnlyViolation,
     AuditCheckpoint,
@@ -29,9 +26,12 @@ from audit.models import (
     AuditNode,
     PendingEvent,
 )
-from audit.note import verify_checkpoint
+from audit.offline.canonical import canonical_json
+from audit.offline.merkle import leaf_hash
+from audit.offline.note import verify_checkpoint
 from core import sqlite
 from core.db import get_engine, utcnow
+from tests.audit.audit_testkit import mth, node_store
 
 AUDIT_SOURCES = Path(__file__).resolve().parents[2] / "audit"
 

@@ -10,16 +10,16 @@ import json
 
 import pytest
 import sqlalchemy as sa
-from log_scenarios import login, office, open_a_circulated_document
 
 from accounts.models import Role
 from audit import record_event
-from audit.cli import log_settings
+from audit.config import log_settings
 from audit.log import integrate
-from audit.merkle import leaf_hash, verify_consistency, verify_inclusion
 from audit.models import AuditEvent, AuditLeaf, PendingEvent
-from audit.note import parse_verifier_key, verify_checkpoint
-from audit.receipt import parse_receipt, verify_receipt
+from audit.offline.merkle import leaf_hash, verify_consistency, verify_inclusion
+from audit.offline.note import parse_verifier_key, verify_checkpoint
+from audit.offline.receipt import parse_receipt, verify_receipt
+from tests.audit.log_scenarios import login, office, open_a_circulated_document
 from tests.conftest import count_statements
 
 

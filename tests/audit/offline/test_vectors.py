@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from audit.errors import ProofError
-from audit.merkle import verify_consistency, verify_inclusion
+from audit.offline.merkle import verify_consistency, verify_inclusion
 
-VECTORS = Path(__file__).parent / "vectors" / "merkle"
+VECTORS = Path(__file__).parent.parent / "vectors" / "merkle"
 
 
 def _cases(kind: str) -> list[Path]:

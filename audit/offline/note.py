@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from audit.errors import CheckpointError, KeyFormatError
-from audit.merkle import HASH_SIZE
+from audit.offline.merkle import HASH_SIZE
 
 ALG_ED25519 = 0x01
 SIG_PREFIX = "\u2014 "  # em dash, space

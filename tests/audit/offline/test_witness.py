@@ -11,10 +11,11 @@ import pytest
 import sqlalchemy as sa
 from werkzeug.serving import make_server
 
-from audit import record_event, witness
-from audit.cli import log_settings
+from audit import record_event
+from audit.config import log_settings
 from audit.errors import WitnessUnusable
 from audit.log import integrate
+from audit.offline import witness
 from core import cli
 
 LOG = "http://vanthu.test/log"

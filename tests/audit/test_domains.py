@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 
 import sqlalchemy as sa
-from log_scenarios import login, office, open_a_circulated_document
 
 from audit.models import AuditEvent, AuditLeaf, PendingEvent
+from tests.audit.log_scenarios import login, office, open_a_circulated_document
 from tests.conftest import TEST_PASSWORD
 
 

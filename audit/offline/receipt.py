@@ -9,8 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from audit.errors import CheckpointError, ReceiptError
-from audit.merkle import HASH_SIZE, NodeGetter, inclusion_proof, leaf_hash, verify_inclusion
-from audit.note import Checkpoint, Verifier, b64, parse_verifier_key, unb64, verify_checkpoint
+from audit.offline.merkle import HASH_SIZE, NodeGetter, inclusion_proof, leaf_hash, verify_inclusion
+from audit.offline.note import (
+    Checkpoint,
+    Verifier,
+    b64,
+    parse_verifier_key,
+    unb64,
+    verify_checkpoint,
+)
 
 HEADER = "c2sp.org/tlog-proof@v1"
 MAX_PROOF_HASHES = 64

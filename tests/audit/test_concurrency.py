@@ -9,14 +9,14 @@ import multiprocessing
 import threading
 
 import sqlalchemy as sa
-from audit_testkit import mth, node_store
-from log_scenarios import record_and_integrate
 
-from audit.cli import log_settings
+from audit.config import log_settings
 from audit.log import integrate
-from audit.merkle import consistency_proof, leaf_hash, verify_consistency
 from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditNode, PendingEvent
-from audit.note import verify_checkpoint
+from audit.offline.merkle import consistency_proof, leaf_hash, verify_consistency
+from audit.offline.note import verify_checkpoint
+from tests.audit.audit_testkit import mth, node_store
+from tests.audit.log_scenarios import record_and_integrate
 
 THREADS = 8
 PROCESSES = 2

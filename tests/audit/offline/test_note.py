@@ -11,8 +11,8 @@ import hashlib
 import pytest
 
 from audit.errors import CheckpointError, KeyFormatError
-from audit.merkle import EMPTY_ROOT, leaf_hash
-from audit.note import (
+from audit.offline.merkle import EMPTY_ROOT, leaf_hash
+from audit.offline.note import (
     Checkpoint,
     generate_signer_key,
     key_id,

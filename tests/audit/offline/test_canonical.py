@@ -12,13 +12,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit.canonical import (
+from audit.errors import BadInput, CanonicalJSONError
+from audit.offline.canonical import (
     canonical_json,
     canonical_json_fast,
     parse_canonical,
     parse_integral_json,
 )
-from audit.errors import BadInput, CanonicalJSONError
 
 
 def test_rfc8785_sorting_example() -> None:

@@ -8,11 +8,10 @@ from __future__ import annotations
 import base64
 
 import pytest
-from audit_testkit import ORIGIN, Log, node_store
 
 from audit.errors import CheckpointError, ProofError, ReceiptError
-from audit.merkle import leaf_hash
-from audit.receipt import (
+from audit.offline.merkle import leaf_hash
+from audit.offline.receipt import (
     HEADER,
     LeafHash,
     format_receipt,
@@ -20,6 +19,7 @@ from audit.receipt import (
     parse_receipt,
     verify_receipt,
 )
+from tests.audit.audit_testkit import ORIGIN, Log, node_store
 
 LOG = Log.create(21)
 STORE = node_store(LOG.leaves)
