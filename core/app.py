@@ -42,7 +42,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from accounts import views as accounts_views
     from audit import sequencer as audit_sequencer
     from audit import views as audit_views
-    from core import cli
+    from core import commands
     from core import views as core_views
     from documents import demo as documents_demo
     from documents import views as documents_views
@@ -56,7 +56,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     signing_views.init_app(app)
     audit_views.init_app(app)
     audit_sequencer.init_app(app)
-    cli.init_app(app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load])
+    commands.init_app(
+        app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load]
+    )
     return app
 
 
