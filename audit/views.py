@@ -31,7 +31,7 @@ from audit.errors import AuditError, BadLogRequest, LogInconsistent, ReceiptNotY
 from audit.forms import ReceiptCheckForm
 from audit.log import integrate
 from audit.offline.note import b64
-from core import navigation
+from core import navigation, ratelimit
 from core.clock import VIETNAM
 from core.db import get_session
 from core.errors import N_, BadInput
@@ -85,6 +85,7 @@ def _size_arg(name: str) -> int | None:
 
 
 @bp.get("/log/checkpoint")
+@ratelimit.public
 def checkpoint() -> ResponseReturnValue:
     """The latest signed checkpoint (C2SP tlog-checkpoint), as text."""
     _refresh(wait=False)
@@ -92,17 +93,20 @@ def checkpoint() -> ResponseReturnValue:
 
 
 @bp.get("/log/checkpoints/<int:size>")
+@ratelimit.public
 def checkpoint_at(size: int) -> ResponseReturnValue:
     return _text(proofs.get_checkpoint(get_session(), size).note)
 
 
 @bp.get("/log/key")
+@ratelimit.public
 def key() -> ResponseReturnValue:
     """The log's verifier key (C2SP vkey): all anyone needs to check checkpoints and receipts."""
     return _text(log_settings().vkey + "\n")
 
 
 @bp.get("/log/consistency")
+@ratelimit.public
 def consistency() -> ResponseReturnValue:
     """Consistency proof from size ``from`` to the checkpoint ``to`` (default: the latest)."""
     _refresh(wait=False)
@@ -111,6 +115,7 @@ def consistency() -> ResponseReturnValue:
 
 
 @bp.get("/log/witness")
+@ratelimit.public
 def witness() -> ResponseReturnValue:
     """The latest checkpoint, with a consistency proof from the size a witness saw last.
 
@@ -132,6 +137,7 @@ def witness() -> ResponseReturnValue:
 
 
 @bp.get("/log/entries/<int:seq>/receipt")
+@ratelimit.public
 @auth.login_required
 def receipt(seq: int) -> ResponseReturnValue:
     """The tlog-proof of one entry, for auditors and for the person who acted in it."""
@@ -141,6 +147,7 @@ def receipt(seq: int) -> ResponseReturnValue:
 
 
 @bp.get("/log/receipt")
+@ratelimit.public
 @auth.login_required
 def find_receipt() -> ResponseReturnValue:
     """The receipt of the first event of ``type`` by ``actor`` with ``subject.KEY=VALUE`` params.
@@ -187,6 +194,7 @@ def _check_receipt_access(actor_id: int | None) -> None:
 
 
 @bp.get("/log/entries/<int:seq>")
+@ratelimit.public
 @auditors
 def entry_proof(seq: int) -> ResponseReturnValue:
     """Entry ``seq`` with its inclusion proof in the checkpoint ``size`` (default: latest)."""

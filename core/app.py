@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import db, errors_http, i18n, navigation, security, sessions
+from core import db, errors_http, i18n, navigation, ratelimit, security, sessions
 from core.config import PROJECT_ROOT, from_environment
 from core.storage import BlobStore
 
@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     security.init_app(app)
+    ratelimit.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)

@@ -381,14 +381,18 @@ def verify_held_file(
     *,
     actor: User | None,
 ) -> Verdict:
-    """Check a file someone holds against the signatures stored for a verification code."""
+    """Check a file someone holds against the signatures stored for a verification code.
+
+    Recorded for signed-in people only: an anonymous check must not grow the permanent log.
+    """
     verifier = verifier_for(trust_material(session, settings))
     verdict = check_request(verifier, request.document, request, data)
-    record_event(
-        session,
-        "signing:document:verify",
-        actor=actor,
-        subject={"document": request.document_id, "request": request.id},
-        details={"status": verdict.status, "held_file": True},
-    )
+    if actor is not None:
+        record_event(
+            session,
+            "signing:document:verify",
+            actor=actor,
+            subject={"document": request.document_id, "request": request.id},
+            details={"status": verdict.status, "held_file": True},
+        )
     return verdict

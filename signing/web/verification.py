@@ -27,6 +27,7 @@ from flask_login import current_user
 
 from accounts import auth
 from accounts.models import Role
+from core import ratelimit
 from core.clock import today_local
 from core.db import get_session
 from core.errors import N_
@@ -107,6 +108,7 @@ def _download(data: bytes, mime: str, name: str) -> Response:
 
 
 @bp.route("/verify/<code>", methods=["GET", "POST"])
+@ratelimit.public
 def public_verify(code: str) -> ResponseReturnValue:
     """Anyone holding the printed code sees the verdict, and may check the file they hold.
 
@@ -126,7 +128,11 @@ def public_verify(code: str) -> ResponseReturnValue:
         held = document_checks.verify_held_file(
             db, settings(), signing_request, read_upload(form.file), actor=actor
         )
-    verdict = document_checks.verify_stored(db, blobs(), settings(), doc, actor=actor)
+    # Anonymous visitors leave no permanent event (the log would grow per page view); the
+    # public limit keeps them from hammering the page.
+    verdict = document_checks.verify_stored(
+        db, blobs(), settings(), doc, actor=actor, record=actor is not None
+    )
     db.commit()
     return render_template(
         "signing/public_verify.html",
@@ -140,6 +146,7 @@ def public_verify(code: str) -> ResponseReturnValue:
 
 
 @bp.get("/pki/crl.der")
+@ratelimit.public
 def crl() -> ResponseReturnValue:
     """The issuing CA's current CRL at a stable address; re-signed when close to expiry."""
     db = get_session()
@@ -152,6 +159,7 @@ def crl() -> ResponseReturnValue:
 
 
 @bp.get("/pki/chain.pem")
+@ratelimit.public
 def chain() -> ResponseReturnValue:
     """The issuing CA and root certificates (compare the root's fingerprint with the published)."""
     pem = chain_to_pem(authority.ca_chain(get_session()))

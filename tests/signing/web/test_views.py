@@ -423,3 +423,25 @@ def test_signature_history_offers_each_signers_log_receipt(client, office):
     login(client, office.auditor)
     page = client.get(f"/signing/documents/{document.id}").get_data(as_text=True)
     assert len(re.findall(r'data-testid="log-receipt-signature-\d+"', page)) == 2
+
+
+def test_an_anonymous_verification_adds_nothing_to_the_log(client, office: Office, db):
+    _, request = office.signed_and_sealed()
+    before = db.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
+    for _ in range(3):
+        assert client.get(f"/verify/{request.code}").status_code == 200
+    original = office.blobs.get(request.sha256)
+    held = client.post(
+        f"/verify/{request.code}",
+        data={"file": (io.BytesIO(original), "held.docx")},
+        content_type="multipart/form-data",
+    )
+    assert held.status_code == 200
+    assert db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == before
+
+    login(client, office.clerk)
+    assert client.get(f"/verify/{request.code}").status_code == 200
+    actors = db.scalars(
+        sa.select(AuditEvent.actor_id).where(AuditEvent.action == "signing:document:verify")
+    ).all()
+    assert len(actors) == 1 and actors[0] is not None
