@@ -1,5 +1,22 @@
-"""VanThu's tamper-evident audit log."""
+"""VanThu's tamper-evident audit log; ``record_event`` is the one call every domain makes.
 
-from audit.services import event_write, record_event
+Importing the package stays cheap (no SQLAlchemy): the offline verifiers in ``audit.offline``
+load without the web app, and ``record_event`` is loaded on first use.
+"""
 
-__all__ = ["event_write", "record_event"]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from audit.services import record_event
+
+__all__ = ["record_event"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "record_event":
+        from audit.services import record_event
+
+        return record_event
+    raise AttributeError(f"module 'audit' has no attribute {name!r}")

@@ -8,27 +8,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
-from audit import bundle, witness
-from audit.config import LogSettings, settings_from_config
+from audit.config import log_settings
 from audit.errors import EntryNotFound, LogInconsistent
 from audit.export import export_bundle
 from audit.log import integrate
+from audit.offline import verify, witness
 from core.db import get_session
 
 audit_group = AppGroup("audit", help="The tamper-evident audit log.")
 _PASS_THROUGH = {"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
-
-
-def log_settings() -> LogSettings:
-    """The current app's log settings, loaded (and the key generated) once per app."""
-    extensions = current_app.extensions
-    if "vanthu.audit" not in extensions:
-        extensions["vanthu.audit"] = settings_from_config(current_app.config)
-    settings: LogSettings = extensions["vanthu.audit"]
-    return settings
 
 
 @audit_group.command("checkpoint", help="Sequence queued events and sign a checkpoint now.")
@@ -64,7 +54,7 @@ def export_command(directory: Path) -> None:
 )
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def verify_command(args: tuple[str, ...]) -> None:
-    raise SystemExit(bundle.main(list(args)))
+    raise SystemExit(verify.main(list(args)))
 
 
 @audit_group.command(

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.note import Signer, Verifier, generate_signer_key, parse_signer_key
+from flask import current_app
+
+from audit.offline.note import Signer, Verifier, generate_signer_key, parse_signer_key
 from core.config import secret_file
 
 
@@ -44,3 +46,12 @@ def settings_from_config(config: Any) -> LogSettings:
     origin = config["LOG_ORIGIN"]
     signer = load_signer(config.get("LOG_SIGNER_KEY"), Path(config["LOG_SIGNER_KEY_FILE"]), origin)
     return LogSettings(origin, signer, float(config["LOG_CHECKPOINT_SECONDS"]))
+
+
+def log_settings() -> LogSettings:
+    """The current app's log settings, loaded (and the key generated) once per app."""
+    extensions = current_app.extensions
+    if "vanthu.audit" not in extensions:
+        extensions["vanthu.audit"] = settings_from_config(current_app.config)
+    settings: LogSettings = extensions["vanthu.audit"]
+    return settings

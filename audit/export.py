@@ -12,11 +12,11 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from audit.bundle import write_bundle
 from audit.config import LogSettings
 from audit.errors import LogInconsistent
 from audit.log import integrate
 from audit.models import AuditCheckpoint, AuditLeaf
+from audit.offline.bundle import write_bundle
 from audit.proofs import get_checkpoint
 
 STREAM_ROWS = 1000

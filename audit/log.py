@@ -17,18 +17,18 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from audit import tree
-from audit.canonical import canonical_json_fast, parse_integral_json
 from audit.config import LogSettings
 from audit.errors import LogInconsistent, ProofError
-from audit.merkle import (
+from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditNode, PendingEvent
+from audit.offline.canonical import canonical_json_fast, parse_integral_json
+from audit.offline.merkle import (
     CompactRange,
     NodeGetter,
     consistency_proof,
     leaf_hash,
     verify_consistency,
 )
-from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf, AuditNode, PendingEvent
-from audit.note import sign_checkpoint
+from audit.offline.note import sign_checkpoint
 from core import direct, sqlite
 from core.db import utcnow
 

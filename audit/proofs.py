@@ -15,10 +15,16 @@ from sqlalchemy.orm import Session
 from audit import tree
 from audit.config import LogSettings
 from audit.errors import BadLogRequest, EntryNotFound, ProofError, ReceiptError
-from audit.merkle import consistency_proof, inclusion_proof, leaf_hash, root_at, verify_inclusion
 from audit.models import AuditCheckpoint, AuditEvent, AuditLeaf
-from audit.note import Checkpoint, b64, verify_checkpoint
-from audit.receipt import format_receipt, parse_receipt
+from audit.offline.merkle import (
+    consistency_proof,
+    inclusion_proof,
+    leaf_hash,
+    root_at,
+    verify_inclusion,
+)
+from audit.offline.note import Checkpoint, b64, verify_checkpoint
+from audit.offline.receipt import format_receipt, parse_receipt
 from core.errors import N_
 
 

@@ -14,12 +14,13 @@ import os
 import threading
 import time
 
-from flask import Flask
+from flask import Flask, current_app, g
 from sqlalchemy.orm import Session
 
-from audit.cli import log_settings
+from audit.config import log_settings
 from audit.log import integrate
-from core.db import get_engine
+from audit.services import RECORDED
+from core.db import get_engine, get_session
 
 logger = logging.getLogger(__name__)
 
@@ -73,3 +74,62 @@ class BackgroundSequencer:
             with self._done:
                 self.passes += 1
                 self._done.notify_all()
+
+
+def init_app(app: Flask) -> None:
+    """Sequence the events a request (or command) recorded once it ends: in a background
+    thread per process, or in the request's thread when ``LOG_SEQUENCE_IN_BACKGROUND`` is off."""
+    app.teardown_appcontext(_sequence_recorded_events)
+    if app.config.get("LOG_SEQUENCE_IN_BACKGROUND", True):
+        app.extensions[SEQUENCER] = BackgroundSequencer(
+            app, window=app.config.get("LOG_BATCH_SECONDS", 0.1)
+        )
+
+
+_COMMITTED_ELSEWHERE = "vanthu_audit_committed_elsewhere"
+SEQUENCER = "vanthu.audit.sequencer"
+
+
+def events_committed_elsewhere() -> None:
+    """Say that this request committed events outside its session (a group commit), so that
+    they are sequenced after it as if the session had recorded them."""
+    g.setdefault(_COMMITTED_ELSEWHERE, True)
+
+
+def _sequence_recorded_events(_error: BaseException | None) -> None:
+    """After a request (or command) that recorded events, sequence them if no one else is.
+
+    Runs before the session is closed; whatever the view did not commit is discarded first, as
+    closing would. Never fails the request: events that stay queued join at the next chance.
+    """
+    session = g.get("db_session")
+    recorded = session is not None and session.info.pop(RECORDED, False)
+    if recorded or g.pop(_COMMITTED_ELSEWHERE, False):
+        _sequence(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def sequence_committed_events(app: Flask) -> None:
+    """Have events committed outside Flask's request handling sequenced, as a request's are.
+
+    For responses made below Flask (`documents.serving`); pushes an app context only when the
+    log is sequenced in the request's thread rather than in the background.
+    """
+    if app.extensions.get(SEQUENCER) is not None:
+        app.extensions[SEQUENCER].wake()
+        return
+    with app.app_context():
+        _sequence(app)
+
+
+def _sequence(app: Flask) -> None:
+    sequencer = app.extensions.get(SEQUENCER)
+    if sequencer is not None:
+        sequencer.wake()
+        return
+    session = get_session()
+    try:
+        session.rollback()
+        integrate(session, log_settings(), wait=False)
+    except Exception:
+        logger.exception("audit log: sequencing after the request failed; events stay queued")
+        session.rollback()

@@ -13,8 +13,8 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from audit.canonical import MAX_SAFE_INTEGER
 from audit.models import AuditEvent
+from audit.offline.canonical import MAX_SAFE_INTEGER
 from core.db import utcnow
 from core.groupcommit import Write
 

@@ -13,8 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from audit.errors import ProofError
-from audit.merkle import HASH_SIZE, NodeGetter
 from audit.models import AuditLeaf, AuditNode
+from audit.offline.merkle import HASH_SIZE, NodeGetter
 
 T = TypeVar("T")
 _PLACEHOLDER = bytes(HASH_SIZE)

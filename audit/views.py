@@ -13,8 +13,6 @@ from flask import (
     Blueprint,
     Flask,
     Response,
-    current_app,
-    g,
     jsonify,
     render_template,
     request,
@@ -27,14 +25,13 @@ from flask_babel import lazy_gettext as _l
 from accounts import auth
 from accounts.models import Role
 from audit import browse, proofs
-from audit.cli import audit_group, log_settings
+from audit.cli import audit_group
+from audit.config import log_settings
 from audit.errors import AuditError, BadLogRequest, LogInconsistent, ReceiptNotYours
 from audit.forms import ReceiptCheckForm
 from audit.log import integrate
-from audit.note import b64
-from audit.sequencer import BackgroundSequencer
-from audit.services import RECORDED
-from core import navigation
+from audit.offline.note import b64
+from core import navigation, ratelimit
 from core.clock import VIETNAM
 from core.db import get_session
 from core.errors import N_, BadInput
@@ -46,67 +43,13 @@ MAX_RECEIPT_BYTES = 1 << 16
 
 
 def init_app(app: Flask) -> None:
-    """Register the blueprint, the CLI group, the menu entry and the after-request sequencer."""
+    """Register the blueprint, the CLI group and the menu entry."""
     app.register_blueprint(bp)
     app.cli.add_command(audit_group)
     navigation.add_entry(app, "audit.events", _l("Audit log"), lambda u: u.has_role(Role.AUDITOR))
-    app.teardown_appcontext(_sequence_recorded_events)
-    if app.config.get("LOG_SEQUENCE_IN_BACKGROUND", True):
-        app.extensions[SEQUENCER] = BackgroundSequencer(
-            app, window=app.config.get("LOG_BATCH_SECONDS", 0.1)
-        )
     app.jinja_env.globals["log_receipt_url"] = receipt_url
     app.jinja_env.globals["may_take_log_receipt"] = may_take_receipt
     app.jinja_env.filters["b64"] = b64
-
-
-_COMMITTED_ELSEWHERE = "vanthu_audit_committed_elsewhere"
-SEQUENCER = "vanthu.audit.sequencer"
-
-
-def events_committed_elsewhere() -> None:
-    """Say that this request committed events outside its session (a group commit), so that
-    they are sequenced after it as if the session had recorded them."""
-    g.setdefault(_COMMITTED_ELSEWHERE, True)
-
-
-def _sequence_recorded_events(_error: BaseException | None) -> None:
-    """After a request (or command) that recorded events, sequence them if no one else is.
-
-    Runs before the session is closed; whatever the view did not commit is discarded first, as
-    closing would. Never fails the request: events that stay queued join at the next chance.
-    """
-    session = g.get("db_session")
-    recorded = session is not None and session.info.pop(RECORDED, False)
-    if recorded or g.pop(_COMMITTED_ELSEWHERE, False):
-        _sequence(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-def sequence_committed_events(app: Flask) -> None:
-    """Have events committed outside Flask's request handling sequenced, as a request's are.
-
-    For responses made below Flask (`documents.serving`); pushes an app context only when the
-    log is sequenced in the request's thread rather than in the background.
-    """
-    if app.extensions.get(SEQUENCER) is not None:
-        app.extensions[SEQUENCER].wake()
-        return
-    with app.app_context():
-        _sequence(app)
-
-
-def _sequence(app: Flask) -> None:
-    sequencer = app.extensions.get(SEQUENCER)
-    if sequencer is not None:
-        sequencer.wake()
-        return
-    session = get_session()
-    try:
-        session.rollback()
-        integrate(session, log_settings(), wait=False)
-    except Exception:
-        logger.exception("audit log: sequencing after the request failed; events stay queued")
-        session.rollback()
 
 
 def _refresh(*, wait: bool = True, force: bool = False, covering: int | None = None) -> str | None:
@@ -142,6 +85,7 @@ def _size_arg(name: str) -> int | None:
 
 
 @bp.get("/log/checkpoint")
+@ratelimit.public
 def checkpoint() -> ResponseReturnValue:
     """The latest signed checkpoint (C2SP tlog-checkpoint), as text."""
     _refresh(wait=False)
@@ -149,17 +93,20 @@ def checkpoint() -> ResponseReturnValue:
 
 
 @bp.get("/log/checkpoints/<int:size>")
+@ratelimit.public
 def checkpoint_at(size: int) -> ResponseReturnValue:
     return _text(proofs.get_checkpoint(get_session(), size).note)
 
 
 @bp.get("/log/key")
+@ratelimit.public
 def key() -> ResponseReturnValue:
     """The log's verifier key (C2SP vkey): all anyone needs to check checkpoints and receipts."""
     return _text(log_settings().vkey + "\n")
 
 
 @bp.get("/log/consistency")
+@ratelimit.public
 def consistency() -> ResponseReturnValue:
     """Consistency proof from size ``from`` to the checkpoint ``to`` (default: the latest)."""
     _refresh(wait=False)
@@ -168,6 +115,7 @@ def consistency() -> ResponseReturnValue:
 
 
 @bp.get("/log/witness")
+@ratelimit.public
 def witness() -> ResponseReturnValue:
     """The latest checkpoint, with a consistency proof from the size a witness saw last.
 
@@ -189,6 +137,7 @@ def witness() -> ResponseReturnValue:
 
 
 @bp.get("/log/entries/<int:seq>/receipt")
+@ratelimit.public
 @auth.login_required
 def receipt(seq: int) -> ResponseReturnValue:
     """The tlog-proof of one entry, for auditors and for the person who acted in it."""
@@ -198,6 +147,7 @@ def receipt(seq: int) -> ResponseReturnValue:
 
 
 @bp.get("/log/receipt")
+@ratelimit.public
 @auth.login_required
 def find_receipt() -> ResponseReturnValue:
     """The receipt of the first event of ``type`` by ``actor`` with ``subject.KEY=VALUE`` params.
@@ -244,6 +194,7 @@ def _check_receipt_access(actor_id: int | None) -> None:
 
 
 @bp.get("/log/entries/<int:seq>")
+@ratelimit.public
 @auditors
 def entry_proof(seq: int) -> ResponseReturnValue:
     """Entry ``seq`` with its inclusion proof in the checkpoint ``size`` (default: latest)."""

@@ -20,7 +20,7 @@ from _setup import arguments, fresh_app, report
 from sqlalchemy.orm import Session
 
 from audit import record_event
-from audit.cli import log_settings
+from audit.config import log_settings
 from audit.log import integrate
 from audit.models import AuditEvent, PendingEvent
 from core.db import get_engine, utcnow

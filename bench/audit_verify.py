@@ -19,10 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit.bundle import verify_bundle, write_bundle
-from audit.canonical import canonical_json
-from audit.merkle import leaf_hash, root_from_leaf_hashes
-from audit.note import generate_signer_key, parse_signer_key, sign_checkpoint
+from audit.offline.bundle import write_bundle
+from audit.offline.canonical import canonical_json
+from audit.offline.merkle import leaf_hash, root_from_leaf_hashes
+from audit.offline.note import generate_signer_key, parse_signer_key, sign_checkpoint
+from audit.offline.verify import verify_bundle
 
 ORIGIN = "bench.vanthu.gov.vn/audit"
 TYPES = ["accounts:user:login", "documents:document:sign", "meetings:meeting:open"]

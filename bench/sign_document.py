@@ -16,8 +16,8 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
 
-from signing import pki
-from signing.cms import sign_detached
+from signing.crypto import pki
+from signing.crypto.cms import sign_detached
 from signing.keys import generate_signing_key
 
 SIZE = 1024 * 1024

@@ -23,7 +23,7 @@ from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from documents.decree30 import DocType
-from signing import authority, flow, jobs, keys
+from signing import flow, issuance, jobs, keys, sealing
 from signing.models import VerificationJob
 from signing.settings import from_config
 
@@ -49,8 +49,8 @@ def _setup(rounds: int) -> tuple[Any, Session, User, User]:
     session = Session(get_engine(app), expire_on_commit=False)
     clerk, chairman = _office(session)
     settings = from_config(app.config)
-    authority.init_pki(session, settings, root_passphrase=ROOT_PASSPHRASE, seal_pin=SEAL_PIN)
-    authority.issue_official(session, settings, chairman, OFFICIAL_PIN, actor=None)
+    issuance.init_pki(session, settings, root_passphrase=ROOT_PASSPHRASE, seal_pin=SEAL_PIN)
+    issuance.issue_official(session, settings, chairman, OFFICIAL_PIN, actor=None)
     session.commit()
     return app, session, clerk, chairman
 
@@ -112,7 +112,7 @@ def sign_phase(iterations: int) -> None:
             session.commit()
             start = time.perf_counter()
             flow.sign(session, blobs, settings, chairman, request, OFFICIAL_PIN, request.sha256)
-            flow.seal(
+            sealing.seal(
                 session, staged, settings, clerk, request, SEAL_PIN, request.sha256, today=TODAY
             )
             session.commit()
@@ -155,7 +155,7 @@ def verify_phase(count: int) -> None:
             document = _draft(session, staged, clerk, chairman, n)
             request = flow.submit(session, staged, clerk, document, [chairman.id], today=TODAY)
             flow.sign(session, blobs, settings, chairman, request, OFFICIAL_PIN, request.sha256)
-            flow.seal(
+            sealing.seal(
                 session, staged, settings, clerk, request, SEAL_PIN, request.sha256, today=TODAY
             )
             session.commit()

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from signing import pki
-from signing.cms import sign_detached
+from signing.crypto import pki
+from signing.crypto.cms import sign_detached
+from signing.crypto.verification import Verifier
 from signing.keys import generate_signing_key
-from signing.verify import Verifier
 
 DOCUMENT_SIZE = 4096
 REVOKED_ON_CRL = 200

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import db, errors_http, i18n, navigation, security, sessions
+from core import db, errors_http, i18n, navigation, ratelimit, security, sessions
 from core.config import PROJECT_ROOT, from_environment, instance_path
 from core.storage import BlobStore
 
@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     security.init_app(app)
+    ratelimit.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
@@ -38,13 +39,14 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from accounts import auth
     from accounts import demo as accounts_demo
     from accounts import views as accounts_views
+    from audit import sequencer as audit_sequencer
     from audit import views as audit_views
-    from core import cli
+    from core import commands
     from core import views as core_views
     from documents import demo as documents_demo
     from documents import views as documents_views
     from signing import demo as signing_demo
-    from signing import views as signing_views
+    from signing.web import views as signing_views
 
     errors_http.init_app(app, on_denied=auth.record_denial)
     accounts_views.init_app(app)
@@ -52,7 +54,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     documents_views.init_app(app)
     signing_views.init_app(app)
     audit_views.init_app(app)
-    cli.init_app(app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load])
+    audit_sequencer.init_app(app)
+    commands.init_app(
+        app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load]
+    )
     return app
 
 

@@ -1,30 +1,20 @@
-"""The `vanthu` command: Flask's CLI plus database, demo and administration commands.
+"""The `vanthu` command: the offline verifiers, then Flask's CLI with every command of the app.
 
-Each domain adds its own command group in its `init_app`; this module only holds the shared ones.
+The offline checks an auditor runs (`vanthu verify`, `vanthu audit verify`, `vanthu audit witness`)
+are dispatched before Flask is imported, so they start fast and need no app or database.
 """
 
 from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Callable, Sequence
-
-import click
-from flask import Flask, current_app
-from flask.cli import AppGroup, FlaskGroup, with_appcontext
-from sqlalchemy.orm import Session
-
-from core import migrate
-from core.db import get_engine, get_session
-
-DemoLoader = Callable[[Session, Flask], list[tuple[str, str, str]]]
-
+from collections.abc import Sequence
 
 #: Offline checks an auditor runs on their own machine: no app, no database, no configuration.
 OFFLINE_COMMANDS: dict[tuple[str, ...], str] = {
-    ("verify",): "signing.bundle:main",
-    ("audit", "verify"): "audit.bundle:main",
-    ("audit", "witness"): "audit.witness:main",
+    ("verify",): "signing.crypto.bundle:main",
+    ("audit", "verify"): "audit.offline.verify:main",
+    ("audit", "witness"): "audit.offline.witness:main",
 }
 
 
@@ -36,39 +26,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             offline_main = getattr(importlib.import_module(module_name), function)
             raise SystemExit(offline_main(args[len(prefix) :]))
 
+    from flask.cli import FlaskGroup
+
     from core.app import create_app
 
     cli = FlaskGroup(create_app=lambda: create_app(), help="VanThu administration commands.")
     cli.main(args=args, prog_name="vanthu")
-
-
-def init_app(app: Flask, demo_loaders: Sequence[DemoLoader] = ()) -> None:
-    app.cli.add_command(db_group)
-    app.extensions["vanthu.demo_loaders"] = list(demo_loaders)
-    app.cli.add_command(demo_command)
-
-
-db_group = AppGroup("db", help="Database schema migrations.")
-
-
-@db_group.command("upgrade", help="Bring the database schema to the latest version.")
-def db_upgrade() -> None:
-    migrate.upgrade(get_engine())
-    click.echo(f"database at revision {migrate.current_revision(get_engine())}")
-
-
-@db_group.command("current", help="Print the schema revision of the database.")
-def db_current() -> None:
-    click.echo(migrate.current_revision(get_engine()) or "empty")
-
-
-@click.command("demo", help="Load demonstration data once, and print the demo logins.")
-@with_appcontext
-def demo_command() -> None:
-    session = get_session()
-    logins: list[tuple[str, str, str]] = []
-    for loader in current_app.extensions["vanthu.demo_loaders"]:
-        logins.extend(loader(session, current_app._get_current_object()))  # type: ignore[attr-defined]
-    session.commit()
-    for role, username, password in logins:
-        click.echo(f"demo login: {role} {username} {password}")

@@ -144,6 +144,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "PERMANENT_SESSION_LIFETIME": timedelta(hours=session_hours),
         # How many reverse proxies in front of the app add X-Forwarded-For/-Proto (0: trust none).
         "TRUSTED_PROXIES": _int("VANTHU_TRUSTED_PROXIES", 0),
+        # Requests one address may make to the public pages together, and where the counters
+        # live (memory: per process; redis://... shared by every process and host).
+        "PUBLIC_RATE_LIMIT": _text("VANTHU_PUBLIC_RATE_LIMIT", "60 per minute"),
+        "RATELIMIT_STORAGE_URI": _text("VANTHU_RATELIMIT_STORAGE_URI", "memory://"),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),

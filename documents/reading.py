@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Unit, User
-from audit import event_write
+from audit.services import event_write
 from core.groupcommit import GroupCommitter
 from documents import errors
 from documents.access import OpenedVersion

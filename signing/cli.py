@@ -20,7 +20,7 @@ from core.db import get_session
 from core.errors import VanThuError
 from core.storage import blob_store
 from documents.models import Document
-from signing import authority, checking, credentials
+from signing import authority, credentials, document_checks, issuance, trust
 from signing.models import Certificate, Signature, SigningRequest
 from signing.settings import SigningSettings, from_config
 
@@ -68,7 +68,7 @@ def pki_init() -> None:
     seal_pin = _secret(config.SEAL_PIN, "Seal PIN for the clerks (6+ digits)", confirm=True)
 
     def action(session: Session) -> None:
-        setup = authority.init_pki(
+        setup = issuance.init_pki(
             session, _settings(), root_passphrase=root_passphrase, seal_pin=seal_pin
         )
         click.echo(f"root CA:    {setup.root.subject}")
@@ -93,7 +93,7 @@ def pki_issue(username: str, with_pin: bool) -> None:
     def action(session: Session) -> None:
         user = _user(session, username)
         if with_pin:
-            cert = authority.issue_official(session, _settings(), user, pin, actor=None)
+            cert = issuance.issue_official(session, _settings(), user, pin, actor=None)
             click.echo(f"issued certificate {cert.serial} to {username}")
         else:
             credentials.authorise_enrolment(session, user, actor=None)
@@ -107,7 +107,7 @@ def pki_seal() -> None:
     pin = _secret(config.SEAL_PIN, "New seal PIN (6+ digits)", confirm=True)
 
     def action(session: Session) -> None:
-        cert = authority.issue_seal(session, _settings(), pin, actor=None)
+        cert = issuance.issue_seal(session, _settings(), pin, actor=None)
         click.echo(f"issued seal certificate {cert.serial}")
 
     _run(action)
@@ -118,12 +118,12 @@ def pki_seal() -> None:
 @click.option(
     "--reason",
     required=True,
-    type=click.Choice([r.value for r in authority.REVOCATION_REASONS]),
+    type=click.Choice([r.value for r in issuance.REVOCATION_REASONS]),
 )
 def pki_revoke(serial: str, reason: str) -> None:
     def action(session: Session) -> None:
-        cert = authority.certificate_by_serial(session, serial)
-        crl = authority.revoke(session, _settings(), cert, x509.ReasonFlags(reason), actor=None)
+        cert = issuance.certificate_by_serial(session, serial)
+        crl = issuance.revoke(session, _settings(), cert, x509.ReasonFlags(reason), actor=None)
         click.echo(f"revoked {cert.serial}" + (f"; CRL number {crl.number}" if crl else ""))
 
     _run(action)
@@ -165,7 +165,7 @@ def pki_import_p12(file: Path, username: str) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def pki_trust(file: Path) -> None:
     def action(session: Session) -> None:
-        added = authority.add_trusted(session, file.read_bytes(), actor=None)
+        added = trust.add_trusted(session, file.read_bytes(), actor=None)
         for record in added:
             click.echo(
                 f"trusted {record.kind.value}: {record.subject}  SHA-256 {record.fingerprint}"
@@ -180,7 +180,7 @@ def pki_trust(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def pki_import_crl(file: Path) -> None:
     def action(session: Session) -> None:
-        record = authority.import_crl(session, file.read_bytes(), actor=None)
+        record = trust.import_crl(session, file.read_bytes(), actor=None)
         click.echo(f"stored CRL number {record.number} of {record.issuer}")
 
     _run(action)
@@ -202,7 +202,7 @@ def pki_list() -> None:
 @click.argument("serial")
 def pki_unblock(serial: str) -> None:
     def action(session: Session) -> None:
-        cert = authority.certificate_by_serial(session, serial)
+        cert = issuance.certificate_by_serial(session, serial)
         cleared = credentials.unblock(session, cert, actor=None)
         click.echo(f"cleared {cleared} wrong PINs")
 
@@ -234,7 +234,7 @@ def signing_export(document_id: int, out: Path) -> None:
         document = session.get(Document, document_id)
         if document is None:
             raise click.ClickException(f"no document {document_id}")
-        name, data = checking.export_bundle(
+        name, data = document_checks.export_bundle(
             session, blob_store(current_app), _settings(), document, actor=None
         )
         out.write_bytes(data)

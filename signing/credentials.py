@@ -18,15 +18,9 @@ from accounts.models import Role, User
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
-from signing import keys, pki
-from signing.authority import (
-    add_trusted,
-    ca_chain,
-    issue_official,
-    keys_pin_policy,
-    load_certificate,
-    store_certificate,
-)
+from signing import keys
+from signing.authority import ca_chain, keys_pin_policy, load_certificate
+from signing.crypto import pki
 from signing.errors import (
     InvalidSigningRequest,
     NoCertificate,
@@ -37,6 +31,7 @@ from signing.errors import (
     Pkcs12PasswordError,
     PkiNotReady,
 )
+from signing.issuance import issue_official, store_certificate
 from signing.models import (
     Certificate,
     CertRole,
@@ -46,6 +41,7 @@ from signing.models import (
     TrustKind,
 )
 from signing.settings import SigningSettings
+from signing.trust import add_trusted
 
 T = TypeVar("T")
 

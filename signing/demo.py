@@ -18,7 +18,7 @@ from core.clock import today_local
 from core.storage import StagedBlobs, blob_store
 from documents.decree30 import DocType
 from documents.models import Document, Status
-from signing import authority, flow
+from signing import authority, flow, issuance, sealing
 from signing.models import Signature
 from signing.settings import from_config
 
@@ -54,13 +54,13 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
         return []  # a real CA exists: its seal PIN is not ours to know
     settings = from_config(app.config)
     root_passphrase, seal_pin, chairman_pin = secrets.token_urlsafe(24), _pin(), _pin()
-    authority.init_pki(session, settings, root_passphrase=root_passphrase, seal_pin=seal_pin)
-    authority.issue_official(session, settings, chairman, chairman_pin, actor=None)
+    issuance.init_pki(session, settings, root_passphrase=root_passphrase, seal_pin=seal_pin)
+    issuance.issue_official(session, settings, chairman, chairman_pin, actor=None)
     blobs = blob_store(app)
     with StagedBlobs(blobs) as staged:
         request = flow.submit(session, staged, clerk, decision, [chairman.id], today=today_local())
         flow.sign(session, blobs, settings, chairman, request, chairman_pin, request.sha256)
-        flow.seal(
+        sealing.seal(
             session, staged, settings, clerk, request, seal_pin, request.sha256,
             today=today_local(),
         )  # fmt: skip

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import BadInput, Conflict, Forbidden, NotFound, TooManyAttempts, VanThuError
 
 if TYPE_CHECKING:
-    from signing.verify import DocumentReport, SignatureResult
+    from signing.crypto.reports import DocumentReport, SignatureResult
 
 
 class CertificateIssueError(BadInput):

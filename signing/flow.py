@@ -1,4 +1,4 @@
-"""The signing flow: submit one version, officials sign in order or decline, the clerk seals.
+"""The signing flow: submit one version, officials sign in order or decline; then sealing.py.
 
 Numbers are reserved at submission and used at sealing; a decline makes the number void.
 """
@@ -30,8 +30,10 @@ from documents.models import (
     Status,
 )
 from documents.textsearch import fold
-from signing import cms, credentials
-from signing.authority import trust_material
+from signing import credentials
+from signing.crypto import cms
+from signing.crypto.pki import Role as CertificateRole
+from signing.crypto.verification import Verifier
 from signing.errors import (
     InvalidSigningRequest,
     NoCertificate,
@@ -48,9 +50,8 @@ from signing.models import (
     SigningStep,
     StepState,
 )
-from signing.pki import Role as CertificateRole
 from signing.settings import SigningSettings
-from signing.verify import Verifier
+from signing.trust import trust_material
 
 MAX_APPROVERS = 5
 ACTIVE_STATES = (RequestState.PENDING, RequestState.AWAITING_SEAL)
@@ -106,14 +107,14 @@ def is_stale(request: SigningRequest) -> bool:
 # --- submission ----------------------------------------------------------------------------------
 
 
-def _require_clerk(actor: User, document: Document, message: str) -> None:
+def require_clerk(actor: User, document: Document, message: str) -> None:
     if not (actor.has_role(Role.CLERK) and access.can_manage(actor, document)):
         raise NotSigner(message, document=document.id)
 
 
 def reserve(session: Session, actor: User, document: Document, today: date) -> str:
     """Reserve the number and date first, so the clerk can put them into the final file."""
-    _require_clerk(
+    require_clerk(
         actor, document, N_("Only the issuing unit's clerks submit documents for signing.")
     )
     if document.direction is not Direction.OUTGOING or document.status is not Status.DRAFT:
@@ -149,7 +150,7 @@ def submit(
     number first, then upload the final file). The last approver is the signer named on the
     document, whose signature goes into the verification bundle.
     """
-    _require_clerk(
+    require_clerk(
         actor, document, N_("Only the issuing unit's clerks submit documents for signing.")
     )
     if document.direction is not Direction.OUTGOING or document.status is not Status.DRAFT:
@@ -268,7 +269,7 @@ def _supersede_stale(session: Session, actor: User, document: Document) -> None:
 # --- the officials -------------------------------------------------------------------------------
 
 
-def _check_bytes(request: SigningRequest, shown_sha256: str) -> None:
+def check_bytes(request: SigningRequest, shown_sha256: str) -> None:
     if is_stale(request):
         raise WrongSigningState(
             N_(
@@ -345,13 +346,13 @@ def sign(
     step = request.current_step()
     if step is None or step.user_id != actor.id:
         raise NotSigner(N_("It is not your turn to sign this document."), request=request.id)
-    _check_bytes(request, shown_sha256)
+    check_bytes(request, shown_sha256)
     moment = now or utcnow()
     certificate = credentials.official_certificate(session, actor, moment)
     signer = credentials.unlock(session, settings, certificate, pin, actor=actor, now=moment)
     data = blobs.get(request.sha256)
     p7s = signer.sign_detached(data)
-    _self_check(session, settings, data, p7s, CertificateRole.OFFICIAL)
+    self_check(session, settings, data, p7s, CertificateRole.OFFICIAL)
     signature = Signature(
         request_id=request.id,
         document_id=request.document_id,
@@ -419,7 +420,7 @@ def decline(session: Session, actor: User, request: SigningRequest, reason: str)
 
 def cancel(session: Session, actor: User, request: SigningRequest) -> None:
     """The clerk withdraws a request (e.g. to correct the file); the number stays reserved."""
-    _require_clerk(
+    require_clerk(
         actor, request.document, N_("Only the issuing unit's clerks can withdraw this request.")
     )
     if not request.state.active:
@@ -434,77 +435,7 @@ def cancel(session: Session, actor: User, request: SigningRequest) -> None:
     )
 
 
-# --- the seal ------------------------------------------------------------------------------------
-
-
-def seal(
-    session: Session,
-    blobs: StagedBlobs,
-    settings: SigningSettings,
-    actor: User,
-    request: SigningRequest,
-    pin: str,
-    shown_sha256: str,
-    *,
-    today: date,
-    now: dt.datetime | None = None,
-) -> Signature:
-    """The clerk applies the organisation seal over the same bytes; the document is issued.
-
-    Only a clerk of the issuing unit, only after every official signed: the seal stands for
-    the organisation's acceptance of what its official signed (Decree 30, Art. 5 and 14).
-    """
-    _require_clerk(
-        actor,
-        request.document,
-        N_("Only the issuing unit's clerks apply the organisation's seal."),
-    )
-    if request.state is RequestState.PENDING:
-        raise WrongSigningState(N_("The seal is applied only after every official has signed."))
-    if request.state is not RequestState.AWAITING_SEAL:
-        raise WrongSigningState(N_("This request is already closed."))
-    _check_bytes(request, shown_sha256)
-    moment = now or utcnow()
-    certificate = credentials.seal_certificate(session, moment)
-    signer = credentials.unlock(session, settings, certificate, pin, actor=actor, now=moment)
-    data = blobs.store.get(request.sha256)
-    p7s = signer.sign_detached(data)
-    officials = [s for s in request.signatures if s.role is CertRole.OFFICIAL]
-    if not officials:
-        raise WrongSigningState(N_("The seal is applied only after every official has signed."))
-    _self_check(session, settings, data, p7s, CertificateRole.SEAL, official=officials[-1].p7s)
-    signature = Signature(
-        request_id=request.id,
-        document_id=request.document_id,
-        version_id=request.version_id,
-        sha256=request.sha256,
-        role=CertRole.SEAL,
-        position=len(request.steps) + 1,
-        certificate_id=certificate.id,
-        signer_id=actor.id,
-        signing_time=cms.parse_signed_data(p7s).signing_time,
-        p7s=p7s,
-    )
-    request.signatures.append(signature)
-    request.state = RequestState.SEALED
-    request.finished_at = utcnow()
-    numbering.issue(session, blobs, actor, request.document, today, render_template=False)
-    session.flush()
-    record_event(
-        session,
-        "signing:seal:create",
-        actor=actor,
-        subject={
-            "document": request.document_id,
-            "request": request.id,
-            "sha256": request.sha256,
-        },
-        details={"role": "seal", "certificate": certificate.serial},
-    )
-    return signature
-
-
-def _self_check(
+def self_check(
     session: Session,
     settings: SigningSettings,
     data: bytes,

@@ -19,8 +19,8 @@ from core.db import utcnow
 from core.errors import N_
 from core.storage import BlobStore
 from documents.models import Document
-from signing.authority import trust_material
-from signing.checking import Verdict, verifier_for, verify_many
+from signing.crypto.reports import SignatureResult, Status
+from signing.document_checks import Verdict, verifier_for, verify_many
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.models import (
     JobState,
@@ -29,7 +29,7 @@ from signing.models import (
     VerificationResult,
 )
 from signing.settings import SigningSettings
-from signing.verify import SignatureResult, Status
+from signing.trust import trust_material
 
 MAX_DAYS = 3660
 #: Jobs still "running" without progress for this long died with their process.

@@ -25,7 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.kdf.pbkdf2 import PBKDF2HMAC
 
-from signing import cms
+from signing.crypto import cms
+from signing.crypto.pki import SigningKey, key_matches_certificate, name_text
 from signing.errors import (
     KeyBlobError,
     PinBlocked,
@@ -35,7 +36,6 @@ from signing.errors import (
     WeakPassphrase,
     WeakPin,
 )
-from signing.pki import SigningKey, key_matches_certificate, name_text
 
 # OWASP's 2023 figure for PBKDF2-HMAC-SHA256. cryptography's BestAvailableEncryption fixes 2048
 # rounds for PKCS#8, and its PKCS#12 builder keeps the MAC (a cheaper PIN oracle) at 2048 rounds,

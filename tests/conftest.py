@@ -80,8 +80,11 @@ def make_test_config(database_url: str, tmp_path: Path, **overrides: Any) -> dic
         "REMEMBER_COOKIE_SECURE": False,
         "PREFERRED_URL_SCHEME": "http",
         # Sequence the audit log right after each request, so tests see leaves at once;
-        # tests/audit/test_audit_sequencer.py covers the background thread production uses.
+        # tests/audit/test_sequencer.py covers the background thread production uses.
         "LOG_SEQUENCE_IN_BACKGROUND": False,
+        # Tests fetch public pages many times from one address; tests/core/test_ratelimit.py
+        # sets a low limit to see it refuse.
+        "PUBLIC_RATE_LIMIT": "100000 per minute",
         **overrides,
     }
 

@@ -70,7 +70,7 @@ RESTRICTED: dict[str, set[Role]] = {
 
 #: Signing: the published CRL and chain, and the page behind a printed verification code.
 PUBLIC |= {"signing.crl", "signing.chain", "signing.public_verify"}
-#: Signing pages about one request or document check it (tests/signing/test_signing_views.py).
+#: Signing pages about one request or document check it (tests/signing/web/test_views.py).
 ANY_USER |= {
     "signing.request_page",
     "signing.document",

@@ -11,7 +11,7 @@ from werkzeug.sansio.response import get_content_type
 from werkzeug.wsgi import wrap_file
 
 from accounts import auth
-from audit.views import events_committed_elsewhere
+from audit.sequencer import events_committed_elsewhere
 from core.db import get_session, group_committer
 from core.storage import blob_store
 from documents import access, drafting, errors, reading, render

@@ -10,10 +10,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from audit.bundle import write_bundle
-from audit.canonical import canonical_json
-from audit.merkle import CompactRange, leaf_hash
-from audit.note import Signer, generate_signer_key, parse_signer_key, sign_checkpoint
+from audit.offline.bundle import write_bundle
+from audit.offline.canonical import canonical_json
+from audit.offline.merkle import CompactRange, leaf_hash
+from audit.offline.note import Signer, generate_signer_key, parse_signer_key, sign_checkpoint
 
 ORIGIN = "vanthu.test/audit"
 

@@ -37,7 +37,7 @@ def record_and_integrate(url: str, signer_key: str, origin: str, count: int, tag
     from audit import record_event
     from audit.config import LogSettings
     from audit.log import integrate
-    from audit.note import parse_signer_key
+    from audit.offline.note import parse_signer_key
     from core.db import make_engine
 
     engine = make_engine(url)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from signing import bundle
+from signing.crypto import bundle
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_documents import sign_in, sign_out
 from tests.signing.flow_testkit import CHAIRMAN_PIN, FAST_CONFIG, SEAL_PIN, build_office

@@ -7,8 +7,8 @@ import threading
 import pytest
 import sqlalchemy as sa
 
-from audit import event_write
 from audit.models import AuditEvent
+from audit.services import event_write
 from core.db import get_engine
 from core.direct import DirectStatements
 from core.groupcommit import CommitInterrupted, GroupCommitter, _Request

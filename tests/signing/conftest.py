@@ -1,6 +1,6 @@
 """Fixtures for the signing tests: one small PKI per session keeps the library tests fast.
 
-The PKI is built with the library under test (signing.pki); the flow tests get an ``office``.
+The PKI is built with the library under test (signing.crypto.pki); the flow tests get an ``office``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from signing.pki import chain_to_pem
+from signing.crypto.pki import chain_to_pem
 from tests.signing.flow_testkit import FAST_CONFIG, Office, build_office
 from tests.signing.signing_testkit import Pki, build_pki, sign
 

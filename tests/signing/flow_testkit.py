@@ -17,7 +17,7 @@ from core.storage import BlobStore, StagedBlobs, blob_store
 from documents import drafting
 from documents.decree30 import DocType
 from documents.models import Document
-from signing import authority, flow
+from signing import flow, issuance, sealing
 from signing.models import SigningRequest
 from signing.settings import SigningSettings, from_config
 from tests.factories import documents_settings
@@ -89,7 +89,7 @@ class Office:
 
     def seal(self, request: SigningRequest, user: User | None = None, pin: str = SEAL_PIN) -> Any:
         with StagedBlobs(self.blobs) as staged:
-            signature = flow.seal(
+            signature = sealing.seal(
                 self.db,
                 staged,
                 self.settings,
@@ -128,9 +128,9 @@ def build_office(app: Any, db: Session, make: Any, *, with_pki: bool = True) -> 
         admin=make.user("quantri", roles=[Role.ADMIN], unit=province),
     )
     if with_pki:
-        authority.init_pki(db, office.settings, root_passphrase=ROOT_PASSPHRASE, seal_pin=SEAL_PIN)
-        authority.issue_official(db, office.settings, office.chairman, CHAIRMAN_PIN, actor=None)
-        authority.issue_official(db, office.settings, office.vice, VICE_PIN, actor=None)
+        issuance.init_pki(db, office.settings, root_passphrase=ROOT_PASSPHRASE, seal_pin=SEAL_PIN)
+        issuance.issue_official(db, office.settings, office.chairman, CHAIRMAN_PIN, actor=None)
+        issuance.issue_official(db, office.settings, office.vice, VICE_PIN, actor=None)
         db.commit()
     return office
 

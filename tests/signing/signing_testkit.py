@@ -17,10 +17,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
-from signing import pki
-from signing.cms import sign_detached
+from signing.crypto import pki
+from signing.crypto.cms import sign_detached
+from signing.crypto.pki import CertificateAuthority, Credential, Revocation
 from signing.keys import generate_signing_key
-from signing.pki import CertificateAuthority, Credential, Revocation
 
 NOW = dt.datetime.now(dt.UTC).replace(microsecond=0)
 DAY = dt.timedelta(days=1)

@@ -1,0 +1,1 @@
+"""Signing cryptography: PKI, CMS, verification and the bundle format; no database, no Flask."""

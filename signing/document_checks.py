@@ -1,0 +1,398 @@
+"""Verifying stored signatures with the organisation's trust store, uploads, and bundle export.
+
+Each check is signing.crypto.verification's; this module feeds it stored bytes and records it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, replace
+
+import sqlalchemy as sa
+from cryptography import x509
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from accounts.models import User
+from audit import record_event
+from core.errors import N_
+from core.storage import BlobStore
+from documents.models import Document, DocumentVersion
+from signing import credentials
+from signing.crypto import bundle
+from signing.crypto.reports import DocumentReport, SignatureResult, Status, SubIndication
+from signing.crypto.verification import Verifier
+from signing.errors import BundleError, VerificationError, WrongSigningState
+from signing.models import CertRole, RequestState, Signature, SigningRequest
+from signing.settings import SigningSettings
+from signing.trust import TrustMaterial, trust_material
+
+#: Overall results besides the ETSI main statuses.
+UNSIGNED = "UNSIGNED"
+INCOMPLETE = "INCOMPLETE"
+_RANK = {Status.TOTAL_PASSED: 0, Status.INDETERMINATE: 1, Status.TOTAL_FAILED: 2}
+
+
+def verifier_for(trust: TrustMaterial) -> Verifier:
+    return Verifier(trust.roots, trust.intermediates, trust.crls)
+
+
+@dataclass(frozen=True)
+class Checked:
+    """One stored signature and what the verifier said about it now."""
+
+    signature: Signature
+    result: SignatureResult
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A document's signatures on its signed version, checked now; ``status`` sums them up.
+
+    ``status`` is an ETSI main status when the document is sealed, ``INCOMPLETE`` while the
+    seal is missing (an unsealed document is not yet a legal original) and ``UNSIGNED``.
+    """
+
+    document: Document
+    request: SigningRequest | None
+    version: DocumentVersion | None
+    checked: tuple[Checked, ...]
+    report: DocumentReport | None
+    status: str
+    current_version_signed: bool
+
+    @property
+    def valid(self) -> bool:
+        return self.status == Status.TOTAL_PASSED.value
+
+    def first_problem(self) -> SignatureResult | None:
+        return next((c.result for c in self.checked if c.result.sub_indication), None)
+
+
+def signed_requests(session: Session, document_ids: list[int]) -> dict[int, SigningRequest]:
+    """Per document, the request whose signatures count: the last sealed one, else the last
+    with signatures. One query for any number of documents (bulk jobs load a chunk at once).
+    """
+    rows = session.scalars(
+        sa.select(SigningRequest)
+        .options(selectinload(SigningRequest.signatures), joinedload(SigningRequest.version))
+        .where(
+            SigningRequest.document_id.in_(document_ids),
+            sa.exists().where(Signature.request_id == SigningRequest.id),
+        )
+        .order_by(
+            SigningRequest.document_id,
+            (SigningRequest.state == RequestState.SEALED).desc(),
+            SigningRequest.id.desc(),
+        )
+        .execution_options(populate_existing=True)
+    )
+    chosen: dict[int, SigningRequest] = {}
+    for request in rows:
+        chosen.setdefault(request.document_id, request)
+    return chosen
+
+
+def signed_request(session: Session, document: Document) -> SigningRequest | None:
+    return signed_requests(session, [document.id]).get(document.id)
+
+
+def read_signed_bytes(blobs: BlobStore, sha256: str) -> bytes | None:
+    """The stored bytes as they are on disk, NOT checked against their name.
+
+    A blob altered on disk must reach the verifier, which names the failure (HASH_FAILURE);
+    the blob store's own check would only say "corrupted".
+    """
+    try:
+        return blobs.path_for(sha256).read_bytes()
+    except (FileNotFoundError, OSError):
+        return None
+
+
+def verify_stored(
+    session: Session,
+    blobs: BlobStore,
+    settings: SigningSettings,
+    document: Document,
+    *,
+    actor: User | int | None,
+    verifier: Verifier | None = None,
+    now: dt.datetime | None = None,
+    record: bool = True,
+) -> Verdict:
+    """Check every stored signature of the document's signed version, as of its signing time."""
+    request = signed_request(session, document)
+    if request is None:
+        verdict = Verdict(document, None, None, (), None, UNSIGNED, False)
+    else:
+        if verifier is None:
+            verifier = verifier_for(trust_material(session, settings, now=now))
+        data = read_signed_bytes(blobs, request.sha256)
+        verdict = check_request(verifier, document, request, data, now)
+    if record:
+        record_event(
+            session,
+            "signing:document:verify",
+            actor=actor,
+            subject={"document": document.id, "request": request.id if request else None},
+            details={"status": verdict.status},
+        )
+    return verdict
+
+
+def verify_many(
+    session: Session, blobs: BlobStore, verifier: Verifier, documents: list[Document]
+) -> list[Verdict]:
+    """``verify_stored`` for a chunk of documents with one query; not recorded one by one."""
+    requests = signed_requests(session, [d.id for d in documents])
+    verdicts = []
+    for document in documents:
+        request = requests.get(document.id)
+        if request is None:
+            verdicts.append(Verdict(document, None, None, (), None, UNSIGNED, False))
+            continue
+        data = read_signed_bytes(blobs, request.sha256)
+        verdicts.append(check_request(verifier, document, request, data))
+    return verdicts
+
+
+def check_request(
+    verifier: Verifier,
+    document: Document,
+    request: SigningRequest,
+    data: bytes | None,
+    now: dt.datetime | None = None,
+) -> Verdict:
+    """The request's signatures over ``data`` (the stored bytes, or a file someone holds)."""
+    officials = sorted(
+        (s for s in request.signatures if s.role is CertRole.OFFICIAL), key=lambda s: s.position
+    )
+    seal = next((s for s in request.signatures if s.role is CertRole.SEAL), None)
+    checked: list[Checked] = []
+    report = None
+    earlier = officials[:-1] if seal is not None else officials
+    for signature in earlier:
+        checked.append(Checked(signature, _one(verifier, data, signature, now)))
+    if seal is not None and officials:
+        try:
+            report = verifier.verify_document(data or b"", officials[-1].p7s, seal.p7s, now=now)
+        except VerificationError as failed:
+            assert isinstance(failed.report, DocumentReport)
+            report = failed.report
+        if data is None:
+            report = _missing(report)
+        checked += [Checked(officials[-1], report.official), Checked(seal, report.seal)]
+    checked = _order(checked)
+    statuses = [c.result.status for c in checked]
+    worst = max(statuses, key=_RANK.__getitem__) if statuses else Status.INDETERMINATE
+    status = INCOMPLETE if seal is None and worst is Status.TOTAL_PASSED else worst.value
+    version = request.version
+    return Verdict(
+        document,
+        request,
+        version,
+        tuple(checked),
+        report,
+        status,
+        document.current_version_id == request.version_id,
+    )
+
+
+def _one(
+    verifier: Verifier, data: bytes | None, signature: Signature, now: dt.datetime | None
+) -> SignatureResult:
+    from signing.crypto.pki import Role
+
+    try:
+        return verifier.verify_signature(data, signature.p7s, expected_role=Role.OFFICIAL, now=now)
+    except VerificationError as failed:
+        assert isinstance(failed.report, SignatureResult)
+        return replace(failed.report, slot="official")
+
+
+def _missing(report: DocumentReport) -> DocumentReport:
+    """The stored file is gone: say so instead of reporting a hash mismatch with nothing."""
+
+    def missing(result: SignatureResult) -> SignatureResult:
+        return replace(
+            result,
+            status=Status.INDETERMINATE,
+            sub_indication=SubIndication.SIGNED_DATA_NOT_FOUND,
+            message="The signed file is missing from storage.",
+        )
+
+    return replace(report, official=missing(report.official), seal=missing(report.seal))
+
+
+def _order(checked: list[Checked]) -> list[Checked]:
+    """Officials must have signed in the order of the request: each no earlier than the last."""
+    result, latest = [], None
+    for item in checked:
+        when = item.result.signing_time
+        if (
+            item.signature.role is CertRole.OFFICIAL
+            and item.result.status is Status.TOTAL_PASSED
+            and latest is not None
+            and when is not None
+            and when < latest
+        ):
+            item = Checked(
+                item.signature,
+                replace(
+                    item.result,
+                    status=Status.TOTAL_FAILED,
+                    sub_indication=SubIndication.ORDER_VIOLATION,
+                    message="This official signed before an official who comes earlier.",
+                ),
+            )
+        if item.signature.role is CertRole.OFFICIAL and when is not None:
+            latest = max(latest, when) if latest else when
+        result.append(item)
+    return result
+
+
+# --- bundles -------------------------------------------------------------------------------------
+
+
+def export_bundle(
+    session: Session,
+    blobs: BlobStore,
+    settings: SigningSettings,
+    document: Document,
+    *,
+    actor: User | None,
+) -> tuple[str, bytes]:
+    """The verification bundle of the sealed version: file, .p7s files, chain, CRL, manifest."""
+    request = signed_request(session, document)
+    if request is None or request.state is not RequestState.SEALED:
+        raise WrongSigningState(N_("This document has not been signed and sealed yet."))
+    officials = sorted(
+        (s for s in request.signatures if s.role is CertRole.OFFICIAL), key=lambda s: s.position
+    )
+    seal = next(s for s in request.signatures if s.role is CertRole.SEAL)
+    official = officials[-1]
+    trust = trust_material(session, settings)
+    chain = list(trust.own_chain)
+    for extra in credentials.chain_for(session, official.certificate):
+        if extra not in chain:
+            chain.append(extra)
+    version = request.version
+    data = blobs.get(request.sha256)
+    metadata = {
+        "document_id": document.id,
+        "number_symbol": document.number_symbol or "",
+        "issued_on": document.issued_on.isoformat() if document.issued_on else "",
+        "type": document.doc_type.label,
+        "subject": document.subject,
+        "issuing_body": document.unit.name,
+        "organisation": settings.organisation,
+        "version": version.number,
+        "verification_code": request.code,
+    }
+    archive = bundle.build_bundle(
+        data, version.file_name, official.p7s, seal.p7s, chain, trust.own_crl, metadata
+    )
+    record_event(
+        session,
+        "signing:bundle:export",
+        actor=actor,
+        subject={"document": document.id, "request": request.id, "sha256": request.sha256},
+    )
+    stem = (document.number_symbol or f"document-{document.id}").replace("/", "-")
+    return f"{stem}.zip", archive
+
+
+@dataclass(frozen=True)
+class UploadVerdict:
+    """The outcome of checking an uploaded bundle or file + signature."""
+
+    status: str
+    report: DocumentReport | None = None
+    result: SignatureResult | None = None
+    unusable: str | None = None
+    roots: tuple[x509.Certificate, ...] = ()
+
+
+def verify_uploaded_bundle(
+    session: Session, settings: SigningSettings, data: bytes, *, actor: User | None
+) -> UploadVerdict:
+    """Check a bundle against the organisation's trust store (not the root inside the bundle)."""
+    trust = trust_material(session, settings)
+    try:
+        report = bundle.verify_bundle(data, trust_roots=trust.roots)
+        verdict = UploadVerdict(report.status.value, report=report)
+    except BundleError as unusable:
+        verdict = UploadVerdict("UNUSABLE", unusable=unusable.message)
+    except VerificationError as failed:
+        assert isinstance(failed.report, DocumentReport)
+        verdict = UploadVerdict(failed.report.status.value, report=failed.report)
+    record_event(
+        session,
+        "signing:bundle:verify",
+        actor=actor,
+        subject={"sha256": bundle._sha256(data)},
+        details={"status": verdict.status},
+    )
+    return verdict
+
+
+def verify_uploaded_signature(
+    session: Session,
+    settings: SigningSettings,
+    data: bytes,
+    p7s: bytes,
+    *,
+    actor: User | None,
+) -> UploadVerdict:
+    """Check one file and one detached signature with the trust store and the fresh CRLs."""
+    verifier = verifier_for(trust_material(session, settings))
+    try:
+        result = verifier.verify_signature(data, p7s)
+    except VerificationError as failed:
+        assert isinstance(failed.report, SignatureResult)
+        result = failed.report
+    record_event(
+        session,
+        "signing:signature:verify",
+        actor=actor,
+        subject={"sha256": bundle._sha256(data)},
+        details={
+            "status": result.status.value,
+            "sub_indication": result.sub_indication.value if result.sub_indication else None,
+        },
+    )
+    return UploadVerdict(result.status.value, result=result)
+
+
+def request_by_code(session: Session, code: str) -> SigningRequest | None:
+    """The request behind a printed verification code (case and dashes forgiven)."""
+    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
+    if len(cleaned) != 10:
+        return None
+    return session.scalar(
+        sa.select(SigningRequest).where(SigningRequest.code == f"{cleaned[:5]}-{cleaned[5:]}")
+    )
+
+
+def verify_held_file(
+    session: Session,
+    settings: SigningSettings,
+    request: SigningRequest,
+    data: bytes,
+    *,
+    actor: User | None,
+) -> Verdict:
+    """Check a file someone holds against the signatures stored for a verification code.
+
+    Recorded for signed-in people only: an anonymous check must not grow the permanent log.
+    """
+    verifier = verifier_for(trust_material(session, settings))
+    verdict = check_request(verifier, request.document, request, data)
+    if actor is not None:
+        record_event(
+            session,
+            "signing:document:verify",
+            actor=actor,
+            subject={"document": request.document_id, "request": request.id},
+            details={"status": verdict.status, "held_file": True},
+        )
+    return verdict

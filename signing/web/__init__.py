@@ -1,0 +1,1 @@
+"""The signing pages: blueprint, views, administration, verification pages, forms."""

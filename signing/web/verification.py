@@ -1,0 +1,310 @@
+"""Verification pages: a document's signatures, bundle and printable copy; the public code page.
+
+Also the published CRL and chain, and the auditors' uploads and bulk verification jobs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from typing import Any
+from urllib.parse import quote
+
+from flask import (
+    Response,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_login import current_user
+
+from accounts import auth
+from accounts.models import Role
+from core import ratelimit
+from core.clock import today_local
+from core.db import get_session
+from core.errors import N_
+from core.storage import blob_store
+from documents import drafting, render
+from signing import authority, document_checks, flow, jobs
+from signing.crypto.pki import chain_to_pem
+from signing.errors import InvalidSigningRequest, SigningRecordNotFound
+from signing.models import JobState
+from signing.settings import from_config
+from signing.web.blueprint import (
+    auditors,
+    blobs,
+    bp,
+    checkers,
+    load_document,
+    read_upload,
+    settings,
+    signed_in,
+)
+from signing.web.forms import DocumentIdForm, JobForm, SignatureCheckForm, UploadForm
+
+# --- one document --------------------------------------------------------------------------------
+
+
+@bp.get("/signing/documents/<int:document_id>")
+@signed_in
+def document(document_id: int) -> ResponseReturnValue:
+    """Signature history and the verdict of checking every stored signature now."""
+    doc = load_document(document_id)
+    db, user = get_session(), auth.signed_in_user()
+    verdict = document_checks.verify_stored(db, blobs(), settings(), doc, actor=user)
+    db.commit()
+    return render_template(
+        "signing/document.html",
+        document=doc,
+        verdict=verdict,
+        history=flow.requests_of(db, doc),
+    )
+
+
+@bp.get("/signing/documents/<int:document_id>/bundle.zip")
+@signed_in
+def bundle(document_id: int) -> ResponseReturnValue:
+    doc = load_document(document_id)
+    db = get_session()
+    name, data = document_checks.export_bundle(
+        db, blobs(), settings(), doc, actor=auth.signed_in_user()
+    )
+    db.commit()
+    return _download(data, "application/zip", name)
+
+
+@bp.get("/signing/documents/<int:document_id>/v/<int:number>/print")
+@signed_in
+def printable(document_id: int, number: int) -> ResponseReturnValue:
+    """A printable copy made from the stored version now; the original stays as it is."""
+    doc = load_document(document_id)
+    version = drafting.version_of(get_session(), doc, number)
+    html = None
+    if version.kind == "docx":
+        html = render.docx_to_html(blobs().get(version.sha256))
+    return render_template("signing/print.html", document=doc, version=version, html=html)
+
+
+def _download(data: bytes, mime: str, name: str) -> Response:
+    response = Response(data, mimetype=mime)
+    ascii_name = name.encode("ascii", "replace").decode().replace('"', "_")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- public pages --------------------------------------------------------------------------------
+
+
+@bp.route("/verify/<code>", methods=["GET", "POST"])
+@ratelimit.public
+def public_verify(code: str) -> ResponseReturnValue:
+    """Anyone holding the printed code sees the verdict, and may check the file they hold.
+
+    Confidential documents show nothing here: their verification needs a signed-in reader.
+    """
+    db = get_session()
+    signing_request = document_checks.request_by_code(db, code)
+    if signing_request is None:
+        raise SigningRecordNotFound(N_("No signed document has this verification code."))
+    doc = signing_request.document
+    actor = auth.signed_in_user() if current_user.is_authenticated else None
+    if doc.is_confidential:
+        return render_template("signing/public_verify.html", document=doc, hidden=True), 200
+    form = UploadForm()
+    held = None
+    if form.validate_on_submit():
+        held = document_checks.verify_held_file(
+            db, settings(), signing_request, read_upload(form.file), actor=actor
+        )
+    # Anonymous visitors leave no permanent event (the log would grow per page view); the
+    # public limit keeps them from hammering the page.
+    verdict = document_checks.verify_stored(
+        db, blobs(), settings(), doc, actor=actor, record=actor is not None
+    )
+    db.commit()
+    return render_template(
+        "signing/public_verify.html",
+        document=doc,
+        hidden=False,
+        verdict=verdict,
+        held=held,
+        form=form,
+        code=signing_request.code,
+    )
+
+
+@bp.get("/pki/crl.der")
+@ratelimit.public
+def crl() -> ResponseReturnValue:
+    """The issuing CA's current CRL at a stable address; re-signed when close to expiry."""
+    db = get_session()
+    record = authority.current_crl(db, settings())
+    db.commit()
+    response = Response(record.der, mimetype="application/pkix-crl")
+    response.headers["Content-Disposition"] = 'attachment; filename="crl.der"'
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@bp.get("/pki/chain.pem")
+@ratelimit.public
+def chain() -> ResponseReturnValue:
+    """The issuing CA and root certificates (compare the root's fingerprint with the published)."""
+    pem = chain_to_pem(authority.ca_chain(get_session()))
+    response = Response(pem, mimetype="application/x-pem-file")
+    response.headers["Content-Disposition"] = 'attachment; filename="chain.pem"'
+    return response
+
+
+# --- auditors ------------------------------------------------------------------------------------
+
+
+@bp.get("/signing/audit")
+@checkers
+def audit_index() -> ResponseReturnValue:
+    user = auth.signed_in_user()
+    find = DocumentIdForm(request.args)
+    wanted = (find.document.data or "").strip()
+    if wanted:
+        if not wanted.isdigit():
+            raise InvalidSigningRequest(N_("Give the document's number (id) in digits."))
+        return redirect(url_for("signing.document", document_id=int(wanted)))
+    is_auditor = user.has_role(Role.AUDITOR)
+    return render_template(
+        "signing/audit.html",
+        find=find,
+        bundle_form=UploadForm(),
+        signature_form=SignatureCheckForm(),
+        job_form=JobForm(),
+        jobs=jobs.recent_jobs(get_session()) if is_auditor else [],
+        is_auditor=is_auditor,
+        today=today_local(),
+    )
+
+
+@bp.post("/signing/audit/bundle")
+@checkers
+def audit_bundle() -> ResponseReturnValue:
+    form = UploadForm()
+    if not form.validate_on_submit():
+        raise InvalidSigningRequest(N_("Choose a bundle (.zip) file."))
+    db = get_session()
+    verdict = document_checks.verify_uploaded_bundle(
+        db, settings(), read_upload(form.file), actor=auth.signed_in_user()
+    )
+    db.commit()
+    return render_template("signing/audit_result.html", upload=verdict, kind="bundle")
+
+
+@bp.post("/signing/audit/signature")
+@checkers
+def audit_signature() -> ResponseReturnValue:
+    form = SignatureCheckForm()
+    if not form.validate_on_submit():
+        raise InvalidSigningRequest(N_("Choose the document file and its .p7s file."))
+    db = get_session()
+    verdict = document_checks.verify_uploaded_signature(
+        db, settings(), read_upload(form.file), read_upload(form.p7s), actor=auth.signed_in_user()
+    )
+    db.commit()
+    return render_template("signing/audit_result.html", upload=verdict, kind="signature")
+
+
+@bp.post("/signing/audit/jobs")
+@auditors
+def audit_job_start() -> ResponseReturnValue:
+    form = JobForm()
+    if not form.validate_on_submit() or form.date_from.data is None or form.date_to.data is None:
+        raise InvalidSigningRequest(N_("Choose both dates."))
+    db = get_session()
+    job = jobs.create_job(db, auth.signed_in_user(), form.date_from.data, form.date_to.data)
+    db.commit()
+    _start(job.id)
+    flash(gettext("Verification started."), "success")
+    return redirect(url_for("signing.audit_job", job_id=job.id))
+
+
+def _start(job_id: int) -> None:
+    """Run the job in this request (tests) or in a thread; its row reports progress either way."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["SIGNING_JOBS_INLINE"]:
+        jobs.run_job(get_session(), blobs(), settings(), job_id)
+        return
+
+    def work() -> None:
+        with app.app_context():
+            jobs.run_job(get_session(), blob_store(app), from_config(app.config), job_id)
+
+    threading.Thread(target=work, name=f"vanthu-verify-{job_id}", daemon=True).start()
+
+
+@bp.get("/signing/audit/jobs/<int:job_id>")
+@auditors
+def audit_job(job_id: int) -> ResponseReturnValue:
+    db = get_session()
+    job = jobs.get_job(db, job_id)
+    db.commit()
+    results = jobs.results_of(db, job) if job.state is JobState.DONE else []
+    return render_template("signing/job.html", job=job, results=results)
+
+
+@bp.get("/signing/audit/jobs/<int:job_id>/progress")
+@auditors
+def audit_job_progress(job_id: int) -> ResponseReturnValue:
+    job = jobs.get_job(get_session(), job_id)
+    return jsonify(
+        {
+            "state": job.state.value,
+            "total": job.total,
+            "done": job.done,
+            "passed": job.passed,
+            "failed": job.failed,
+            "indeterminate": job.indeterminate,
+        }
+    )
+
+
+@bp.get("/signing/audit/jobs/<int:job_id>/report.csv")
+@auditors
+def audit_job_csv(job_id: int) -> ResponseReturnValue:
+    db = get_session()
+    job = jobs.get_job(db, job_id)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(jobs.CSV_COLUMNS)
+    for row in jobs.results_of(db, job):
+        writer.writerow(
+            [
+                _csv_safe(v)
+                for v in (
+                    row.document_id,
+                    row.number_symbol,
+                    row.sha256,
+                    row.status,
+                    row.official_status,
+                    row.seal_status,
+                    row.sealed_at.isoformat() if row.sealed_at else "",
+                    row.message,
+                )
+            ]
+        )
+    name = f"verification-{job.date_from.isoformat()}-{job.date_to.isoformat()}.csv"
+    return _download(("\ufeff" + buffer.getvalue()).encode("utf-8"), "text/csv", name)
+
+
+def _csv_safe(value: Any) -> Any:
+    """Keep spreadsheet programs from running a cell as a formula (CSV injection)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
