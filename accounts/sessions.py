@@ -98,10 +98,11 @@ def forget(session: MutableMapping[str, Any]) -> None:
 def end_sessions(user: User) -> None:
     """End every session of ``user``: their cookies no longer match the server.
 
-    Two concurrent bumps may both write the same number; either way it differs from every
-    stamp handed out before, which is all revocation needs.
+    The database adds one (``SET session_generation = session_generation + 1``), so two
+    concurrent revocations never write the same number and a session stamped between them
+    cannot survive the second.
     """
-    user.session_generation += 1
+    user.session_generation = User.session_generation + 1
 
 
 def end_everywhere(session: Session, actor: User, user: User) -> None:
