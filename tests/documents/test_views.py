@@ -341,3 +341,27 @@ def test_an_unsafe_upload_is_recorded_as_such(client, db, issued_draft, zeros_do
     assert response.status_code == 400
     actions = db.scalars(sa.select(AuditEvent.action)).all()
     assert "documents:upload:refused_unsafe" in actions
+
+
+def test_an_assignment_to_another_unit_is_refused_and_audited(client, db, office, pdf_of):
+    from audit.models import AuditEvent
+    from documents.models import Assignment
+    from tests.documents.pages_testkit import sent_to_home
+
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["home_clerk"])
+    response = client.post(
+        f"/documents/{document.id}/assign", data={"lead": str(office["finance_reader"].id)}
+    )
+    assert response.status_code == 403
+    assert "người của đơn vị mình" in response.get_data(as_text=True)
+    assert db.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+    denied = db.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "accounts:access:denied",
+            AuditEvent.actor_id == office["home_clerk"].id,
+        )
+    ).all()
+    assert [e.subject["endpoint"] for e in denied] == ["documents.assign"]
+    login(client, office["finance_reader"])
+    assert client.get(f"/documents/{document.id}").status_code == 403
