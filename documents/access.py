@@ -1,7 +1,7 @@
-"""Who may see and who may manage a document: one rule, as SQL and for a single document.
+"""Who may open which version of a document: the one rule, and every check derived from it.
 
-Confidential documents are seen only by the people named on them; the rest by the issuing unit,
-recipients, the clerks of receiving units and auditors.
+`may_open` is the rule, one SQL expression over a user and a (document, version); pages, lists
+and the byte routes all ask it, so no two places can disagree.
 """
 
 from __future__ import annotations
@@ -9,93 +9,82 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from accounts.models import Role, User, UserRole
-from core.direct import DirectStatements
+from accounts.models import Role, User
 from core.errors import N_
 from documents.decree30 import Confidentiality
 from documents.errors import DocumentHidden, DocumentNotFound, NotAllowed
 from documents.models import (
     AccessGrant,
-    Delivery,
+    CirculationRecipient,
     Document,
     DocumentVersion,
     Status,
-    UnitReceipt,
 )
+
+
+def may_open(
+    user: User, version: type[DocumentVersion] = DocumentVersion
+) -> sa.ColumnElement[bool]:
+    """Whether ``user`` may open the row's ``version`` (an alias in a subquery) of its document.
+
+    Every version, drafts included, is open to the drafting circle: the drafter, the signer,
+    the people named on the document (named readers of a confidential document, and the
+    approvers that signing names), and, when the document is not confidential, everyone in the
+    issuing unit and auditors. Anyone else sees only the versions a circulation sent them,
+    named or through their unit, and a unit's clerks the versions sent to their unit: never
+    the drafts before them. An assignment sends nothing, so it lets nobody open anything.
+    """
+    auditor = sa.true() if user.has_role(Role.AUDITOR) else sa.false()
+    clerk = sa.true() if user.has_role(Role.CLERK) else sa.false()
+    drafting_circle = sa.or_(
+        Document.created_by_id == user.id,
+        Document.signer_id == user.id,
+        Document.id.in_(sa.select(AccessGrant.document_id).where(AccessGrant.user_id == user.id)),
+        sa.and_(
+            Document.confidentiality == Confidentiality.THUONG,
+            sa.or_(Document.unit_id == user.unit_id, auditor),
+        ),
+    )
+    # Uncorrelated subqueries: the rule nests inside other subqueries (`visible_to`), where a
+    # correlated one would lose sight of the outer document.
+    sent_this_version = version.id.in_(
+        sa.select(CirculationRecipient.version_id).where(
+            sa.or_(
+                CirculationRecipient.user_id == user.id,
+                sa.and_(clerk, CirculationRecipient.unit_id == user.unit_id),
+            )
+        )
+    )
+    return sa.and_(version.document_id == Document.id, sa.or_(drafting_circle, sent_this_version))
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
-    """A WHERE clause selecting the documents ``user`` may open."""
-    return _visibility(
-        sa.literal(user.id),
-        sa.literal(user.unit_id),
-        auditor=sa.true() if user.has_role(Role.AUDITOR) else sa.false(),
-        clerk=sa.true() if user.has_role(Role.CLERK) else sa.false(),
-    )
+    """Whether ``user`` may see the row's ``Document``: they may open one of its versions.
 
-
-def _visibility(
-    user_id: sa.ColumnElement[int],
-    unit_id: sa.ColumnElement[int],
-    *,
-    auditor: sa.ColumnElement[bool],
-    clerk: sa.ColumnElement[bool],
-) -> sa.ColumnElement[bool]:
-    """The rule, for a user given as SQL: values for a loaded user, columns inside a query."""
-    named = sa.or_(
-        Document.created_by_id == user_id,
-        Document.signer_id == user_id,
-        sa.exists().where(Delivery.document_id == Document.id, Delivery.user_id == user_id),
-        sa.exists().where(AccessGrant.document_id == Document.id, AccessGrant.user_id == user_id),
-    )
-    received_by_unit = sa.exists().where(
-        UnitReceipt.document_id == Document.id, UnitReceipt.unit_id == unit_id
-    )
-    ordinary = sa.or_(Document.unit_id == unit_id, auditor, sa.and_(clerk, received_by_unit))
-    return sa.or_(
-        named,
-        sa.and_(Document.confidentiality == Confidentiality.THUONG, ordinary),
-    )
+    For lists (search, registers, inbox, tasks): a document is listed to whoever may open at
+    least one version of it, and to nobody else.
+    """
+    version = aliased(DocumentVersion)
+    return sa.exists().where(version.document_id == Document.id, may_open(user, version))
 
 
 def can_view(session: Session, user: User, document: Document) -> bool:
-    """The rule of `visible_to` for one document, deciding in Python where it can.
+    """`visible_to` for one loaded document."""
+    return bool(session.scalar(sa.select(visible_to(user)).where(Document.id == document.id)))
 
-    Opening a document is the hottest path (a province opening its packs at once), so the
-    common cases cost no query and the rest one EXISTS query.
-    """
-    if user.id in (document.created_by_id, document.signer_id):
-        return True
-    ordinary = document.confidentiality is Confidentiality.THUONG
-    if ordinary and (document.unit_id == user.unit_id or user.has_role(Role.AUDITOR)):
-        return True
-    clerk_unit = user.unit_id if ordinary and user.has_role(Role.CLERK) else -1
-    return bool(
-        session.scalar(
-            _NAMED_OR_RECEIVED,
-            {"document_id": document.id, "user_id": user.id, "unit_id": clerk_unit},
+
+def versions_open_to(session: Session, user: User, document: Document) -> list[DocumentVersion]:
+    """The versions of ``document`` that ``user`` may open, oldest first."""
+    return list(
+        session.scalars(
+            sa.select(DocumentVersion)
+            .join(Document, Document.id == DocumentVersion.document_id)
+            .where(Document.id == document.id, may_open(user))
+            .order_by(DocumentVersion.number)
         )
     )
-
-
-_NAMED_OR_RECEIVED = sa.select(
-    sa.or_(
-        sa.exists().where(
-            Delivery.document_id == sa.bindparam("document_id"),
-            Delivery.user_id == sa.bindparam("user_id"),
-        ),
-        sa.exists().where(
-            AccessGrant.document_id == sa.bindparam("document_id"),
-            AccessGrant.user_id == sa.bindparam("user_id"),
-        ),
-        sa.exists().where(
-            UnitReceipt.document_id == sa.bindparam("document_id"),
-            UnitReceipt.unit_id == sa.bindparam("unit_id"),
-        ),
-    )
-)
 
 
 def can_manage(user: User, document: Document) -> bool:
@@ -113,40 +102,51 @@ def get_document(
     An unknown id and a confidential document the user may not see both answer "not found", so
     that nobody learns that a secret document exists; both refusals are audited.
     """
-    document = session.get(Document, document_id)
-    if document is None:
+    row = session.execute(
+        sa.select(Document, visible_to(user)).where(Document.id == document_id)
+    ).first()
+    if row is None:
         raise DocumentNotFound(N_("This document does not exist, or you may not see it."))
-    return check(session, user, document, manage=manage)
+    document, visible = row
+    return _refuse_unless(user, document, bool(visible), manage=manage)
 
 
 def get_version(
     session: Session, user: User, document_id: int, number: int
 ) -> tuple[Document, DocumentVersion]:
-    """A document and one of its versions in one query, with the same checks as `get_document`."""
+    """A document and one of its versions, checked by the rule, in one query.
+
+    A version the user may not open is refused like a document they may not see; when they
+    may see the document but not this version (a draft before the one sent to them), they are
+    told so.
+    """
     row = session.execute(
-        _VERSION_WITH_DOCUMENT, {"document_id": document_id, "number": number}
+        sa.select(DocumentVersion, Document, may_open(user), visible_to(user))
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(DocumentVersion.document_id == document_id, DocumentVersion.number == number)
     ).first()
     if row is None:
         get_document(session, user, document_id)  # refuse exactly as for the document
         raise DocumentNotFound(N_("This version does not exist."))
-    version, document = row
-    return check(session, user, document), version
-
-
-_VERSION_WITH_DOCUMENT = (
-    sa.select(DocumentVersion, Document)
-    .join(Document, Document.id == DocumentVersion.document_id)
-    .where(
-        DocumentVersion.document_id == sa.bindparam("document_id"),
-        DocumentVersion.number == sa.bindparam("number"),
-    )
-)
+    version, document, open_, visible = row
+    _refuse_unless(user, document, bool(visible))
+    if not open_:
+        raise NotAllowed(
+            N_("You may open only the versions that were sent to you."), document=document.id
+        )
+    return document, version
 
 
 def check(session: Session, user: User, document: Document, *, manage: bool = False) -> Document:
-    """Refuse ``user`` unless they may see (and, if asked, manage) ``document``."""
+    """Refuse ``user`` unless they may see (and, if asked, manage) a loaded ``document``."""
+    return _refuse_unless(user, document, can_view(session, user, document), manage=manage)
+
+
+def _refuse_unless(
+    user: User, document: Document, visible: bool, *, manage: bool = False
+) -> Document:
     document_id = document.id
-    if not can_view(session, user, document):
+    if not visible:
         if document.is_confidential:
             raise DocumentHidden(
                 N_("This document does not exist, or you may not see it."), document=document_id
@@ -159,7 +159,7 @@ def check(session: Session, user: User, document: Document, *, manage: bool = Fa
 
 @dataclass(frozen=True)
 class OpenedVersion:
-    """What serving one version's file needs, read in one query with the reader's rights."""
+    """What recording one opening of a version needs."""
 
     document_id: int
     version_id: int
@@ -180,89 +180,3 @@ class OpenedVersion:
             version.file_name,
             document.status is Status.RECALLED,
         )
-
-
-class SignedOut(Exception):
-    """The session names an account that no longer exists or was deactivated."""
-
-
-def open_version(
-    statements: DirectStatements, user_id: int, document_id: int, number: int
-) -> OpenedVersion | None:
-    """Check account and access and read the version in one query, straight on the driver
-    (opening a file is the hottest path: a province opening its packs at once).
-
-    None when the version is missing or the rule refuses it: the ordinary route then says
-    why, as other pages would. Raises SignedOut for an account that may no longer sign in.
-    """
-    row = statements.first(
-        OPEN_VERSION, {"user_id": user_id, "document_id": document_id, "number": number}
-    )
-    if row is None:
-        raise SignedOut(user_id)
-    version_id, sha256, mime, file_name, status, visible = row
-    if not visible:
-        return None
-    return OpenedVersion(
-        document_id, version_id, number, sha256, mime, file_name, status == Status.RECALLED
-    )
-
-
-_reader = (
-    sa.select(User.id, User.unit_id)
-    .where(User.id == sa.bindparam("user_id"), User.active)
-    .subquery("reader")
-)
-#: One row if the account ``user_id`` is active: version ``number`` of ``document_id`` (its columns
-#: NULL if there is none) and whether the rule lets the account see the document.
-OPEN_VERSION = (
-    sa.select(
-        DocumentVersion.id,
-        DocumentVersion.sha256,
-        DocumentVersion.mime,
-        DocumentVersion.file_name,
-        Document.status,
-        sa.func.coalesce(
-            _visibility(
-                _reader.c.id,
-                _reader.c.unit_id,
-                auditor=sa.exists().where(
-                    UserRole.user_id == _reader.c.id, UserRole.role == Role.AUDITOR
-                ),
-                clerk=sa.exists().where(
-                    UserRole.user_id == _reader.c.id, UserRole.role == Role.CLERK
-                ),
-            ),
-            False,
-        ).label("visible"),
-    )
-    .select_from(_reader)
-    .outerjoin(
-        sa.join(DocumentVersion, Document, Document.id == DocumentVersion.document_id),
-        sa.and_(
-            DocumentVersion.document_id == sa.bindparam("document_id"),
-            DocumentVersion.number == sa.bindparam("number"),
-        ),
-    )
-)
-
-#: The id of version ``number`` of ``document_id`` if the active account ``user_id`` may open
-#: it and the document is not recalled; no row otherwise. The same rule as `OPEN_VERSION`,
-#: without telling why not: for a write that must happen only when it is allowed.
-OPENABLE_VERSION = (
-    sa.select(DocumentVersion.id)
-    .join(Document, Document.id == DocumentVersion.document_id)
-    .join(User, User.id == sa.bindparam("user_id"))
-    .where(
-        User.active,
-        DocumentVersion.document_id == sa.bindparam("document_id"),
-        DocumentVersion.number == sa.bindparam("number"),
-        Document.status != Status.RECALLED,
-        _visibility(
-            User.id.expression,
-            User.unit_id.expression,
-            auditor=sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.AUDITOR),
-            clerk=sa.exists().where(UserRole.user_id == User.id, UserRole.role == Role.CLERK),
-        ),
-    )
-)

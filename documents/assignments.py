@@ -12,14 +12,15 @@ from accounts.models import Role, User
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
-from documents import errors
-from documents.circulation import deliver, refuse_if_recalled
+from documents import access, errors
+from documents.circulation import refuse_if_recalled
 from documents.models import (
-    AccessGrant,
     Assignment,
     AssignmentCooperator,
     AssignmentState,
+    Direction,
     Document,
+    UnitReceipt,
 )
 
 
@@ -34,32 +35,36 @@ def assign(
     instructions: str = "",
     today: date,
 ) -> Assignment:
-    """Assign a received document for handling; the people assigned receive it in their inbox."""
-    if not actor.has_role(Role.CLERK, Role.OFFICIAL):
-        raise errors.NotAllowed(N_("Only clerks and officials can assign documents."))
+    """A clerk of a unit that received the document gives it to people of that unit to handle.
+
+    Assigning grants nothing: everyone assigned must already be allowed to open the document,
+    and finds the task on their tasks page.
+    """
+    if not actor.has_role(Role.CLERK) or not _received_by(session, document, actor.unit_id):
+        raise errors.NotAllowed(
+            N_("Only the clerks of a unit that received this document can assign it."),
+            document=document.id,
+        )
     if deadline is not None and deadline < today:
         raise errors.InvalidDocument(N_("The deadline cannot be in the past."))
     refuse_if_recalled(document)
     cooperators = set(cooperator_ids) - {lead_id}
-    people = {lead_id, *cooperators}
-    found = set(session.scalars(sa.select(User.id).where(User.id.in_(people), User.active)))
-    if found != people:
+    people = list(
+        session.scalars(sa.select(User).where(User.id.in_({lead_id, *cooperators}), User.active))
+    )
+    if len(people) != len(cooperators) + 1:
         raise errors.RecipientNotFound(N_("Some of the chosen people do not exist."))
-    if document.is_confidential:
-        allowed = set(
-            session.scalars(
-                sa.select(User.id).where(
-                    User.id.in_(people),
-                    sa.exists().where(
-                        AccessGrant.document_id == document.id, AccessGrant.user_id == User.id
-                    ),
-                )
-            )
+    outsiders = [
+        p.id
+        for p in people
+        if p.unit_id != actor.unit_id or not access.can_view(session, p, document)
+    ]
+    if outsiders:
+        raise errors.NotAllowed(
+            N_("A document can be assigned only to people of your unit who may already open it."),
+            document=document.id,
+            people=sorted(outsiders),
         )
-        if allowed != people:
-            raise errors.InvalidDocument(
-                N_("A confidential document can only be assigned to people named on it.")
-            )
     assignment = Assignment(
         document_id=document.id,
         unit_id=actor.unit_id,
@@ -71,8 +76,6 @@ def assign(
     )
     session.add(assignment)
     session.flush()
-    if document.current_version_id is not None:
-        deliver(session, document, actor, dict.fromkeys(people), assignment.instructions)
     record_event(
         session,
         "documents:assignment:create",
@@ -85,6 +88,21 @@ def assign(
         },
     )
     return assignment
+
+
+def _received_by(session: Session, document: Document, unit_id: int) -> bool:
+    """The unit received the document: sent to it, or registered by it as incoming."""
+    if document.direction is Direction.INCOMING:
+        return document.unit_id == unit_id
+    return bool(
+        session.scalar(
+            sa.select(
+                sa.exists().where(
+                    UnitReceipt.document_id == document.id, UnitReceipt.unit_id == unit_id
+                )
+            )
+        )
+    )
 
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
@@ -128,7 +146,8 @@ def assignments_for(
                     AssignmentCooperator.user_id == user.id,
                 ),
                 sa.and_(Assignment.unit_id == user.unit_id, sa.literal(user.has_role(Role.CLERK))),
-            )
+            ),
+            Assignment.document.has(access.visible_to(user)),
         )
         .order_by(Assignment.deadline.is_(None), Assignment.deadline, Assignment.id)
     )

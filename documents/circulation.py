@@ -13,7 +13,15 @@ from audit import record_event
 from core.db import dialect_insert, utcnow
 from core.errors import N_
 from documents import errors
-from documents.models import Circulation, Delivery, Document, Notification, Status, UnitReceipt
+from documents.models import (
+    Circulation,
+    CirculationRecipient,
+    Delivery,
+    Document,
+    Notification,
+    Status,
+    UnitReceipt,
+)
 
 
 @dataclass(frozen=True)
@@ -64,6 +72,7 @@ def circulate(
     for uid, unit_id in members:
         recipients.setdefault(uid, unit_id)
     circulation = deliver(session, document, actor, recipients, message.strip()[:1000])
+    _record_recipients(session, circulation, recipients, units)
     now = circulation.sent_at
     if units:
         session.execute(
@@ -127,6 +136,25 @@ def deliver(
             ],
         )
     return circulation
+
+
+def _record_recipients(
+    session: Session, circulation: Circulation, users: Iterable[int], units: Iterable[int]
+) -> None:
+    """Remember who was sent this very version: the access rule lets them open it, and no other."""
+    base = {
+        "circulation_id": circulation.id,
+        "document_id": circulation.document_id,
+        "version_id": circulation.version_id,
+    }
+    for column, ids in (("user_id", sorted(users)), ("unit_id", sorted(units))):
+        if ids:
+            session.execute(
+                dialect_insert(session, CirculationRecipient).on_conflict_do_nothing(
+                    index_elements=["version_id", column]
+                ),
+                [{**base, column: value} for value in ids],
+            )
 
 
 def recall(session: Session, actor: User, document: Document, reason: str) -> int:

@@ -5,6 +5,7 @@ Version 1 is laid out from the Decree 30 template; every later version is upload
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -24,6 +25,7 @@ from documents.files import FileKind, InspectedFile, inspect_upload
 from documents.layout import DraftSpec, render_draft
 from documents.models import AccessGrant, Attachment, Direction, Document, DocumentVersion, Status
 from documents.search import reindex
+from documents.textsearch import fold
 
 MAIN_FILE_KINDS = frozenset({FileKind.PDF, FileKind.DOCX})
 TEMPLATE_NOTE = "template"
@@ -169,14 +171,76 @@ def upload_version(
     settings: Settings,
     note: str = "",
 ) -> DocumentVersion:
-    """Store a new immutable version (PDF or DOCX, decided from the bytes)."""
+    """Store a new immutable version (PDF or DOCX, decided from the bytes).
+
+    Once the number is reserved the text is frozen: see `refuse_unless_numbered_text`.
+    """
     refuse_if_recalled(document)
+    if document.status is not Status.DRAFT:
+        raise errors.WrongState(
+            N_(
+                "An issued document cannot get a new version. To change it, issue a "
+                "correction document."
+            )
+        )
     inspected = inspect_upload(data, file_name, settings.max_upload_bytes)
     if inspected.kind not in MAIN_FILE_KINDS:
         raise errors.WrongFileKind(
             N_("The document itself must be a PDF or a Word (DOCX) file."),
         )
-    return add_version(session, blobs, actor, document, data, inspected.safe_name, note, inspected)
+    text = extract_text(data, inspected.kind)
+    refuse_unless_numbered_text(session, document, text)
+    return add_version(
+        session, blobs, actor, document, data, inspected.safe_name, note, inspected, text
+    )
+
+
+def refuse_unless_numbered_text(session: Session, document: Document, text: str) -> None:
+    """With a number reserved, a new version may only carry the numbered text again.
+
+    The numbered text is that of the first version showing the number (the laid-out numbered
+    template, or the final file the clerk uploaded after reserving); later versions may export
+    it to another format but not change a word of it. Changing the text needs a new number
+    (void this one) or, once issued, a correction document.
+    """
+    symbol = document.number_symbol
+    if symbol is None:
+        return
+    numbered = [
+        t
+        for t in session.scalars(
+            sa.select(DocumentVersion.text)
+            .where(DocumentVersion.document_id == document.id)
+            .order_by(DocumentVersion.number)
+        )
+        if shows_number(t, symbol)
+    ]
+    if numbered and _normalised(numbered[0]) == _normalised(text):
+        return
+    if not numbered and shows_number(text, symbol):
+        return
+    raise errors.WrongState(
+        N_(
+            "The number %(number)s is reserved, so the text is frozen: upload only the "
+            "numbered text, in PDF or Word. To change the text, void the number first."
+        ),
+        number=symbol,
+    )
+
+
+def shows_number(text: str, number_symbol: str) -> bool:
+    """Whether ``text`` shows the number and symbol (accents and case ignored).
+
+    Not preceded by a digit or followed by a symbol character: "01/QĐ-UBND" is not found in
+    "101/QĐ-UBND" nor in "01/QĐ-UBND-VP".
+    """
+    pattern = rf"(?<!\d){re.escape(fold(number_symbol))}(?![\w-])"
+    return re.search(pattern, fold(text or "")) is not None
+
+
+def _normalised(text: str) -> str:
+    """The words of a text without accents, case or layout: a PDF export of a DOCX keeps it."""
+    return "".join(fold(text).split())
 
 
 def add_version(
@@ -188,6 +252,7 @@ def add_version(
     file_name: str,
     note: str,
     inspected: InspectedFile | None = None,
+    text: str | None = None,
 ) -> DocumentVersion:
     inspected = inspected or inspect_upload(data, file_name, len(data))
     number = (
@@ -208,7 +273,7 @@ def add_version(
         size=inspected.size,
         uploaded_by_id=actor.id,
         note=note[:255],
-        text=extract_text(data, inspected.kind),
+        text=extract_text(data, inspected.kind) if text is None else text,
     )
     session.add(version)
     session.flush()

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
 from accounts.models import User
+from documents.access import visible_to
 from documents.models import Delivery, Document, Notification, ReadReceipt, UnitReceipt
 
 
@@ -29,7 +30,7 @@ def inbox(
     statement = (
         sa.select(Document, Delivery.delivered_at, ~opened)
         .join(Delivery, Delivery.document_id == Document.id)
-        .where(Delivery.user_id == user.id)
+        .where(Delivery.user_id == user.id, visible_to(user))
         .order_by(Delivery.delivered_at.desc(), Document.id.desc())
         .limit(limit)
     )

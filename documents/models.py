@@ -189,6 +189,32 @@ class Circulation(Base):
     message: Mapped[str] = mapped_column(sa.String(1000), default="")
 
 
+class CirculationRecipient(Base):
+    """One person or unit a circulation sent its version to: what lets them open that version.
+
+    A person receives a row whether named or through their unit; a unit's row lets the clerks
+    of that unit open the version too. The inbox (`Delivery`) says what arrived; these rows
+    say what may be opened, so an assignment, which delivers nothing, grants nothing.
+    """
+
+    __tablename__ = "circulation_recipients"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "user_id", name="uq_circulation_recipients_user"),
+        sa.UniqueConstraint("version_id", "unit_id", name="uq_circulation_recipients_unit"),
+        sa.CheckConstraint("(user_id IS NULL) <> (unit_id IS NULL)", name="one_recipient"),
+        sa.Index("ix_circulation_recipients_user_document", "user_id", "document_id"),
+        sa.Index("ix_circulation_recipients_unit_document", "unit_id", "document_id"),
+    )
+
+    id: Mapped[intpk]
+    circulation_id: Mapped[int] = mapped_column(sa.ForeignKey("circulations.id"), index=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+    #: The version the circulation sent (its ``Circulation.version_id``).
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("document_versions.id"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+
+
 class Delivery(Base):
     """A document in one person's inbox ("delivered")."""
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
-import re
 import secrets
 from collections.abc import Sequence
 from datetime import date
@@ -29,7 +28,6 @@ from documents.models import (
     Notification,
     Status,
 )
-from documents.textsearch import fold
 from signing import credentials
 from signing.crypto import cms
 from signing.crypto.pki import Role as CertificateRole
@@ -125,13 +123,8 @@ def reserve(session: Session, actor: User, document: Document, today: date) -> s
 
 
 def shows_number(version: DocumentVersion, number_symbol: str) -> bool:
-    """Whether the file's text shows the number and symbol (accents and case ignored).
-
-    Not preceded by a digit or followed by a symbol character: "01/QĐ-UBND" is not found in
-    "101/QĐ-UBND" nor in "01/QĐ-UBND-VP".
-    """
-    pattern = rf"(?<!\d){re.escape(fold(number_symbol))}(?![\w-])"
-    return re.search(pattern, fold(version.text or "")) is not None
+    """Whether the version's text shows the number and symbol (see `drafting.shows_number`)."""
+    return drafting.shows_number(version.text, number_symbol)
 
 
 def submit(

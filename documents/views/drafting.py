@@ -93,6 +93,7 @@ def show(document_id: int) -> ResponseReturnValue:
     return render_template(
         "documents/show.html",
         document=document,
+        versions=access.versions_open_to(get_session(), user, document),
         manage=access.can_manage(user, document),
         upload_form=UploadForm(),
         reason_form=ReasonForm(),

@@ -79,7 +79,13 @@ def outgoing_register() -> ResponseReturnValue:
     doc_type = choice(DocType, request.args.get("type"))
     text = request.args.get("q", "")[:200]
     rows = registers.outgoing_register(
-        get_session(), unit_id, year, series=series, doc_type=doc_type, text=text
+        get_session(),
+        auth.signed_in_user(),
+        unit_id,
+        year,
+        series=series,
+        doc_type=doc_type,
+        text=text,
     )
     if request.args.get("format") == "csv":
         return csv_response(f"so-van-ban-di-{year}.csv", OUTGOING_COLUMNS, _outgoing_rows(rows))
@@ -106,18 +112,18 @@ OUTGOING_COLUMNS = [
 ]
 
 
-def _outgoing_rows(rows: Iterable[Any]) -> Iterable[list[Any]]:
+def _outgoing_rows(rows: Iterable[registers.RegisterRow[Any]]) -> Iterable[list[Any]]:
     for row in rows:
         document = row.document
         yield [
             row.number_symbol,
-            row.state.value,
-            document.issued_on.isoformat() if document and document.issued_on else "",
+            row.entry.state.value,
+            row.dated.isoformat() if row.dated else "",
             document.doc_type.label if document else "",
-            document.subject if document else "",
+            registers.MASKED_SUBJECT if row.masked else document.subject if document else "",
             document.signer_name if document else "",
             " | ".join(document.recipients_text.splitlines()) if document else "",
-            row.void_reason or "",
+            "" if row.masked else row.entry.void_reason or "",
         ]
 
 
@@ -126,7 +132,9 @@ def _outgoing_rows(rows: Iterable[Any]) -> Iterable[list[Any]]:
 def incoming_register() -> ResponseReturnValue:
     unit_id, year = _register_scope()
     text = request.args.get("q", "")[:200]
-    rows = registers.incoming_register(get_session(), unit_id, year, text=text)
+    rows = registers.incoming_register(
+        get_session(), auth.signed_in_user(), unit_id, year, text=text
+    )
     if request.args.get("format") == "csv":
         return csv_response(f"so-van-ban-den-{year}.csv", INCOMING_COLUMNS, _incoming_rows(rows))
     return render_template("documents/register_incoming.html", rows=rows, year=year, text=text)
@@ -144,16 +152,16 @@ INCOMING_COLUMNS = [
 ]
 
 
-def _incoming_rows(rows: Iterable[Any]) -> Iterable[list[Any]]:
+def _incoming_rows(rows: Iterable[registers.RegisterRow[Any]]) -> Iterable[list[Any]]:
     for row in rows:
-        document = row.document
+        receipt, document = row.entry, row.document
         yield [
-            row.incoming_number,
-            local_time(row.acknowledged_at),
-            document.issuer_name or document.unit.name,
-            document.number_symbol or "",
-            document.issued_on.isoformat() if document.issued_on else "",
-            document.doc_type.label,
-            document.subject,
-            row.acknowledged_by.full_name if row.acknowledged_by else "",
+            receipt.incoming_number,
+            local_time(receipt.acknowledged_at),
+            document.issuer_name or document.unit.name if document else "",
+            row.number_symbol,
+            document.issued_on.isoformat() if document and document.issued_on else "",
+            document.doc_type.label if document else "",
+            document.subject if document else registers.MASKED_SUBJECT,
+            receipt.acknowledged_by.full_name if receipt.acknowledged_by else "",
         ]

@@ -19,10 +19,10 @@ def office(make):
 
 
 def open_a_circulated_document(client, db, people):
-    """The clerk drafts, numbers, uploads and sends a document; the reader opens version 1."""
+    """The clerk drafts, numbers, uploads and sends a document; the reader opens version 3."""
     document = sent_to_home(client, db, people, build_pdf)
     login(client, people["reader"])
-    assert client.get(f"/documents/{document.id}/v/1").status_code == 200
+    assert client.get(f"/documents/{document.id}/v/3").status_code == 200
     return document
 
 

@@ -152,7 +152,7 @@ def test_the_receipts_dashboard_links_each_opening_to_its_log_receipt(client, db
     assert "log-receipt-" not in page  # the sender is neither an auditor nor the reader
     login(client, people["auditor"])
     page = client.get(f"/documents/{document.id}/receipts").get_data(as_text=True)
-    testid = f'data-testid="log-receipt-{people["reader"].username}-v1"'
+    testid = f'data-testid="log-receipt-{people["reader"].username}-v3"'
     assert testid in page
     link = page.split(testid)[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
     text = client.get(link).get_data(as_text=True)
@@ -160,7 +160,7 @@ def test_the_receipts_dashboard_links_each_opening_to_its_log_receipt(client, db
     opened = json.loads(receipt.extra)
     assert opened["type"] == "documents:version:open"
     assert opened["actor"] == str(people["reader"].id)
-    assert opened["subject"]["document"] == document.id and opened["subject"]["version"] == 1
+    assert opened["subject"]["document"] == document.id and opened["subject"]["version"] == 3
     verify_receipt(text, receipt.extra, settings.vkey)
     login(client, people["reader"])
     assert client.get(link).status_code == 200  # their own opening

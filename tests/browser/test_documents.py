@@ -6,7 +6,6 @@ import pytest
 
 from accounts.models import Role
 from tests.browser.conftest import ARTIFACTS
-from tests.documents.conftest import build_pdf
 
 pytestmark = pytest.mark.browser
 
@@ -24,7 +23,7 @@ def sign_out(page):
     page.wait_for_url("**/login")
 
 
-def test_draft_number_send_read_and_see_who_opened(page, make, tmp_path):
+def test_draft_number_send_read_and_see_who_opened(page, make):
     province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
     home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
     finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
@@ -46,18 +45,13 @@ def test_draft_number_send_read_and_see_who_opened(page, make, tmp_path):
     page.wait_for_load_state()
     assert "01/UBND" in page.get_by_test_id("document-title").inner_text()
 
-    signed_pdf = tmp_path / "01-UBND-VP.pdf"
-    signed_pdf.write_bytes(build_pdf("Cong van so 01 ve cai cach hanh chinh"))
-    page.get_by_test_id("version-file").set_input_files(str(signed_pdf))
-    page.get_by_test_id("upload-version").click()
-    page.wait_for_load_state()
-    assert page.get_by_test_id("read-v3").is_visible()
+    assert page.get_by_test_id("read-v2").is_visible()  # laid out again with the number
 
     page.get_by_test_id("circulate").click()
     page.locator("select[name=units]").select_option([str(home.id), str(finance.id)])
     page.get_by_test_id("send").click()
     page.wait_for_url("**/receipts")
-    assert page.get_by_test_id("opened-v3").text_content() == "0/3"
+    assert page.get_by_test_id("opened-v2").text_content() == "0/3"
     sign_out(page)
 
     for username in ("lan.snv", "hung.stc"):
@@ -65,13 +59,14 @@ def test_draft_number_send_read_and_see_who_opened(page, make, tmp_path):
         page.goto("/inbox")
         assert page.locator(".unread-mark").count() == 1
         page.get_by_role("link", name="01/UBND", exact=True).click()
-        page.get_by_test_id("read-v3").click()
+        assert page.get_by_test_id("read-v1").count() == 0  # the draft was not sent to them
+        page.get_by_test_id("read-v2").click()
         assert page.get_by_test_id("reader").is_visible()
         sign_out(page)
 
     sign_in(page, "vanthu")
     page.goto(document_url + "/receipts")
-    assert page.get_by_test_id("opened-v3").text_content() == "2/3"
+    assert page.get_by_test_id("opened-v2").text_content() == "2/3"
     assert "Đã mở" in page.get_by_test_id("recipient-lan.snv").inner_text()
     assert "Chưa mở" in page.get_by_test_id("recipient-minh.snv").inner_text()
     ARTIFACTS.mkdir(exist_ok=True)

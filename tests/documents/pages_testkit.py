@@ -56,20 +56,28 @@ def last_document(db):
 
 
 def sent_to_home(client, db, office, pdf_of):
-    """An issued công văn with a PDF (version 3) circulated to the Sở Nội vụ, by its clerk."""
+    """An issued công văn circulated to the Sở Nội vụ by its clerk: a revised draft (version 2),
+    then, its number reserved, the final PDF showing the number (version 3), the one sent."""
     login(client, office["clerk"])
     assert create_draft(client).status_code == 302
     document = last_document(db)
+    upload_pdf(client, document, pdf_of("Du thao"))
+    assert client.post(f"/signing/documents/{document.id}/reserve").status_code == 302
+    db.refresh(document)
+    upload_pdf(client, document, pdf_of(f"Ban chinh thuc so {document.number_symbol}"))
     assert client.post(f"/documents/{document.id}/issue").status_code == 302
-    upload = client.post(
-        f"/documents/{document.id}/versions",
-        data={"file": (io.BytesIO(pdf_of("Ban chinh thuc")), "cv.pdf")},
-        content_type="multipart/form-data",
-    )
-    assert upload.status_code == 302
     units = {"units": [str(office["home"].id)]}
     assert client.post(f"/documents/{document.id}/circulate", data=units).status_code == 302
     return document
+
+
+def upload_pdf(client, document, pdf):
+    upload = client.post(
+        f"/documents/{document.id}/versions",
+        data={"file": (io.BytesIO(pdf), "cv.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 302, upload.get_data(as_text=True)
 
 
 def receipts_of(db, user):

@@ -30,8 +30,8 @@ def test_acknowledging_gives_an_incoming_number(db, blobs, office):
     assert receipt.incoming_number == 1
     with pytest.raises(errors.WrongState):
         incoming.acknowledge(db, people["home_clerk"], document, TODAY)
-    register = registers.incoming_register(db, home.id, TODAY.year)
-    assert [r.document_id for r in register] == [document.id]
+    register = registers.incoming_register(db, people["home_clerk"], home.id, TODAY.year)
+    assert [r.entry.document_id for r in register] == [document.id]
 
 
 def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):

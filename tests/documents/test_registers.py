@@ -30,8 +30,8 @@ def test_the_outgoing_register_lists_one_series_in_number_order_with_its_filters
     )
 
     def numbers(year=TODAY.year, **filters):
-        rows = registers.outgoing_register(db, letter.unit_id, year, **filters)
-        return [row.document_id for row in rows]
+        rows = registers.outgoing_register(db, clerk, letter.unit_id, year, **filters)
+        return [row.entry.document_id for row in rows]
 
     assert numbers() == [letter.id, decision.id]
     assert numbers(doc_type=DocType.QUYET_DINH) == [decision.id]
@@ -51,8 +51,12 @@ def test_the_incoming_register_lists_acknowledged_documents_by_incoming_number(d
     incoming.acknowledge(db, people["home_clerk"], second, TODAY)
     incoming.acknowledge(db, people["home_clerk"], first, TODAY)
     db.commit()
-    rows = registers.incoming_register(db, home.id, TODAY.year)
-    assert [(r.incoming_number, r.document_id) for r in rows] == [(1, second.id), (2, first.id)]
-    found = registers.incoming_register(db, home.id, TODAY.year, text="tuyen dung")
-    assert [r.document_id for r in found] == [first.id]
-    assert registers.incoming_register(db, home.id, TODAY.year + 1) == []
+    keeper = people["home_clerk"]
+    rows = registers.incoming_register(db, keeper, home.id, TODAY.year)
+    assert [(r.entry.incoming_number, r.entry.document_id) for r in rows] == [
+        (1, second.id),
+        (2, first.id),
+    ]
+    found = registers.incoming_register(db, keeper, home.id, TODAY.year, text="tuyen dung")
+    assert [r.entry.document_id for r in found] == [first.id]
+    assert registers.incoming_register(db, keeper, home.id, TODAY.year + 1) == []

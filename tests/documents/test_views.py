@@ -39,16 +39,17 @@ def test_the_clerks_whole_flow(client, db, office, pdf_of):
     document = last_document(db)
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "Về việc cải cách hành chính" in page
-    response = client.post(f"/documents/{document.id}/issue")
-    assert response.status_code == 302
+    # Number first, then the final file showing it, then issue: the text is frozen by then.
+    assert client.post(f"/signing/documents/{document.id}/reserve").status_code == 302
     db.refresh(document)
     assert document.number_symbol == "01/UBND-VP"
     upload = client.post(
         f"/documents/{document.id}/versions",
-        data={"file": (io.BytesIO(pdf_of("Ban ky chinh thuc")), "01-UBND-VP.pdf")},
+        data={"file": (io.BytesIO(pdf_of("Ban ky chinh thuc 01/UBND-VP")), "01-UBND-VP.pdf")},
         content_type="multipart/form-data",
     )
     assert upload.status_code == 302
+    assert client.post(f"/documents/{document.id}/issue").status_code == 302
     sent = client.post(
         f"/documents/{document.id}/circulate",
         data={"units": [str(office["home"].id), str(office["finance"].id)]},
@@ -58,8 +59,8 @@ def test_the_clerks_whole_flow(client, db, office, pdf_of):
     login(client, office["reader"])
     inbox = client.get("/inbox").get_data(as_text=True)
     assert "01/UBND-VP" in inbox and "unread-mark" in inbox
-    assert client.get(f"/documents/{document.id}/v/3").status_code == 200
-    download = client.get(f"/documents/{document.id}/v/3/file?download=1")
+    assert client.get(f"/documents/{document.id}/v/2").status_code == 200
+    download = client.get(f"/documents/{document.id}/v/2/file?download=1")
     assert (
         download.data.startswith(b"%PDF")
         and "attachment" in download.headers["Content-Disposition"]
@@ -68,11 +69,11 @@ def test_the_clerks_whole_flow(client, db, office, pdf_of):
 
     login(client, office["clerk"])
     dashboard = client.get(f"/documents/{document.id}/receipts").get_data(as_text=True)
-    assert 'data-testid="opened-v3">1/' in dashboard
+    assert 'data-testid="opened-v2">1/' in dashboard
     csv_text = client.get(f"/documents/{document.id}/receipts?format=csv").get_data(as_text=True)
     rows = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
     row = next(r for r in rows if r["user_id"] == str(office["reader"].id))
-    assert row["v3_times"] == "2"  # opened twice: the reading view and the download
+    assert row["v2_times"] == "2"  # opened twice: the reading view and the download
     receipt = db.scalar(sa.select(ReadReceipt).where(ReadReceipt.user_id == office["reader"].id))
     assert receipt.times_opened == 2
 
@@ -341,3 +342,27 @@ def test_an_unsafe_upload_is_recorded_as_such(client, db, issued_draft, zeros_do
     assert response.status_code == 400
     actions = db.scalars(sa.select(AuditEvent.action)).all()
     assert "documents:upload:refused_unsafe" in actions
+
+
+def test_an_assignment_to_another_unit_is_refused_and_audited(client, db, office, pdf_of):
+    from audit.models import AuditEvent
+    from documents.models import Assignment
+    from tests.documents.pages_testkit import sent_to_home
+
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["home_clerk"])
+    response = client.post(
+        f"/documents/{document.id}/assign", data={"lead": str(office["finance_reader"].id)}
+    )
+    assert response.status_code == 403
+    assert "người của đơn vị mình" in response.get_data(as_text=True)
+    assert db.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+    denied = db.scalars(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "accounts:access:denied",
+            AuditEvent.actor_id == office["home_clerk"].id,
+        )
+    ).all()
+    assert [e.subject["endpoint"] for e in denied] == ["documents.assign"]
+    login(client, office["finance_reader"])
+    assert client.get(f"/documents/{document.id}").status_code == 403

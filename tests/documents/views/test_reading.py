@@ -38,14 +38,18 @@ def sha256_of(db, document, number):
 
 
 @pytest.mark.parametrize(
-    ("version", "inline"), [(3, "inline"), (1, "attachment")], ids=["pdf", "docx"]
+    ("version", "inline", "person"),
+    # The recipient opens the PDF sent; the draft (DOCX) only its issuing unit.
+    [(3, "inline", "reader"), (1, "attachment", "chairman")],
+    ids=["pdf", "docx"],
 )
 @pytest.mark.parametrize("scheme", ["http", "https"])
 def test_a_reader_gets_the_stored_bytes_and_a_download_leaves_one_receipt(
-    client, db, office, pdf_of, version, inline, scheme
+    client, db, office, pdf_of, version, inline, person, scheme
 ):
     document = sent_to_home(client, db, office, pdf_of)
-    login(client, office["reader"])
+    reader = office[person]
+    login(client, reader)
     url = f"{scheme}://localhost/documents/{document.id}/v/{version}/file"
     stored = sha256_of(db, document, version)
     for query, disposition in (("", inline), ("?download=1", "attachment")):
@@ -62,8 +66,8 @@ def test_a_reader_gets_the_stored_bytes_and_a_download_leaves_one_receipt(
         assert (headers["Content-Security-Policy"] == FILE_POLICY) is (version == 1)
         assert ("Strict-Transport-Security" in headers) is (scheme == "https")
     # One receipt and one audit event for the download; viewing in place counts none.
-    assert receipts_of(db, office["reader"]) == 1
-    events = opens_of(db, office["reader"])
+    assert receipts_of(db, reader) == 1
+    events = opens_of(db, reader)
     subject = {"document": document.id, "version": version, "sha256": stored}
     assert [(e.subject, e.details) for e in events] == [(subject, {})]
     sequenced = db.scalars(sa.select(AuditLeaf.event_id)).all()
