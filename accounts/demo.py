@@ -112,6 +112,8 @@ GIVEN = [
 ]
 DEPARTMENT_TITLES = ["Giám đốc", "Phó Giám đốc", "Phó Giám đốc"]
 DIVISION_TITLES = ["Trưởng phòng", "Phó Trưởng phòng", "Chuyên viên chính", "Chuyên viên"]
+#: Who heads a unit, and so assigns what it receives.
+LEADER_TITLES = frozenset({"Chủ tịch", "Giám đốc", "Trưởng phòng"})
 LOGIN_FILE = "demo_logins.txt"
 
 
@@ -149,7 +151,8 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             )
             people.extend(namer.person(title, division) for title in DIVISION_TITLES)
     for person in people:
-        person.role_rows = [UserRole(role=Role.OFFICIAL)]
+        heads = person.title in LEADER_TITLES
+        person.role_rows = [UserRole(role=Role.OFFICIAL)] + heads * [UserRole(role=Role.LEADER)]
 
     office = province  # the province's clerks sit in the provincial office
     clerks = [namer.person("Văn thư", office, username="vanthu")]

@@ -24,6 +24,7 @@ ROLE_LABELS = {
     Role.ADMIN: _l("Administrator"),
     Role.CLERK: _l("Clerk"),
     Role.OFFICIAL: _l("Official"),
+    Role.LEADER: _l("Unit leader"),
     Role.AUDITOR: _l("Auditor"),
 }
 

@@ -19,6 +19,8 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
     CLERK = "clerk"
     OFFICIAL = "official"
+    #: Heads a unit (lãnh đạo: Giám đốc, Trưởng phòng, Chủ tịch): assigns what the unit receives.
+    LEADER = "leader"
     AUDITOR = "auditor"
 
 

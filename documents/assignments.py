@@ -24,6 +24,11 @@ from documents.models import (
 )
 
 
+def may_assign(user: User) -> bool:
+    """Who hands out their unit's received documents (and so follows its tasks)."""
+    return user.has_role(Role.CLERK, Role.LEADER)
+
+
 def assign(
     session: Session,
     actor: User,
@@ -35,14 +40,15 @@ def assign(
     instructions: str = "",
     today: date,
 ) -> Assignment:
-    """A clerk of a unit that received the document gives it to people of that unit to handle.
+    """A clerk or leader of a unit that received the document gives it to people of that unit
+    to handle.
 
     Assigning grants nothing: everyone assigned must already be allowed to open the document,
     and finds the task on their tasks page.
     """
-    if not actor.has_role(Role.CLERK) or not _received_by(session, document, actor.unit_id):
+    if not may_assign(actor) or not _received_by(session, document, actor.unit_id):
         raise errors.NotAllowed(
-            N_("Only the clerks of a unit that received this document can assign it."),
+            N_("Only the clerks or leaders of a unit that received this document can assign it."),
             document=document.id,
         )
     if deadline is not None and deadline < today:
@@ -145,7 +151,7 @@ def assignments_for(
                     AssignmentCooperator.assignment_id == Assignment.id,
                     AssignmentCooperator.user_id == user.id,
                 ),
-                sa.and_(Assignment.unit_id == user.unit_id, sa.literal(user.has_role(Role.CLERK))),
+                sa.and_(Assignment.unit_id == user.unit_id, sa.literal(may_assign(user))),
             ),
             Assignment.document.has(access.visible_to(user)),
         )

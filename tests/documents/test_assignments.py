@@ -7,6 +7,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
+from accounts.models import Role
 from documents import access, assignments, circulation, errors
 from documents.models import Assignment, AssignmentState
 from tests.documents.office_testkit import TODAY, build_people, issued
@@ -89,3 +90,20 @@ def test_people_who_may_not_open_the_document_cannot_be_assigned_it(db, blobs, o
     db.rollback()
     assert not access.can_view(db, newcomer, document)
     assert db.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
+
+
+def test_a_receiving_units_leader_assigns_and_follows_the_units_tasks(db, blobs, office, make):
+    _, home, finance, people = office
+    leader = make.user("giamdoc.snv", roles=[Role.OFFICIAL, Role.LEADER], unit=home)
+    other_leader = make.user("giamdoc.stc", roles=[Role.OFFICIAL, Role.LEADER], unit=finance)
+    document = sent_to_home(db, blobs, people)
+    with pytest.raises(errors.NotAllowed):
+        assignments.assign(db, other_leader, document, lead_id=people["home_a"].id, today=TODAY)
+    db.rollback()
+    by_leader = assignments.assign(db, leader, document, lead_id=people["home_a"].id, today=TODAY)
+    by_clerk = assignments.assign(
+        db, people["home_clerk"], document, lead_id=people["home_b"].id, today=TODAY
+    )
+    db.commit()
+    assert [a.id for a in assignments.assignments_for(db, leader)] == [by_leader.id, by_clerk.id]
+    assert assignments.assignments_for(db, other_leader) == []
