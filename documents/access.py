@@ -7,6 +7,7 @@ and the byte routes all ask it, so no two places can disagree.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
@@ -24,10 +25,46 @@ from documents.models import (
 )
 
 
-def may_open(
-    user: User, version: type[DocumentVersion] = DocumentVersion
-) -> sa.ColumnElement[bool]:
-    """Whether ``user`` may open the row's ``version`` (an alias in a subquery) of its document.
+@dataclass(frozen=True)
+class _Reader:
+    """The person the rule is asked about, as SQL: a loaded user's values, or bind parameters
+    for the statements built once (the hot paths)."""
+
+    id: Any
+    unit_id: Any
+    auditor: Any
+    #: Their unit if they are one of its clerks, else NULL: the versions sent to their unit.
+    clerk_unit_id: Any
+
+    @classmethod
+    def of(cls, user: User) -> _Reader:
+        auditor = sa.true() if user.has_role(Role.AUDITOR) else sa.false()
+        # A bound NULL, never Python's None: `unit_id == None` would mean IS NULL.
+        clerk_unit = sa.literal(user.unit_id if user.has_role(Role.CLERK) else None, sa.Integer)
+        return cls(user.id, user.unit_id, auditor, clerk_unit)
+
+
+#: The reader as bind parameters; `reader_params` gives their values.
+_PARAMETERS = _Reader(
+    sa.bindparam("reader_id", type_=sa.Integer),
+    sa.bindparam("reader_unit_id", type_=sa.Integer),
+    sa.bindparam("reader_auditor", type_=sa.Boolean),
+    sa.bindparam("reader_clerk_unit_id", type_=sa.Integer),
+)
+
+
+def reader_params(user: User) -> dict[str, Any]:
+    """Values of the reader's bind parameters in the statements built once here."""
+    return {
+        "reader_id": user.id,
+        "reader_unit_id": user.unit_id,
+        "reader_auditor": user.has_role(Role.AUDITOR),
+        "reader_clerk_unit_id": user.unit_id if user.has_role(Role.CLERK) else None,
+    }
+
+
+def _rule(reader: _Reader, version: Any) -> sa.ColumnElement[bool]:
+    """The rule itself: whether ``reader`` may open the row's ``version`` of its document.
 
     Every version, drafts included, is open to the drafting circle: the drafter, the signer,
     the people named on the document (named readers of a confidential document, and the
@@ -36,28 +73,40 @@ def may_open(
     named or through their unit, and a unit's clerks the versions sent to their unit: never
     the drafts before them. An assignment sends nothing, so it lets nobody open anything.
     """
-    auditor = sa.true() if user.has_role(Role.AUDITOR) else sa.false()
-    clerk = sa.true() if user.has_role(Role.CLERK) else sa.false()
     drafting_circle = sa.or_(
-        Document.created_by_id == user.id,
-        Document.signer_id == user.id,
-        Document.id.in_(sa.select(AccessGrant.document_id).where(AccessGrant.user_id == user.id)),
+        Document.created_by_id == reader.id,
+        Document.signer_id == reader.id,
+        Document.id.in_(sa.select(AccessGrant.document_id).where(AccessGrant.user_id == reader.id)),
         sa.and_(
             Document.confidentiality == Confidentiality.THUONG,
-            sa.or_(Document.unit_id == user.unit_id, auditor),
+            sa.or_(Document.unit_id == reader.unit_id, reader.auditor),
         ),
     )
     # Uncorrelated subqueries: the rule nests inside other subqueries (`visible_to`), where a
-    # correlated one would lose sight of the outer document.
-    sent_this_version = version.id.in_(
+    # correlated one would lose sight of the outer document. One indexed lookup per kind of
+    # recipient: an OR of the two would scan every row on SQLite.
+    sent = sa.union_all(
+        sa.select(CirculationRecipient.version_id).where(CirculationRecipient.user_id == reader.id),
         sa.select(CirculationRecipient.version_id).where(
-            sa.or_(
-                CirculationRecipient.user_id == user.id,
-                sa.and_(clerk, CirculationRecipient.unit_id == user.unit_id),
-            )
-        )
+            CirculationRecipient.unit_id == reader.clerk_unit_id
+        ),
     )
-    return sa.and_(version.document_id == Document.id, sa.or_(drafting_circle, sent_this_version))
+    return sa.and_(
+        version.document_id == Document.id, sa.or_(drafting_circle, version.id.in_(sent))
+    )
+
+
+def _document_rule(reader: _Reader) -> sa.ColumnElement[bool]:
+    """Whether ``reader`` may see the row's ``Document``: they may open one of its versions."""
+    version = aliased(DocumentVersion)
+    return sa.exists().where(version.document_id == Document.id, _rule(reader, version))
+
+
+def may_open(
+    user: User, version: type[DocumentVersion] = DocumentVersion
+) -> sa.ColumnElement[bool]:
+    """Whether ``user`` may open the row's ``version`` (an alias in a subquery): `_rule`."""
+    return _rule(_Reader.of(user), version)
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:
@@ -66,13 +115,15 @@ def visible_to(user: User) -> sa.ColumnElement[bool]:
     For lists (search, registers, inbox, tasks): a document is listed to whoever may open at
     least one version of it, and to nobody else.
     """
-    version = aliased(DocumentVersion)
-    return sa.exists().where(version.document_id == Document.id, may_open(user, version))
+    return _document_rule(_Reader.of(user))
 
 
 def can_view(session: Session, user: User, document: Document) -> bool:
     """`visible_to` for one loaded document."""
-    return bool(session.scalar(sa.select(visible_to(user)).where(Document.id == document.id)))
+    return bool(session.scalar(_CAN_VIEW, {**reader_params(user), "document_id": document.id}))
+
+
+_CAN_VIEW = sa.select(_document_rule(_PARAMETERS)).where(Document.id == sa.bindparam("document_id"))
 
 
 def versions_open_to(session: Session, user: User, document: Document) -> list[DocumentVersion]:
@@ -102,9 +153,7 @@ def get_document(
     An unknown id and a confidential document the user may not see both answer "not found", so
     that nobody learns that a secret document exists; both refusals are audited.
     """
-    row = session.execute(
-        sa.select(Document, visible_to(user)).where(Document.id == document_id)
-    ).first()
+    row = session.execute(_DOCUMENT, {**reader_params(user), "document_id": document_id}).first()
     if row is None:
         raise DocumentNotFound(N_("This document does not exist, or you may not see it."))
     document, visible = row
@@ -121,9 +170,7 @@ def get_version(
     told so.
     """
     row = session.execute(
-        sa.select(DocumentVersion, Document, may_open(user), visible_to(user))
-        .join(Document, Document.id == DocumentVersion.document_id)
-        .where(DocumentVersion.document_id == document_id, DocumentVersion.number == number)
+        _VERSION, {**reader_params(user), "document_id": document_id, "number": number}
     ).first()
     if row is None:
         get_document(session, user, document_id)  # refuse exactly as for the document
@@ -135,6 +182,25 @@ def get_version(
             N_("You may open only the versions that were sent to you."), document=document.id
         )
     return document, version
+
+
+# Built once: the hot paths (every opening of a file) skip building and hashing the rule.
+_DOCUMENT = sa.select(Document, _document_rule(_PARAMETERS)).where(
+    Document.id == sa.bindparam("document_id")
+)
+_VERSION = (
+    sa.select(
+        DocumentVersion,
+        Document,
+        _rule(_PARAMETERS, DocumentVersion),
+        _document_rule(_PARAMETERS),
+    )
+    .join(Document, Document.id == DocumentVersion.document_id)
+    .where(
+        DocumentVersion.document_id == sa.bindparam("document_id"),
+        DocumentVersion.number == sa.bindparam("number"),
+    )
+)
 
 
 def check(session: Session, user: User, document: Document, *, manage: bool = False) -> Document:
