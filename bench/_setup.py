@@ -75,3 +75,26 @@ def report(
             }
         )
     )
+
+
+def issued_pdf(
+    session: Any, staged: Any, clerk: Any, subject: str, filler: str, size_kb: int
+) -> Any:
+    """A công văn issued as a PDF of about ``size_kb`` that shows its number, as a clerk does
+    it: draft, reserve the number, upload the final PDF, issue. Returns (document, version)."""
+    from datetime import date
+
+    from documents import drafting, numbering
+    from documents.decree30 import DocType
+    from tests.documents.conftest import build_pdf
+
+    settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=50 << 20)
+    data = drafting.DraftData(doc_type=DocType.CONG_VAN, subject=subject)
+    document = drafting.create_draft(session, staged, clerk, data, settings)
+    number = numbering.reserve_number(session, clerk, document, date(2026, 12, 1))
+    text = f"So {number.number_symbol} " + filler * (size_kb * 1024 // len(filler))
+    version = drafting.upload_version(
+        session, staged, clerk, document, build_pdf(text), "cv.pdf", settings
+    )
+    numbering.issue(session, staged, clerk, document, date(2026, 12, 1), render_template=False)
+    return document, version

@@ -20,22 +20,19 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date
 from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from _setup import arguments, fresh_app, report
+from _setup import arguments, fresh_app, issued_pdf, report
 from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, UnitKind, User, UserRole
 from accounts.passwords import hash_password
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
-from documents import circulation, drafting, numbering
-from documents.decree30 import DocType
+from documents import circulation
 from documents.models import ReadReceipt
-from tests.documents.conftest import build_pdf
 
 ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
@@ -181,7 +178,6 @@ def main() -> None:
     )
     app = fresh_app(args.database_url)
     engine = get_engine(app)
-    pdf = build_pdf("Cong van " * (args.size_kb * 1024 // 9))
     with Session(engine, expire_on_commit=False) as session:
         province = Unit(code="HG", name="UBND tỉnh", abbreviation="UBND", kind=UnitKind.PROVINCE)
         department = Unit(
@@ -210,18 +206,9 @@ def main() -> None:
         ]
         session.add_all([province, department, clerk, *readers])
         session.flush()
-        settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=50 << 20)
         with StagedBlobs(blob_store(app)) as staged:
-            document = drafting.create_draft(
-                session,
-                staged,
-                clerk,
-                drafting.DraftData(doc_type=DocType.CONG_VAN, subject="Benchmark"),
-                settings,
-            )
-            numbering.issue(session, staged, clerk, document, date.today())
-            version = drafting.upload_version(
-                session, staged, clerk, document, pdf, "cv.pdf", settings
+            document, version = issued_pdf(
+                session, staged, clerk, "Benchmark", "Cong van ", args.size_kb
             )
             circulation.circulate(session, clerk, document, unit_ids=[department.id])
             session.commit()

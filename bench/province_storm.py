@@ -16,10 +16,9 @@ import asyncio
 import random
 import statistics
 import time
-from datetime import date
 
 import sqlalchemy as sa
-from _setup import arguments, fresh_app, report
+from _setup import arguments, fresh_app, issued_pdf, report
 from open_document import gunicorn, sign_in
 from sqlalchemy.orm import Session
 
@@ -27,10 +26,8 @@ from accounts.models import Role, Unit, UnitKind, User, UserRole
 from accounts.passwords import hash_password
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
-from documents import circulation, drafting, numbering
-from documents.decree30 import DocType
+from documents import circulation
 from documents.models import ReadReceipt
-from tests.documents.conftest import build_pdf
 
 PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
 
@@ -73,21 +70,11 @@ def build_province(app, officials: int, documents: int, size_kb: int) -> tuple[l
                 for i in range(officials)
             ],
         )
-        settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=50 << 20)
         paths = []
         with StagedBlobs(blob_store(app)) as staged:
             for n in range(documents):
-                document = drafting.create_draft(
-                    session,
-                    staged,
-                    clerk,
-                    drafting.DraftData(doc_type=DocType.CONG_VAN, subject=f"Tài liệu họp {n}"),
-                    settings,
-                )
-                numbering.issue(session, staged, clerk, document, date(2026, 12, 1))
-                pdf = build_pdf(f"Tai lieu {n} " * (size_kb * 1024 // 12))
-                version = drafting.upload_version(
-                    session, staged, clerk, document, pdf, f"tl{n}.pdf", settings
+                document, version = issued_pdf(
+                    session, staged, clerk, f"Tài liệu họp {n}", f"Tai lieu {n} ", size_kb
                 )
                 circulation.circulate(
                     session, clerk, document, unit_ids=[d.id for d in departments]
