@@ -163,7 +163,7 @@ def get_document(
 def get_version(
     session: Session, user: User, document_id: int, number: int
 ) -> tuple[Document, DocumentVersion]:
-    """A document and one of its versions, checked by the rule, in one query.
+    """A document and one of its versions, checked by the rule, in one query when allowed.
 
     A version the user may not open is refused like a document they may not see; when they
     may see the document but not this version (a draft before the one sent to them), they are
@@ -175,9 +175,9 @@ def get_version(
     if row is None:
         get_document(session, user, document_id)  # refuse exactly as for the document
         raise DocumentNotFound(N_("This version does not exist."))
-    version, document, open_, visible = row
-    _refuse_unless(user, document, bool(visible))
-    if not open_:
+    version, document, open_ = row
+    if not open_:  # the rare case: say why, as for the document, or that this version is not
+        _refuse_unless(user, document, can_view(session, user, document))
         raise NotAllowed(
             N_("You may open only the versions that were sent to you."), document=document.id
         )
@@ -189,12 +189,7 @@ _DOCUMENT = sa.select(Document, _document_rule(_PARAMETERS)).where(
     Document.id == sa.bindparam("document_id")
 )
 _VERSION = (
-    sa.select(
-        DocumentVersion,
-        Document,
-        _rule(_PARAMETERS, DocumentVersion),
-        _document_rule(_PARAMETERS),
-    )
+    sa.select(DocumentVersion, Document, _rule(_PARAMETERS, DocumentVersion))
     .join(Document, Document.id == DocumentVersion.document_id)
     .where(
         DocumentVersion.document_id == sa.bindparam("document_id"),
