@@ -82,18 +82,24 @@ def _rule(reader: _Reader, version: Any) -> sa.ColumnElement[bool]:
             sa.or_(Document.unit_id == reader.unit_id, reader.auditor),
         ),
     )
-    # Uncorrelated subqueries: the rule nests inside other subqueries (`visible_to`), where a
-    # correlated one would lose sight of the outer document. One indexed lookup per kind of
-    # recipient: an OR of the two would scan every row on SQLite.
-    sent = sa.union_all(
-        sa.select(CirculationRecipient.version_id).where(CirculationRecipient.user_id == reader.id),
-        sa.select(CirculationRecipient.version_id).where(
-            CirculationRecipient.unit_id == reader.clerk_unit_id
-        ),
+    # The recipients are asked about this one version: a probe of the (version, user) and
+    # (version, unit) unique indexes each, however many people the version was sent to.
+    # Correlated to the version alone, so that it also nests inside `_document_rule`.
+    sent_this_version = sa.or_(
+        sa.exists()
+        .where(
+            CirculationRecipient.version_id == version.id,
+            CirculationRecipient.user_id == reader.id,
+        )
+        .correlate_except(CirculationRecipient),
+        sa.exists()
+        .where(
+            CirculationRecipient.version_id == version.id,
+            CirculationRecipient.unit_id == reader.clerk_unit_id,
+        )
+        .correlate_except(CirculationRecipient),
     )
-    return sa.and_(
-        version.document_id == Document.id, sa.or_(drafting_circle, version.id.in_(sent))
-    )
+    return sa.and_(version.document_id == Document.id, sa.or_(drafting_circle, sent_this_version))
 
 
 def _document_rule(reader: _Reader) -> sa.ColumnElement[bool]:
