@@ -63,6 +63,7 @@ def commit_event(
     """Commit an event and the caller's ``along`` writes in one transaction, returning once
     stored; for writes so frequent that they share a transaction with other requests' (a group
     commit) instead of waiting for ``session``'s. The event is sequenced as ``session``'s are.
+    ``session`` must hold no uncommitted writes: on SQLite their lock would stop this commit.
     """
     statement, row = event_write(action, actor=actor, subject=subject, details=details)
     bind = session.get_bind()

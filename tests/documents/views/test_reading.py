@@ -289,6 +289,7 @@ OPENING_PATHS = {
     "reading view": "/documents/{d}/v/{n}",
     "file": "/documents/{d}/v/{n}/file",
     "download": "/documents/{d}/v/{n}/file?download=1",
+    "print view": "/signing/documents/{d}/v/{n}/print",
     "attachment": "/documents/{d}/attachments/{a}",
 }
 
