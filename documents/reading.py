@@ -88,15 +88,20 @@ def open_attachment(
     prepare: Callable[[Document, DocumentVersion], T],
     count: bool = True,
 ) -> T:
-    """Open an attachment: an opening of the document's latest version, naming the attachment.
+    """Open an attachment: an opening of the latest version of the document ``user`` may open.
 
-    Attachments travel with the document as circulated, so the receipt is the version's (the
+    Attachments travel with the document as circulated, so the receipt is that version's (the
     sender's report counts versions); the audit event says which attachment was sent.
     """
+    versions = sa.select(sa.func.max(DocumentVersion.number)).where(
+        DocumentVersion.document_id == document_id
+    )
+    opened = versions.join(Document, Document.id == DocumentVersion.document_id).where(
+        access.may_open(user)
+    )
+    # None open to them: the latest version, refused as the rule says (or no such document).
     latest = session.scalar(
-        sa.select(sa.func.max(DocumentVersion.number)).where(
-            DocumentVersion.document_id == document_id
-        )
+        sa.select(sa.func.coalesce(opened.scalar_subquery(), versions.scalar_subquery()))
     )
     return open_version(
         session,
