@@ -9,14 +9,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from audit.services import record_event
+    from audit.services import commit_event, record_event
 
-__all__ = ["record_event"]
+__all__ = ["commit_event", "record_event"]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "record_event":
-        from audit.services import record_event
+    if name in __all__:
+        from audit import services
 
-        return record_event
+        return getattr(services, name)
     raise AttributeError(f"module 'audit' has no attribute {name!r}")

@@ -86,14 +86,7 @@ def init_app(app: Flask) -> None:
         )
 
 
-_COMMITTED_ELSEWHERE = "vanthu_audit_committed_elsewhere"
 SEQUENCER = "vanthu.audit.sequencer"
-
-
-def events_committed_elsewhere() -> None:
-    """Say that this request committed events outside its session (a group commit), so that
-    they are sequenced after it as if the session had recorded them."""
-    g.setdefault(_COMMITTED_ELSEWHERE, True)
 
 
 def _sequence_recorded_events(_error: BaseException | None) -> None:
@@ -104,21 +97,8 @@ def _sequence_recorded_events(_error: BaseException | None) -> None:
     """
     session = g.get("db_session")
     recorded = session is not None and session.info.pop(RECORDED, False)
-    if recorded or g.pop(_COMMITTED_ELSEWHERE, False):
+    if recorded:
         _sequence(current_app._get_current_object())  # type: ignore[attr-defined]
-
-
-def sequence_committed_events(app: Flask) -> None:
-    """Have events committed outside Flask's request handling sequenced, as a request's are.
-
-    For responses made below Flask (`documents.serving`); pushes an app context only when the
-    log is sequenced in the request's thread rather than in the background.
-    """
-    if app.extensions.get(SEQUENCER) is not None:
-        app.extensions[SEQUENCER].wake()
-        return
-    with app.app_context():
-        _sequence(app)
 
 
 def _sequence(app: Flask) -> None:

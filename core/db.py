@@ -14,9 +14,7 @@ from flask import Flask, current_app, g
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, mapped_column, sessionmaker
 
-from core import direct, sqlite
-from core.direct import DirectStatements
-from core.groupcommit import GroupCommitter
+from core import sqlite
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -95,8 +93,6 @@ def init_app(app: Flask) -> None:
     engine = make_engine(app.config["DATABASE_URL"])
     app.extensions["vanthu.engine"] = engine
     app.extensions["vanthu.sessionmaker"] = sessionmaker(bind=engine, expire_on_commit=False)
-    statements = app.extensions["vanthu.direct"] = direct.for_engine(engine)
-    app.extensions["vanthu.group_commit"] = GroupCommitter(statements)
     app.teardown_appcontext(_close_session)
 
 
@@ -112,18 +108,6 @@ def get_session() -> Session:
         g.db_session = factory()
     session: Session = g.db_session
     return session
-
-
-def direct_statements(app: Flask | None = None) -> DirectStatements:
-    """The app's statements run straight on the driver, for the hottest paths."""
-    statements: DirectStatements = (app or current_app).extensions["vanthu.direct"]
-    return statements
-
-
-def group_committer(app: Flask | None = None) -> GroupCommitter:
-    """The app's group committer, for small writes many requests make at once."""
-    committer: GroupCommitter = (app or current_app).extensions["vanthu.group_commit"]
-    return committer
 
 
 def _close_session(_exc: BaseException | None) -> None:

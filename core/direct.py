@@ -1,6 +1,7 @@
 """Statements compiled once by SQLAlchemy and run straight on the database driver's cursor.
 
-For the few statements that run on every opening of a file. There, SQLAlchemy's per-call work
+For the writes that run on every opening of a file (the group commit of read receipts) and the
+audit log's bulk appends. There, SQLAlchemy's per-call work
 (cache lookup, events, result objects, the ORM session) costs several times what the database
 spends; here the SQL, the parameter order and the conversion of values (UTC times, enums, JSON)
 are still SQLAlchemy's own, worked out once, so rows are stored exactly as the ORM stores them.
@@ -130,20 +131,6 @@ class DirectStatements:
             direct = DirectStatement(statement, self.engine.dialect, columns)
             self._compiled[key] = direct
         return direct
-
-    def first(
-        self, statement: sa.ClauseElement, values: Mapping[str, Any]
-    ) -> tuple[Any, ...] | None:
-        """The first row of a query, read in its own short transaction."""
-        direct = self.get(statement)
-        with self._connection() as connection:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(direct.sql, direct.parameters(values))
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        return None if row is None else tuple(row)
 
     def rows_on(
         self, connection: sa.Connection, statement: sa.ClauseElement, values: Mapping[str, Any]

@@ -12,12 +12,15 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 
+from core import direct
 from core.direct import DirectStatements
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,19 @@ Write = tuple[sa.Insert | sa.Update | sa.Delete, dict[str, Any]]
 
 class CommitInterrupted(RuntimeError):
     """The transaction holding the caller's writes was interrupted; they may not be committed."""
+
+
+_BY_ENGINE: weakref.WeakKeyDictionary[Engine, GroupCommitter] = weakref.WeakKeyDictionary()
+_BY_ENGINE_GUARD = threading.Lock()
+
+
+def for_engine(engine: Engine) -> GroupCommitter:
+    """The group committer of ``engine``: one per engine, so a process's requests share it."""
+    with _BY_ENGINE_GUARD:
+        committer = _BY_ENGINE.get(engine)
+        if committer is None:
+            committer = _BY_ENGINE[engine] = GroupCommitter(direct.for_engine(engine))
+        return committer
 
 
 @dataclass(eq=False)

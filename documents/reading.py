@@ -1,44 +1,148 @@
-"""Reading: each opening of a version is a read receipt and an audit event; the sender's report."""
+"""Reading: every route that sends a version's bytes or text opens it here, under one rule;
+each opening is a read receipt and an audit event. Also the sender's report of who read what.
+"""
 
 from __future__ import annotations
 
+import enum
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
+from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Unit, User
-from audit.services import event_write
-from core.groupcommit import GroupCommitter
-from documents import errors
-from documents.access import OpenedVersion
-from documents.models import Delivery, Document, DocumentVersion, ReadReceipt, UnitReceipt
+from audit import commit_event
+from core.db import utcnow
+from documents import access, errors
+from documents.models import (
+    Delivery,
+    Document,
+    DocumentVersion,
+    ReadReceipt,
+    Status,
+    UnitReceipt,
+)
+
+T = TypeVar("T")
+
+#: How long the pass of a reading page lets it fetch the file it embeds without counting again.
+PASS_SECONDS = 300
 
 
-def record_open(writer: GroupCommitter, reader_id: int, opened: OpenedVersion) -> None:
+class How(enum.StrEnum):
+    """How a version was opened, as the audit event says."""
+
+    READ = "read"  # the reading view
+    FILE = "file"  # the file shown in place
+    DOWNLOAD = "download"
+    PRINT = "print"  # the printable copy
+    BUNDLE = "bundle"  # the verification bundle, which holds the original
+    ATTACHMENT = "attachment"  # an attachment, counted as an opening of the latest version
+
+
+def open_version(
+    session: Session,
+    user: User,
+    document_id: int,
+    number: int,
+    *,
+    how: How,
+    prepare: Callable[[Document, DocumentVersion], T],
+    count: bool = True,
+    details: dict[str, Any] | None = None,
+) -> T:
+    """Open version ``number`` of a document for ``user``: the one gate for sending its bytes.
+
+    Refuses what the access rule refuses (the refusal is audited), answers "gone" for a recalled
+    document, then ``prepare`` makes what will be sent (reads and checks the file, renders the
+    text) and only then is the opening counted, so nothing unsent is counted and nothing is sent
+    uncounted. ``count=False`` is for a response that sends no new bytes (a HEAD, or a file the
+    reading page already counted).
+    """
+    document, version = access.get_version(session, user, document_id, number)
+    if document.status is Status.RECALLED:
+        raise errors.DocumentRecalled.frozen()
+    prepared = prepare(document, version)
+    if count:
+        try:
+            _record(session, user, document, version, how, details or {})
+        except BaseException:
+            close = getattr(prepared, "close", None)
+            if close is not None:
+                close()  # an open file that will not be sent
+            raise
+    return prepared
+
+
+def open_attachment(
+    session: Session,
+    user: User,
+    document_id: int,
+    attachment_id: int,
+    *,
+    prepare: Callable[[Document, DocumentVersion], T],
+    count: bool = True,
+) -> T:
+    """Open an attachment: an opening of the latest version of the document ``user`` may open.
+
+    Attachments travel with the document as circulated, so the receipt is that version's (the
+    sender's report counts versions); the audit event says which attachment was sent.
+    """
+    versions = sa.select(sa.func.max(DocumentVersion.number)).where(
+        DocumentVersion.document_id == document_id
+    )
+    opened = versions.join(Document, Document.id == DocumentVersion.document_id).where(
+        access.may_open(user)
+    )
+    # None open to them: the latest version, refused as the rule says (or no such document).
+    latest = session.scalar(
+        sa.select(sa.func.coalesce(opened.scalar_subquery(), versions.scalar_subquery()))
+    )
+    return open_version(
+        session,
+        user,
+        document_id,
+        latest or 0,  # none: refused exactly as the document is, or "no such version"
+        how=How.ATTACHMENT,
+        prepare=prepare,
+        count=count,
+        details={"attachment": attachment_id},
+    )
+
+
+def _record(
+    session: Session,
+    user: User,
+    document: Document,
+    version: DocumentVersion,
+    how: How,
+    details: dict[str, Any],
+) -> None:
     """Count one opening of one exact version by one person and audit it; returns once stored.
 
     The receipt and its audit event commit together, in a transaction shared with the other
     openings of the moment (a province opens its packs at once); the upsert keeps every
     concurrent opening counted on both databases.
     """
-    if opened.recalled:
-        raise errors.DocumentRecalled.frozen()
-    event = event_write(
-        "documents:version:open",
-        actor=reader_id,
-        subject={"document": opened.document_id, "version": opened.number, "sha256": opened.sha256},
-    )
     receipt = {
-        "document_id": opened.document_id,
-        "version_id": opened.version_id,
-        "user_id": reader_id,
-        "now": event[1]["occurred_at"],
+        "document_id": document.id,
+        "version_id": version.id,
+        "user_id": user.id,
+        "now": utcnow(),
     }
-    writer.run([(_receipt_upsert(writer.engine.dialect.name), receipt), event])
+    commit_event(
+        session,
+        "documents:version:open",
+        actor=user.id,
+        subject={"document": document.id, "version": version.number, "sha256": version.sha256},
+        details={"how": how.value, **details},
+        along=[(_receipt_upsert(session.get_bind().dialect.name), receipt)],
+    )
 
 
 @cache
@@ -65,6 +169,42 @@ def _receipt_upsert(dialect: str) -> Any:
             "times_opened": ReadReceipt.times_opened + 1,
         },
     )
+
+
+def file_pass(
+    secret: str,
+    user_id: int,
+    document_id: int,
+    number: int,
+    *,
+    issued_at: datetime | None = None,
+) -> str:
+    """A short-lived pass for the file a reading page embeds: the page counted that opening."""
+    moment = int((issued_at or utcnow()).timestamp())
+    return str(_passes(secret).dumps([user_id, document_id, number, moment]))
+
+
+def already_counted(
+    secret: str, token: str | None, user_id: int, document_id: int, number: int
+) -> bool:
+    """Whether ``token`` is a fresh pass of this user for this version; anything else counts."""
+    if not token:
+        return False
+    try:
+        payload = _passes(secret).loads(token)
+    except BadSignature:
+        return False
+    if not isinstance(payload, list) or len(payload) != 4:
+        return False
+    *bound, moment = payload
+    if bound != [user_id, document_id, number] or not isinstance(moment, int):
+        return False
+    age = utcnow() - datetime.fromtimestamp(moment, UTC)
+    return 0 <= age.total_seconds() <= PASS_SECONDS
+
+
+def _passes(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt="documents.file-pass")
 
 
 @dataclass(frozen=True)

@@ -234,8 +234,9 @@ def signing_export(document_id: int, out: Path) -> None:
         document = session.get(Document, document_id)
         if document is None:
             raise click.ClickException(f"no document {document_id}")
+        request = document_checks.sealed_request(session, document)
         name, data = document_checks.export_bundle(
-            session, blob_store(current_app), _settings(), document, actor=None
+            session, blob_store(current_app), _settings(), document, request, actor=None
         )
         out.write_bytes(data)
         click.echo(f"wrote {out} ({len(data)} bytes; inside: {name})")

@@ -253,18 +253,27 @@ def _order(checked: list[Checked]) -> list[Checked]:
 # --- bundles -------------------------------------------------------------------------------------
 
 
+def sealed_request(session: Session, document: Document) -> SigningRequest:
+    """The request that sealed ``document``; refused if it was not signed and sealed."""
+    request = signed_request(session, document)
+    if request is None or request.state is not RequestState.SEALED:
+        raise WrongSigningState(N_("This document has not been signed and sealed yet."))
+    return request
+
+
 def export_bundle(
     session: Session,
     blobs: BlobStore,
     settings: SigningSettings,
     document: Document,
+    request: SigningRequest,
     *,
     actor: User | None,
 ) -> tuple[str, bytes]:
-    """The verification bundle of the sealed version: file, .p7s files, chain, CRL, manifest."""
-    request = signed_request(session, document)
-    if request is None or request.state is not RequestState.SEALED:
-        raise WrongSigningState(N_("This document has not been signed and sealed yet."))
+    """The verification bundle of the sealed version: file, .p7s files, chain, CRL, manifest.
+
+    It holds the original's bytes: open the version (`documents.reading.open_version`) first.
+    """
     officials = sorted(
         (s for s in request.signatures if s.role is CertRole.OFFICIAL), key=lambda s: s.position
     )

@@ -11,12 +11,11 @@ from werkzeug.sansio.response import get_content_type
 from werkzeug.wsgi import wrap_file
 
 from accounts import auth
-from audit.sequencer import events_committed_elsewhere
-from core.db import get_session, group_committer
+from core.db import get_session
 from core.storage import blob_store
-from documents import access, drafting, errors, reading, render
-from documents.models import Status
-from documents.views.blueprint import bp, load, signed_in
+from documents import drafting, reading, render
+from documents.models import Document, DocumentVersion
+from documents.views.blueprint import bp, signed_in
 
 #: Types a browser shows in place; anything else is always a download.
 INLINE_TYPES = frozenset({"application/pdf", "image/png", "image/jpeg"})
@@ -28,46 +27,72 @@ FILE_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
 @bp.get("/documents/<int:document_id>/v/<int:number>")
 @signed_in
 def read(document_id: int, number: int) -> ResponseReturnValue:
-    """The reading view: PDF inline, DOCX as sanitised HTML. Opening it is a read receipt."""
-    db, user = get_session(), auth.signed_in_user()
-    document, version = access.get_version(db, user, document_id, number)
-    reading.record_open(group_committer(), user.id, access.OpenedVersion.of(document, version))
-    events_committed_elsewhere()
-    html = None
-    if version.kind == "docx":
-        html = render.docx_to_html(blob_store(current_app).get(version.sha256))
-    return render_template("documents/read.html", document=document, version=version, html=html)
+    """The reading view: PDF inline, DOCX as sanitised HTML. Opening it is a read receipt.
+
+    The PDF it embeds is fetched with a short-lived pass, so the page and its file count once.
+    """
+    user = auth.signed_in_user()
+
+    def page(document: Document, version: DocumentVersion) -> str:
+        html = None
+        if version.kind == "docx":
+            html = render.docx_to_html(blob_store(current_app).get(version.sha256))
+        opened = reading.file_pass(_secret(), user.id, document_id, number)
+        return render_template(
+            "documents/read.html", document=document, version=version, html=html, opened=opened
+        )
+
+    how = reading.How.READ
+    return reading.open_version(get_session(), user, document_id, number, how=how, prepare=page)
 
 
 @bp.get("/documents/<int:document_id>/v/<int:number>/file")
 @signed_in
 def version_file(document_id: int, number: int) -> ResponseReturnValue:
-    """The exact stored bytes; a download counts as an opening of this version."""
+    """The exact stored bytes; every response that sends them is an opening of this version."""
     user = auth.signed_in_user()
-    document, version = access.get_version(get_session(), user, document_id, number)
-    opened = access.OpenedVersion.of(document, version)
-    if opened.recalled:
-        raise errors.DocumentRecalled.frozen()
     download = request.args.get("download") == "1"
-    handle, size = blob_store(current_app).open_verified(opened.sha256)  # no receipt if gone
-    if download and request.method == "GET":  # a HEAD sends no bytes: not an opening
-        try:
-            reading.record_open(group_committer(), user.id, opened)
-        except BaseException:
-            handle.close()
-            raise
-        events_committed_elsewhere()
-    return _respond(handle, size, opened.sha256, opened.mime, opened.file_name, download)
+    counted_by_page = not download and reading.already_counted(
+        _secret(), request.args.get("opened"), user.id, document_id, number
+    )
+
+    def send(_document: Document, version: DocumentVersion) -> Response:
+        return _send(version.sha256, version.mime, version.file_name, download)
+
+    return reading.open_version(
+        get_session(),
+        user,
+        document_id,
+        number,
+        how=reading.How.DOWNLOAD if download else reading.How.FILE,
+        prepare=send,
+        count=request.method == "GET" and not counted_by_page,  # a HEAD sends no bytes
+    )
 
 
 @bp.get("/documents/<int:document_id>/attachments/<int:attachment_id>")
 @signed_in
 def attachment_file(document_id: int, attachment_id: int) -> ResponseReturnValue:
-    document = load(document_id)
-    if document.status is Status.RECALLED:
-        raise errors.DocumentRecalled.frozen()
-    attachment = drafting.attachment_of(get_session(), document, attachment_id)
-    return _send(attachment.sha256, attachment.mime, attachment.file_name, True)
+    """An attachment's bytes, always as a download; an opening of the document."""
+    db = get_session()
+
+    def send(document: Document, _version: DocumentVersion) -> Response:
+        attachment = drafting.attachment_of(db, document, attachment_id)
+        return _send(attachment.sha256, attachment.mime, attachment.file_name, True)
+
+    return reading.open_attachment(
+        db,
+        auth.signed_in_user(),
+        document_id,
+        attachment_id,
+        prepare=send,
+        count=request.method == "GET",
+    )
+
+
+def _secret() -> str:
+    secret: str = current_app.config["SECRET_KEY"]
+    return secret
 
 
 def _send(sha256: str, mime: str, file_name: str, download: bool) -> Response:

@@ -32,7 +32,8 @@ from core.clock import today_local
 from core.db import get_session
 from core.errors import N_
 from core.storage import blob_store
-from documents import drafting, render
+from documents import reading, render
+from documents.models import Document, DocumentVersion
 from signing import authority, document_checks, flow, jobs
 from signing.crypto.pki import chain_to_pem
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
@@ -72,12 +73,19 @@ def document(document_id: int) -> ResponseReturnValue:
 @bp.get("/signing/documents/<int:document_id>/bundle.zip")
 @signed_in
 def bundle(document_id: int) -> ResponseReturnValue:
+    """The verification bundle; it holds the original, so getting it opens the sealed version."""
     doc = load_document(document_id)
-    db = get_session()
-    name, data = document_checks.export_bundle(
-        db, blobs(), settings(), doc, actor=auth.signed_in_user()
-    )
-    db.commit()
+    db, user = get_session(), auth.signed_in_user()
+    request = document_checks.sealed_request(db, doc)
+
+    def export(document: Document, _version: DocumentVersion) -> tuple[str, bytes]:
+        made = document_checks.export_bundle(db, blobs(), settings(), document, request, actor=user)
+        db.commit()  # its event (and a renewed CRL) before the opening is counted
+        return made
+
+    number = request.version.number
+    how = reading.How.BUNDLE
+    name, data = reading.open_version(db, user, document_id, number, how=how, prepare=export)
     return _download(data, "application/zip", name)
 
 
@@ -85,12 +93,15 @@ def bundle(document_id: int) -> ResponseReturnValue:
 @signed_in
 def printable(document_id: int, number: int) -> ResponseReturnValue:
     """A printable copy made from the stored version now; the original stays as it is."""
-    doc = load_document(document_id)
-    version = drafting.version_of(get_session(), doc, number)
-    html = None
-    if version.kind == "docx":
-        html = render.docx_to_html(blobs().get(version.sha256))
-    return render_template("signing/print.html", document=doc, version=version, html=html)
+
+    def page(document: Document, version: DocumentVersion) -> str:
+        html = None
+        if version.kind == "docx":
+            html = render.docx_to_html(blobs().get(version.sha256))
+        return render_template("signing/print.html", document=document, version=version, html=html)
+
+    db, user, how = get_session(), auth.signed_in_user(), reading.How.PRINT
+    return reading.open_version(db, user, document_id, number, how=how, prepare=page)
 
 
 def _download(data: bytes, mime: str, name: str) -> Response:

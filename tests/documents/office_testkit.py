@@ -8,11 +8,8 @@ from datetime import date
 import docx
 
 from accounts.models import Role
-from core.direct import DirectStatements
-from core.groupcommit import GroupCommitter
 from core.storage import StagedBlobs
 from documents import drafting, numbering, reading
-from documents.access import OpenedVersion
 from documents.decree30 import DocType
 from tests.factories import documents_settings
 
@@ -59,10 +56,11 @@ def issued(db, blobs, author, **changes):
     return document
 
 
-def open_as(db, reader, document, version, writer=None):
-    """Record an opening as the reading views do, through a group committer."""
-    writer = writer or GroupCommitter(DirectStatements(db.get_bind()))
-    reading.record_open(writer, reader.id, OpenedVersion.of(document, version))
+def open_as(db, reader, document, version):
+    """Open a version as the reading view does: checked, then counted."""
+    reading.open_version(
+        db, reader, document.id, version.number, how=reading.How.READ, prepare=lambda *_: None
+    )
 
 
 def table_cells(docx_bytes):

@@ -33,6 +33,8 @@ class Office:
     words: dict[str, str]
     #: (person, document name) pairs of the task's lead and the clerk who gave it.
     tasks: set[tuple[str, str]] = field(default_factory=set)
+    #: Per document name, the id of its attachment.
+    attachments: dict[str, int] = field(default_factory=dict)
 
 
 SUBJECTS = {
@@ -69,6 +71,7 @@ def office(make, db, blobs, pdf_of):
     circulation.circulate(db, clerk, docs["secret"], user_ids=[people["finance_reader"].id])
     docs["recalled"] = issued(db, blobs, clerk, subject=SUBJECTS["recalled"])
     circulation.circulate(db, clerk, docs["recalled"], unit_ids=[people["finance"].id])
+    attachments = {name: attach(db, blobs, clerk, d, pdf_of) for name, d in docs.items()}
     circulation.recall(db, clerk, docs["recalled"], "Sai nội dung")
     db.commit()
     docs["draft"] = draft(db, blobs, clerk, subject=SUBJECTS["draft"])
@@ -86,8 +89,18 @@ def office(make, db, blobs, pdf_of):
             db.commit()
     people["other_clerk"] = make.user("vanthu2", roles=[Role.CLERK], unit=people["province"])
     words = {"sent": "kiem ke", "secret": "nhan su", "recalled": "phong chay", "draft": "quy hoach"}
+    attachments["draft"] = attach(db, blobs, clerk, docs["draft"], pdf_of)
     tasks = {("reader", "sent"), ("home_clerk", "sent")}
-    return Office(people, docs, words, tasks)
+    return Office(people, docs, words, tasks, attachments)
+
+
+def attach(db, blobs, clerk, document, pdf_of) -> int:
+    with StagedBlobs(blobs) as staged:
+        attachment = drafting.add_attachment(
+            db, staged, clerk, document, pdf_of("Phu luc"), "phu-luc.pdf", documents_settings()
+        )
+        db.commit()
+    return attachment.id
 
 
 # --- the rule, evaluated directly ----------------------------------------------------------------
@@ -121,12 +134,13 @@ class Case:
 # --- the paths ------------------------------------------------------------------------------------
 
 
-def _byte_route(suffix: str) -> Callable:
+def _byte_route(path: str) -> Callable:
+    """A route sending a version's bytes or text: opened, recalled (410) or refused."""
+
     def observe(client, office, case):
-        status = client.get(f"/documents/{case.document.id}/v/{case.number}{suffix}").status_code
-        if not case.allowed:
-            return "refused" if status in (403, 404) else status
-        return "recalled" if status == 410 else "opened" if status == 200 else status
+        url = path.format(d=case.document.id, n=case.number, a=office.attachments.get(case.name))
+        status = client.get(url).status_code
+        return {200: "opened", 410: "recalled", 403: "refused", 404: "refused"}.get(status, status)
 
     return observe
 
@@ -145,8 +159,10 @@ def _listed_on_document_page(client, office, case):
 
 
 VERSION_PATHS = {
-    "reading view": (_byte_route(""), _version_expected),
-    "file": (_byte_route("/file?download=1"), _version_expected),
+    "reading view": (_byte_route("/documents/{d}/v/{n}"), _version_expected),
+    "file": (_byte_route("/documents/{d}/v/{n}/file"), _version_expected),
+    "download": (_byte_route("/documents/{d}/v/{n}/file?download=1"), _version_expected),
+    "print view": (_byte_route("/signing/documents/{d}/v/{n}/print"), _version_expected),
     "document page": (_listed_on_document_page, lambda case: case.allowed),
 }
 
@@ -190,6 +206,9 @@ def _ids(office):
 
 DOCUMENT_PATHS = {
     "document page": (_document_page, lambda case: case.allowed),
+    # An attachment opens the document's latest version (the bundle, for sealed documents
+    # only, is walked in the signing tests).
+    "attachment": (_byte_route("/documents/{d}/attachments/{a}"), _version_expected),
     "inbox": (_subject_in("/inbox"), lambda case: case.allowed and case.delivered),
     "search": (_search, lambda case: case.allowed),
     "tasks": (_subject_in("/tasks"), lambda case: case.allowed and case.task),

@@ -460,7 +460,7 @@ def test_crl_is_refreshed_when_close_to_its_next_update(office):
 def test_bundle_export_matches_the_library_format(office):
     document, request = office.signed_and_sealed()
     name, data = document_checks.export_bundle(
-        office.db, office.blobs, office.settings, document, actor=None
+        office.db, office.blobs, office.settings, document, request, actor=None
     )
     assert name == "01-QĐ-UBND.zip"
     import zipfile

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import hashlib
+import html
+import io
+import re
 import threading
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from audit.models import AuditEvent, AuditLeaf
+from core.db import utcnow
 from core.storage import blob_store
 from documents import reading
-from documents.models import DocumentVersion
+from documents.models import Attachment, DocumentVersion
 from documents.views.reading import FILE_POLICY
 from tests.documents.pages_testkit import build_office, login, receipts_of, sent_to_home
 
@@ -44,7 +49,7 @@ def sha256_of(db, document, number):
     ids=["pdf", "docx"],
 )
 @pytest.mark.parametrize("scheme", ["http", "https"])
-def test_a_reader_gets_the_stored_bytes_and_a_download_leaves_one_receipt(
+def test_a_reader_gets_the_stored_bytes_and_each_response_leaves_a_receipt(
     client, db, office, pdf_of, version, inline, person, scheme
 ):
     document = sent_to_home(client, db, office, pdf_of)
@@ -65,11 +70,12 @@ def test_a_reader_gets_the_stored_bytes_and_a_download_leaves_one_receipt(
         # Our bytes run no script; the PDF viewer keeps the site's policy, which it can work with.
         assert (headers["Content-Security-Policy"] == FILE_POLICY) is (version == 1)
         assert ("Strict-Transport-Security" in headers) is (scheme == "https")
-    # One receipt and one audit event for the download; viewing in place counts none.
-    assert receipts_of(db, reader) == 1
+    # A receipt and an audit event for each response that sent the bytes.
+    assert receipts_of(db, reader) == 2
     events = opens_of(db, reader)
     subject = {"document": document.id, "version": version, "sha256": stored}
-    assert [(e.subject, e.details) for e in events] == [(subject, {})]
+    hows = [{"how": "file"}, {"how": "download"}]
+    assert [(e.subject, e.details) for e in events] == [(subject, how) for how in hows]
     sequenced = db.scalars(sa.select(AuditLeaf.event_id)).all()
     assert {e.id for e in events} <= set(sequenced)  # in the log, as after any request
 
@@ -94,20 +100,6 @@ def test_the_file_route_checks_the_session_and_the_account_like_every_page(
     gone = client.get(url)
     assert gone.status_code == 302 and "/login" in gone.headers["Location"]
     assert receipts_of(db, office["reader"]) == 1  # only the opening that was allowed
-
-
-def test_viewing_inline_is_not_an_opening_but_a_download_is(client, db, office, pdf_of):
-    document = sent_to_home(client, db, office, pdf_of)
-    login(client, office["reader"])
-    inline = client.get(f"/documents/{document.id}/v/3/file")
-    assert inline.status_code == 200 and inline.data.startswith(b"%PDF")
-    assert inline.headers["Content-Disposition"].startswith("inline")
-    assert receipts_of(db, office["reader"]) == 0
-    head = client.head(f"/documents/{document.id}/v/3/file?download=1")
-    assert head.status_code == 200 and receipts_of(db, office["reader"]) == 0  # no bytes sent
-    client.get(f"/documents/{document.id}/v/3/file?download=1")
-    assert receipts_of(db, office["reader"]) == 1
-    assert [e.subject["version"] for e in opens_of(db, office["reader"])] == [3]
 
 
 def test_the_file_route_refuses_as_the_other_pages_do(client, db, office, pdf_of):
@@ -167,37 +159,170 @@ def test_a_download_whose_receipt_fails_to_commit_sends_no_bytes(
     document = sent_to_home(client, db, office, pdf_of)
     login(client, office["reader"])
 
-    def fails(*args):
+    def fails(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(reading, "record_open", fails)
+    monkeypatch.setattr(reading, "commit_event", fails)
     response = client.get(f"/documents/{document.id}/v/3/file?download=1")
     assert response.status_code == 500 and b"%PDF" not in response.data
     assert receipts_of(db, office["reader"]) == 0
 
 
-def test_readers_downloading_at_once_lose_no_receipt(app, db, office, pdf_of, make):
-    readers = [make.user(f"doc.gia{i}", unit=office["home"]) for i in range(6)]
+def with_attachment(client, db, office, document, pdf_of):
+    """The issuing clerk adds an appendix; returns its id."""
+    login(client, office["clerk"])
+    added = client.post(
+        f"/documents/{document.id}/attachments",
+        data={"file": (io.BytesIO(pdf_of("Phu luc")), "phu-luc.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert added.status_code == 302
+    return db.scalar(sa.select(Attachment.id).where(Attachment.document_id == document.id))
+
+
+def embedded_file_url(page: str) -> str:
+    """The file URL the reading page embeds (the PDF shown in place)."""
+    match = re.search(r'<iframe[^>]* src="([^"]+)"', page)
+    assert match, "the reading page embeds no file"
+    return html.unescape(match.group(1))
+
+
+def test_every_response_sending_the_bytes_is_an_opening_saying_how(client, db, office, pdf_of):
+    document = sent_to_home(client, db, office, pdf_of)
+    attachment_id = with_attachment(client, db, office, document, pdf_of)
+    login(client, office["reader"])
+    base = f"/documents/{document.id}"
+    for url in (
+        f"{base}/v/3/file",
+        f"{base}/v/3/file?download=01",
+        f"{base}/v/3/file?download=1",
+        f"{base}/attachments/{attachment_id}",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200 and response.data.startswith(b"%PDF"), url
+    assert client.head(f"{base}/v/3/file").status_code == 200  # sends no bytes: not counted
+    assert receipts_of(db, office["reader"]) == 4
+    hows = [(e.subject["version"], e.details) for e in opens_of(db, office["reader"])]
+    assert hows == [
+        (3, {"how": "file"}),
+        (3, {"how": "file"}),
+        (3, {"how": "download"}),
+        (3, {"how": "attachment", "attachment": attachment_id}),
+    ]
+
+
+def test_the_reading_page_and_the_file_it_embeds_are_one_opening(client, db, office, pdf_of):
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["reader"])
+    page = client.get(f"/documents/{document.id}/v/3")
+    assert page.status_code == 200
+    embedded = client.get(embedded_file_url(page.get_data(as_text=True)))
+    assert embedded.status_code == 200 and embedded.data.startswith(b"%PDF")
+    assert embedded.headers["Content-Disposition"].startswith("inline")
+    assert receipts_of(db, office["reader"]) == 1
+    assert [e.details for e in opens_of(db, office["reader"])] == [{"how": "read"}]
+
+
+def test_a_pass_that_is_expired_forged_or_someone_elses_counts_the_opening(
+    app, client, db, office, pdf_of
+):
+    document = sent_to_home(client, db, office, pdf_of)
+    secret = app.config["SECRET_KEY"]
+    reader, colleague = office["reader"], office["home_clerk"]
+    long_ago = utcnow() - timedelta(seconds=reading.PASS_SECONDS + 1)
+    passes = {
+        "expired": reading.file_pass(secret, reader.id, document.id, 3, issued_at=long_ago),
+        "forged": reading.file_pass("another secret", reader.id, document.id, 3),
+        "another reader's": reading.file_pass(secret, colleague.id, document.id, 3),
+        "another version's": reading.file_pass(secret, reader.id, document.id, 2),
+        "garbled": "not-a-pass",
+    }
+    login(client, reader)
+    for name, token in passes.items():
+        response = client.get(f"/documents/{document.id}/v/3/file?opened={token}")
+        assert response.status_code == 200, name
+    assert receipts_of(db, reader) == len(passes)
+    fresh = reading.file_pass(secret, reader.id, document.id, 3)
+    assert client.get(f"/documents/{document.id}/v/3/file?opened={fresh}").status_code == 200
+    assert receipts_of(db, reader) == len(passes)  # the page that made it counted it
+
+
+def test_readers_opening_every_way_at_once_lose_no_receipt(app, db, office, pdf_of, make):
+    readers = [make.user(f"doc.cung{i}", unit=office["home"]) for i in range(4)]
     document = sent_to_home(app.test_client(), db, office, pdf_of)
+    attachment_id = with_attachment(app.test_client(), db, office, document, pdf_of)
     clients = []
     for reader in readers:
         clients.append(app.test_client())
         login(clients[-1], reader)
-    url = f"/documents/{document.id}/v/3/file?download=1"
-    failures: list[int] = []
+    base = f"/documents/{document.id}"
+    urls = [
+        f"{base}/v/3",
+        f"{base}/v/3/file",
+        f"{base}/v/3/file?download=1",
+        f"{base}/attachments/{attachment_id}",
+    ]
+    failures: list[tuple[str, int]] = []
     start = threading.Barrier(len(clients))
 
-    def download(c):
+    def open_all(c):
         start.wait()
-        for _ in range(15):
-            status = c.get(url).status_code
-            if status != 200:
-                failures.append(status)
+        for _ in range(5):
+            for url in urls:
+                status = c.get(url).status_code
+                if status != 200:
+                    failures.append((url, status))
 
-    threads = [threading.Thread(target=download, args=(c,)) for c in clients]
+    threads = [threading.Thread(target=open_all, args=(c,)) for c in clients]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert failures == []
-    assert [receipts_of(db, reader) for reader in readers] == [15] * len(readers)
+    assert [receipts_of(db, reader) for reader in readers] == [20] * len(readers)
+    assert [len(opens_of(db, reader)) for reader in readers] == [20] * len(readers)
+
+
+#: Every route that sends a version's bytes or its text, given the document, the version number
+#: and an attachment id.
+OPENING_PATHS = {
+    "reading view": "/documents/{d}/v/{n}",
+    "file": "/documents/{d}/v/{n}/file",
+    "download": "/documents/{d}/v/{n}/file?download=1",
+    "print view": "/signing/documents/{d}/v/{n}/print",
+    "attachment": "/documents/{d}/attachments/{a}",
+}
+
+
+def test_a_recalled_document_is_gone_on_every_path_and_version(client, db, office, pdf_of):
+    document = sent_to_home(client, db, office, pdf_of)
+    attachment_id = with_attachment(client, db, office, document, pdf_of)
+    recall = client.post(f"/documents/{document.id}/recall", data={"reason": "Sai"})
+    assert recall.status_code == 302
+    # The recipient may open the version sent to them, the issuing clerk every version.
+    for person, numbers in (("reader", (3,)), ("clerk", (1, 2, 3))):
+        login(client, office[person])
+        for name, path in OPENING_PATHS.items():
+            for number in numbers:
+                url = path.format(d=document.id, n=number, a=attachment_id)
+                response = client.get(url)
+                assert response.status_code == 410, (person, name, number)
+                assert b"%PDF" not in response.data and b"Ban chinh thuc" not in response.data
+        assert receipts_of(db, office[person]) == 0 and opens_of(db, office[person]) == []
+
+
+def test_every_path_refuses_and_audits_who_may_not_open(client, db, office, pdf_of):
+    document = sent_to_home(client, db, office, pdf_of)
+    attachment_id = with_attachment(client, db, office, document, pdf_of)
+    outsider = office["finance_reader"]
+    login(client, outsider)
+    for name, path in OPENING_PATHS.items():
+        url = path.format(d=document.id, n=3, a=attachment_id)
+        assert client.get(url).status_code == 403, name
+    denials = db.scalars(
+        sa.select(AuditEvent.subject).where(
+            AuditEvent.action == "accounts:access:denied", AuditEvent.actor_id == outsider.id
+        )
+    ).all()
+    assert len(denials) == len(OPENING_PATHS)
+    assert receipts_of(db, outsider) == 0 and opens_of(db, outsider) == []
