@@ -127,12 +127,26 @@ def make(db: Session) -> Factory:
     return Factory(db, TEST_PASSWORD)
 
 
+def sign_in(
+    client: FlaskClient, username: str, password: str = TEST_PASSWORD, **options: Any
+) -> Any:
+    """Post the login form; the response says how it went (``options`` go to the client)."""
+    return client.post("/login", data={"username": username, "password": password}, **options)
+
+
+def login(client: FlaskClient, user: Any) -> None:
+    """Sign ``client`` in as ``user`` (after signing out whoever was), or fail the test."""
+    client.post("/logout")
+    response = sign_in(client, user.username)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
 class AuthActions:
     def __init__(self, client: FlaskClient) -> None:
         self._client = client
 
     def login(self, username: str, password: str = TEST_PASSWORD) -> Any:
-        return self._client.post("/login", data={"username": username, "password": password})
+        return sign_in(self._client, username, password)
 
     def logout(self) -> Any:
         return self._client.post("/logout")

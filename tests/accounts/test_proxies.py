@@ -10,6 +10,7 @@ import pytest
 
 from accounts.models import Role
 from tests.conftest import TEST_PASSWORD
+from tests.conftest import sign_in as login_form
 
 PROXY = "10.0.0.1"
 ATTACKER = "203.0.113.66"
@@ -21,8 +22,7 @@ def sign_in(client, username, password=TEST_PASSWORD, address=OWNER, forwarded=N
     environ = {"REMOTE_ADDR": address}
     if forwarded is not None:
         environ["HTTP_X_FORWARDED_FOR"] = forwarded
-    data = {"username": username, "password": password}
-    return client.post("/login", data=data, environ_base=environ)
+    return login_form(client, username, password, environ_base=environ)
 
 
 @pytest.fixture

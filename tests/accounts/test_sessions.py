@@ -11,14 +11,9 @@ import sqlalchemy as sa
 
 from accounts.models import Role, User
 from audit.models import AuditEvent
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD, sign_in
 from tests.documents.conftest import pdf_of  # noqa: F401  (a fixture)
 from tests.documents.pages_testkit import build_office, sent_to_home
-
-
-def sign_in(client, username, password=TEST_PASSWORD, **options):
-    data = {"username": username, "password": password}
-    return client.post("/login", data=data, **options)
 
 
 def copy_of(app, client):

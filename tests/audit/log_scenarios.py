@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from accounts.models import Role
+from tests.conftest import login
 from tests.documents.conftest import build_pdf
-from tests.documents.pages_testkit import login, sent_to_home
+from tests.documents.pages_testkit import sent_to_home
 
 
 def office(make):

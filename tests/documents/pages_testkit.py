@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from accounts.models import Role
 from documents.models import Document, ReadReceipt
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import login
 
 
 def build_office(make):
@@ -27,12 +27,6 @@ def build_office(make):
         "outsider": make.user("other", unit=make.unit("Sở Y tế", parent=province)),
         "auditor": make.user("kiemtoan", roles=[Role.AUDITOR], unit=province),
     }
-
-
-def login(client, user):
-    client.post("/logout")
-    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
-    assert response.status_code == 302
 
 
 def create_draft(client, **fields):

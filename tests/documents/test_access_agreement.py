@@ -20,8 +20,9 @@ from core.storage import StagedBlobs
 from documents import access, assignments, circulation, drafting, incoming
 from documents.decree30 import Confidentiality
 from documents.models import Delivery, Document, DocumentVersion, Status
+from tests.conftest import login
 from tests.documents.office_testkit import TODAY, draft, issued
-from tests.documents.pages_testkit import build_office, login
+from tests.documents.pages_testkit import build_office
 from tests.factories import documents_settings
 
 

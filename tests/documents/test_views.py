@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 from audit.models import AuditEvent
 from documents.models import Document, DocumentVersion, IssuedNumber, ReadReceipt
-from tests.conftest import count_statements
-from tests.documents.pages_testkit import build_office, create_draft, last_document, login
+from tests.conftest import count_statements, login
+from tests.documents.pages_testkit import build_office, create_draft, last_document
 
 
 @pytest.fixture

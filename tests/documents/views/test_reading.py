@@ -18,7 +18,8 @@ from core.storage import blob_store
 from documents import reading
 from documents.models import Attachment, DocumentVersion
 from documents.views.reading import FILE_POLICY
-from tests.documents.pages_testkit import build_office, login, receipts_of, sent_to_home
+from tests.conftest import login
+from tests.documents.pages_testkit import build_office, receipts_of, sent_to_home
 
 
 @pytest.fixture

@@ -9,8 +9,9 @@ import pytest
 
 from accounts.models import Role
 from documents.decree30 import Confidentiality
+from tests.conftest import login
 from tests.documents.office_testkit import TODAY, issued
-from tests.documents.pages_testkit import build_office, login
+from tests.documents.pages_testkit import build_office
 
 SECRET = "Về việc kỷ luật cán bộ"
 BODY = "Đề nghị các đơn vị thực hiện."  # the body text of every test document

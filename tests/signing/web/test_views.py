@@ -28,14 +28,8 @@ from signing.models import (
     SigningRequest,
     VerificationJob,
 )
-from tests.conftest import TEST_PASSWORD
+from tests.conftest import login
 from tests.signing.flow_testkit import CHAIRMAN_PIN, SEAL_PIN, Office
-
-
-def login(client, user):
-    client.post("/logout")
-    response = client.post("/login", data={"username": user.username, "password": TEST_PASSWORD})
-    assert response.status_code == 302
 
 
 def members(data: bytes) -> dict[str, bytes]:
