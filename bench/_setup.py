@@ -98,3 +98,17 @@ def issued_pdf(
     )
     numbering.issue(session, staged, clerk, document, date(2026, 12, 1), render_template=False)
     return document, version
+
+
+def server_env(app: Any, file_path: str) -> dict[str, str]:
+    """The environment of a gunicorn serving ``app``'s database and blobs (and, for the bare
+    baseline route, ``file_path``)."""
+    return {
+        "VANTHU_DATABASE_URL": app.config["DATABASE_URL"],
+        "VANTHU_SECRET_KEY": "benchmark",
+        "VANTHU_BLOB_DIR": app.config["BLOB_DIR"],
+        "VANTHU_INSTANCE_DIR": app.instance_path,
+        "VANTHU_COOKIE_SECURE": "0",
+        "VANTHU_PASSWORD_HASH_PROFILE": "fast",
+        "BENCH_FILE": file_path,
+    }

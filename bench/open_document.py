@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import sqlalchemy as sa
-from _setup import arguments, fresh_app, issued_pdf, report
+from _setup import arguments, fresh_app, issued_pdf, report, server_env
 from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, UnitKind, User, UserRole
@@ -215,15 +215,7 @@ def main() -> None:
         blob_path = blob_store(app).path_for(version.sha256)
         path = f"/documents/{document.id}/v/{version.number}/file?download=1"
 
-    env = {
-        "VANTHU_DATABASE_URL": app.config["DATABASE_URL"],
-        "VANTHU_SECRET_KEY": "benchmark",
-        "VANTHU_BLOB_DIR": app.config["BLOB_DIR"],
-        "VANTHU_INSTANCE_DIR": app.instance_path,
-        "VANTHU_COOKIE_SECURE": "0",
-        "VANTHU_PASSWORD_HASH_PROFILE": "fast",
-        "BENCH_FILE": str(blob_path),
-    }
+    env = server_env(app, str(blob_path))
     server, port = gunicorn("wsgi:app", env, args.workers, args.threads)
     bare, bare_port = gunicorn("bench._bare_app:app", env, args.workers, args.threads)
     rates: list[float] = []

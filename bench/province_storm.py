@@ -18,7 +18,7 @@ import statistics
 import time
 
 import sqlalchemy as sa
-from _setup import arguments, fresh_app, issued_pdf, report
+from _setup import arguments, fresh_app, issued_pdf, report, server_env
 from open_document import gunicorn, sign_in
 from sqlalchemy.orm import Session
 
@@ -79,7 +79,7 @@ def build_province(app, officials: int, documents: int, size_kb: int) -> tuple[l
                 circulation.circulate(
                     session, clerk, document, unit_ids=[d.id for d in departments]
                 )
-                paths.append(f"/documents/{document.id}/v/{version.number}/file?download=1")
+                paths.append(f"/documents/{document.id}/v/{version.number}/file")
             session.commit()
         return paths, str(blob_store(app).path_for(version.sha256))
 
@@ -156,15 +156,7 @@ def main() -> None:
     )
     app = fresh_app(args.database_url)
     paths, blob_path = build_province(app, args.officials, args.documents, args.size_kb)
-    env = {
-        "VANTHU_DATABASE_URL": app.config["DATABASE_URL"],
-        "VANTHU_SECRET_KEY": "benchmark",
-        "VANTHU_BLOB_DIR": app.config["BLOB_DIR"],
-        "VANTHU_INSTANCE_DIR": app.instance_path,
-        "VANTHU_COOKIE_SECURE": "0",
-        "VANTHU_PASSWORD_HASH_PROFILE": "fast",
-        "BENCH_FILE": blob_path,
-    }
+    env = server_env(app, blob_path)
     server, port = gunicorn("wsgi:app", env, args.workers, args.threads)
     bare, bare_port = gunicorn("bench._bare_app:app", env, args.workers, args.threads)
     chooser = random.Random(30)  # the same officials and documents on every run
