@@ -19,6 +19,7 @@ from core import config
 from core.db import get_session
 from core.errors import VanThuError
 from core.storage import blob_store
+from documents import circulation
 from documents.models import Document
 from signing import authority, credentials, document_checks, issuance, trust
 from signing.models import Certificate, Signature, SigningRequest
@@ -234,6 +235,7 @@ def signing_export(document_id: int, out: Path) -> None:
         document = session.get(Document, document_id)
         if document is None:
             raise click.ClickException(f"no document {document_id}")
+        circulation.refuse_if_recalled(document)  # gone, as on every route that sends it
         request = document_checks.sealed_request(session, document)
         name, data = document_checks.export_bundle(
             session, blob_store(current_app), _settings(), document, request, actor=None

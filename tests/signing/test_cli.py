@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import BestAvailableEncryption
 from accounts.models import Role
 from core import cli
 from core.storage import blob_store
+from documents import circulation
 from documents.models import Document
 from signing import document_checks
 from signing.crypto import pki
@@ -244,3 +245,14 @@ def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db):
     assert document.status.value == "issued"
     assert invoke(runner, "demo").exit_code == 0  # loads once
     assert len(invoke(runner, "signing", "list").output.splitlines()) == 1
+
+
+def test_a_recalled_document_is_not_exported(runner, office: Office, tmp_path):
+    document, _ = office.signed_and_sealed()
+    circulation.recall(office.db, office.clerk, document, "Sai sót nội dung")
+    office.db.commit()
+    out = tmp_path / "bundle.zip"
+    exported = invoke(runner, "signing", "export", str(document.id), str(out))
+    assert exported.exit_code == 1
+    assert "recalled" in exported.output
+    assert not out.exists()
