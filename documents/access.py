@@ -132,6 +132,19 @@ def can_view(session: Session, user: User, document: Document) -> bool:
 _CAN_VIEW = sa.select(_document_rule(_PARAMETERS)).where(Document.id == sa.bindparam("document_id"))
 
 
+def can_open(session: Session, user: User, version: DocumentVersion) -> bool:
+    """`may_open` for one stored version."""
+    return bool(session.scalar(_CAN_OPEN, {**reader_params(user), "version_id": version.id}))
+
+
+_CAN_OPEN = (
+    sa.select(_rule(_PARAMETERS, DocumentVersion))
+    .select_from(DocumentVersion)
+    .join(Document, Document.id == DocumentVersion.document_id)
+    .where(DocumentVersion.id == sa.bindparam("version_id"))
+)
+
+
 def versions_open_to(session: Session, user: User, document: Document) -> list[DocumentVersion]:
     """The versions of ``document`` that ``user`` may open, oldest first."""
     return list(

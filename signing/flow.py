@@ -169,7 +169,7 @@ def submit(
     request.steps = [
         SigningStep(position=n, user_id=user.id) for n, user in enumerate(approvers, 1)
     ]
-    _grant_access(session, actor, document, approvers)
+    _grant_access(session, actor, document, version, approvers)
     _notify(session, approvers[0].id, document, "signing_requested")
     session.flush()
     record_event(
@@ -228,10 +228,17 @@ def _version_to_sign(
     )
 
 
-def _grant_access(session: Session, actor: User, document: Document, people: list[User]) -> None:
-    """Approvers must be able to open what they sign, confidential or from another unit."""
+def _grant_access(
+    session: Session,
+    actor: User,
+    document: Document,
+    version: DocumentVersion,
+    people: list[User],
+) -> None:
+    """Approvers must be able to open the very version they sign, confidential, from another
+    unit, or a later draft than the one that was sent to them."""
     for person in people:
-        if not access.can_view(session, person, document):
+        if not access.can_open(session, person, version):
             session.add(
                 AccessGrant(document_id=document.id, user_id=person.id, granted_by_id=actor.id)
             )

@@ -69,3 +69,19 @@ def test_a_confidential_document_opens_to_its_named_people_only(db, blobs, offic
     for name in ("chairman", "auditor", "home_b", "home_clerk"):
         assert opens(db, people[name], secret) == set(), name
     assert not access.can_view(db, people["auditor"], secret)
+
+
+def test_can_open_asks_the_rule_about_one_stored_version(db, blobs, office):
+    _, home, _, people = office
+    document = issued(db, blobs, people["clerk"])
+    circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
+    db.commit()
+    versions = db.scalars(
+        sa.select(DocumentVersion)
+        .where(DocumentVersion.document_id == document.id)
+        .order_by(DocumentVersion.number)
+    ).all()
+    for person in people.values():
+        allowed = {v.number for v in versions if access.can_open(db, person, v)}
+        assert allowed == opens(db, person, document), person.username
+    assert not access.can_open(db, people["home_a"], versions[0])  # a draft before the sent one
