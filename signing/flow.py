@@ -41,6 +41,7 @@ from signing.errors import (
     WrongSigningState,
 )
 from signing.models import (
+    Certificate,
     CertRole,
     RequestState,
     Signature,
@@ -353,19 +354,7 @@ def sign(
     data = blobs.get(request.sha256)
     p7s = signer.sign_detached(data)
     self_check(session, settings, data, p7s, CertificateRole.OFFICIAL)
-    signature = Signature(
-        request_id=request.id,
-        document_id=request.document_id,
-        version_id=request.version_id,
-        sha256=request.sha256,
-        role=CertRole.OFFICIAL,
-        position=step.position,
-        certificate_id=certificate.id,
-        signer_id=actor.id,
-        signing_time=cms.parse_signed_data(p7s).signing_time,
-        p7s=p7s,
-    )
-    request.signatures.append(signature)
+    signature = add_signature(request, CertRole.OFFICIAL, step.position, certificate, actor, p7s)
     step.state = StepState.SIGNED
     step.acted_at = utcnow()
     following = next((s for s in request.steps if s.state is StepState.WAITING), None)
@@ -433,6 +422,31 @@ def cancel(session: Session, actor: User, request: SigningRequest) -> None:
         actor=actor,
         subject={"document": request.document_id, "request": request.id},
     )
+
+
+def add_signature(
+    request: SigningRequest,
+    role: CertRole,
+    position: int,
+    certificate: Certificate,
+    actor: User,
+    p7s: bytes,
+) -> Signature:
+    """Record a checked signature on ``request``: of its exact version, at ``position``."""
+    signature = Signature(
+        request_id=request.id,
+        document_id=request.document_id,
+        version_id=request.version_id,
+        sha256=request.sha256,
+        role=role,
+        position=position,
+        certificate_id=certificate.id,
+        signer_id=actor.id,
+        signing_time=cms.parse_signed_data(p7s).signing_time,
+        p7s=p7s,
+    )
+    request.signatures.append(signature)
+    return signature
 
 
 def self_check(

@@ -17,12 +17,11 @@ from core.errors import N_
 from core.storage import StagedBlobs
 from documents import numbering
 from signing import credentials
-from signing.crypto import cms
 from signing.crypto.pki import Role as CertificateRole
 from signing.errors import (
     WrongSigningState,
 )
-from signing.flow import check_bytes, require_clerk, self_check
+from signing.flow import add_signature, check_bytes, require_clerk, self_check
 from signing.models import (
     CertRole,
     RequestState,
@@ -68,19 +67,8 @@ def seal(
     if not officials:
         raise WrongSigningState(N_("The seal is applied only after every official has signed."))
     self_check(session, settings, data, p7s, CertificateRole.SEAL, official=officials[-1].p7s)
-    signature = Signature(
-        request_id=request.id,
-        document_id=request.document_id,
-        version_id=request.version_id,
-        sha256=request.sha256,
-        role=CertRole.SEAL,
-        position=len(request.steps) + 1,
-        certificate_id=certificate.id,
-        signer_id=actor.id,
-        signing_time=cms.parse_signed_data(p7s).signing_time,
-        p7s=p7s,
-    )
-    request.signatures.append(signature)
+    position = len(request.steps) + 1
+    signature = add_signature(request, CertRole.SEAL, position, certificate, actor, p7s)
     request.state = RequestState.SEALED
     request.finished_at = utcnow()
     numbering.issue(session, blobs, actor, request.document, today, render_template=False)
