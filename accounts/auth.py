@@ -29,7 +29,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
-    login_manager.session_protection = "strong"
+    # The browser's fingerprint is compared by `accounts.sessions.check`, the one session check
+    # (which the file route's fast path calls too), not by Flask-Login's own protection.
+    login_manager.session_protection = None
     # The login page itself says why the user is there; no flashed message needed.
     login_manager.login_message = ""
     login_manager.user_loader(_load_user)
@@ -53,7 +55,8 @@ def _load_user(user_id: str) -> User | None:
     user = result.unique().one_or_none()
     policy = sessions.SessionPolicy.from_config(current_app.config)
     try:
-        sessions.check(session, user.session_generation if user else None, policy)
+        generation = user.session_generation if user else None
+        sessions.check(session, generation, policy, browser=session_identifier(request.environ))
     except SessionEnded as ended:
         sessions.forget(session)
         session.pop("_user_id", None)  # anonymous from now on, not checked again

@@ -19,6 +19,9 @@ from audit import record_event
 from core.db import utcnow
 from core.errors import N_
 
+#: The browser's fingerprint (`accounts.auth.session_identifier`), which Flask-Login's
+#: `login_user` writes under this key of its own.
+BROWSER = "_id"
 #: Our keys in the session, next to Flask-Login's.
 GENERATION = "_vt_generation"
 STARTED = "_vt_started"
@@ -57,15 +60,21 @@ def check(
     contents: Mapping[str, Any],
     generation: int | None,
     policy: SessionPolicy,
+    *,
+    browser: str,
     now: datetime | None = None,
 ) -> None:
-    """Raise `SessionEnded` unless a session holding ``contents`` may still act for its account,
-    whose current session generation is ``generation`` (None: it may not sign in at all).
+    """Raise `SessionEnded` unless a session holding ``contents``, brought by the browser whose
+    fingerprint is ``browser``, may still act for its account, whose current session
+    generation is ``generation`` (None: it may not sign in at all).
 
-    A session without our stamps (from before they existed, or rebuilt by Flask-Login from a
-    remember-me cookie) is refused like a revoked one.
+    A cookie brought by another browser or address than the one that signed in is refused (it
+    was copied). A session without our stamps (from before they existed, or rebuilt by
+    Flask-Login from a remember-me cookie) is refused like a revoked one.
     """
     moment = _seconds(now)
+    if contents.get(BROWSER) != browser:
+        raise SessionEnded(ENDED, reason="moved")
     stamped, started, seen = contents.get(GENERATION), contents.get(STARTED), contents.get(SEEN)
     if generation is None or stamped != generation:
         raise SessionEnded(ENDED, reason="revoked")

@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from audit.services import commit_event, record_event
+    from audit.services import commit_event, commit_event_on, record_event
 
-__all__ = ["commit_event", "record_event"]
+__all__ = ["commit_event", "commit_event_on", "record_event"]
 
 
 def __getattr__(name: str) -> Any:

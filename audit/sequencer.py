@@ -101,6 +101,16 @@ def _sequence_recorded_events(_error: BaseException | None) -> None:
         _sequence(current_app._get_current_object())  # type: ignore[attr-defined]
 
 
+def after_recording(app: Flask) -> None:
+    """Ask for the sequencing of events committed outside any request's session (the file
+    route's fast path commits them below Flask, so no teardown sees them)."""
+    if SEQUENCER in app.extensions:
+        _sequence(app)
+        return
+    with app.app_context():
+        _sequence(app)
+
+
 def _sequence(app: Flask) -> None:
     sequencer = app.extensions.get(SEQUENCER)
     if sequencer is not None:

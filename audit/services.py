@@ -65,11 +65,28 @@ def commit_event(
     commit) instead of waiting for ``session``'s. The event is sequenced as ``session``'s are.
     ``session`` must hold no uncommitted writes: on SQLite their lock would stop this commit.
     """
-    statement, row = event_write(action, actor=actor, subject=subject, details=details)
     bind = session.get_bind()
     engine = bind if isinstance(bind, Engine) else bind.engine
-    groupcommit.for_engine(engine).run([*along, (statement, row)])
+    event_id = commit_event_on(
+        engine, action, actor=actor, subject=subject, details=details, along=along
+    )
     session.info[RECORDED] = True
+    return event_id
+
+
+def commit_event_on(
+    engine: Engine,
+    action: str,
+    *,
+    actor: HasId | int | None,
+    subject: Mapping[str, Any] | None = None,
+    details: Mapping[str, Any] | None = None,
+    along: Sequence[Write] = (),
+) -> str:
+    """`commit_event` without an ORM session; the caller asks for sequencing afterwards
+    (`audit.sequencer.after_recording`)."""
+    statement, row = event_write(action, actor=actor, subject=subject, details=details)
+    groupcommit.for_engine(engine).run([*along, (statement, row)])
     return str(row["event_id"])
 
 

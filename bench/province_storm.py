@@ -4,10 +4,12 @@
 fixed rate whether or not earlier ones have been answered (an open loop, as people do not wait
 for each other), on keep-alive connections, each as one of the signed-in officials; a request's
 latency runs from the moment it was due, so a server that falls behind is not flattered. The
-same load is then sent to a bare Flask route streaming the same file, in the same run.
+same load is then sent to the app with its file fast path turned off (every request through the
+ordinary Flask route), and to a bare Flask route streaming the same file, in the same run.
 
-Reports the 99th percentile latency at that rate; afterwards every answered opening must have
-left its receipt.
+Reports the 99th percentile latency at that rate with the app as shipped (fast path on), the
+ordinary route's beside it; afterwards every answered opening must have left its receipt. Like
+a browser, the load keeps the session cookie the server sends back (once a minute per session).
 """
 
 from __future__ import annotations
@@ -87,17 +89,21 @@ def build_province(app, officials: int, documents: int, size_kb: int) -> tuple[l
 class Load:
     """An open-loop load: request k is due at start + k / rate."""
 
-    def __init__(self, port: int, rate: float, seconds: float, connections: int) -> None:
+    def __init__(
+        self, port: int, rate: float, seconds: float, connections: int, cookies: dict[int, str]
+    ) -> None:
         self.port, self.rate, self.connections = port, rate, connections
         self.total = int(rate * seconds)
         self.latencies: list[float] = []
         self.errors: list[str] = []
+        #: Per official, their session cookie as the server last set it.
+        self.cookies = cookies
 
-    def run(self, requests: list[tuple[str, str]]) -> None:
+    def run(self, requests: list[tuple[str, int]]) -> None:
         asyncio.run(self._run(requests))
 
-    async def _run(self, requests: list[tuple[str, str]]) -> None:
-        queue: asyncio.Queue[tuple[float, str, str] | None] = asyncio.Queue()
+    async def _run(self, requests: list[tuple[str, int]]) -> None:
+        queue: asyncio.Queue[tuple[float, str, int] | None] = asyncio.Queue()
         workers = [asyncio.create_task(self._connection(queue)) for _ in range(self.connections)]
         start = time.perf_counter() + 0.2
         for k in range(self.total):
@@ -105,20 +111,23 @@ class Load:
             delay = due - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)  # pacing the arrivals, not waiting for a result
-            path, cookie = requests[k % len(requests)]
-            queue.put_nowait((due, path, cookie))
+            path, official = requests[k % len(requests)]
+            queue.put_nowait((due, path, official))
         for _ in workers:
             queue.put_nowait(None)
         await asyncio.gather(*workers)
 
-    async def _connection(self, queue: asyncio.Queue[tuple[float, str, str] | None]) -> None:
+    async def _connection(self, queue: asyncio.Queue[tuple[float, str, int] | None]) -> None:
         reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
         while (item := await queue.get()) is not None:
-            due, path, cookie = item
+            due, path, official = item
+            cookie = self.cookies.get(official, "")
             writer.write(
                 f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nCookie: {cookie}\r\n\r\n".encode()
             )
-            status, length = await _read_head(reader)
+            status, length, new_cookie = await _read_head(reader)
+            if new_cookie:
+                self.cookies[official] = new_cookie
             await reader.readexactly(length)
             self.latencies.append(time.perf_counter() - due)
             if status != 200:
@@ -130,15 +139,18 @@ class Load:
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
-async def _read_head(reader: asyncio.StreamReader) -> tuple[int, int]:
+async def _read_head(reader: asyncio.StreamReader) -> tuple[int, int, str]:
+    """The status, the body's length and a new session cookie, if the server set one."""
     head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
     status = int(head[0].split()[1])
-    length = 0
+    length, cookie = 0, ""
     for line in head[1:]:
         name, _, value = line.partition(":")
         if name.lower() == "content-length":
             length = int(value)
-    return status, length
+        elif name.lower() == "set-cookie" and value.strip().startswith("session="):
+            cookie = value.strip().split(";")[0]
+    return status, length, cookie
 
 
 def main() -> None:
@@ -158,26 +170,30 @@ def main() -> None:
     paths, blob_path = build_province(app, args.officials, args.documents, args.size_kb)
     env = server_env(app, blob_path)
     server, port = gunicorn("wsgi:app", env, args.workers, args.threads)
+    route_env = {**env, "VANTHU_FILE_FAST_PATH": "0"}
+    route_server, route_port = gunicorn("wsgi:app", route_env, args.workers, args.threads)
     bare, bare_port = gunicorn("bench._bare_app:app", env, args.workers, args.threads)
     chooser = random.Random(30)  # the same officials and documents on every run
     try:
         names = chooser.sample(range(args.officials), args.signed_in)
-        cookies = [sign_in(port, f"official{i:05d}") for i in names]
-        requests = [(chooser.choice(paths), chooser.choice(cookies)) for _ in range(10_000)]
-        real = Load(port, args.rate, args.seconds, args.connections)
+        signed_in = {i: sign_in(port, f"official{i:05d}") for i in names}
+        requests = [(chooser.choice(paths), chooser.choice(names)) for _ in range(10_000)]
+        real = Load(port, args.rate, args.seconds, args.connections, dict(signed_in))
         real.run(requests)
-        baseline = Load(bare_port, args.rate, args.seconds, args.connections)
-        baseline.run([("/file", "")])
+        route = Load(route_port, args.rate, args.seconds, args.connections, dict(signed_in))
+        route.run(requests)
+        baseline = Load(bare_port, args.rate, args.seconds, args.connections, {})
+        baseline.run([("/file", 0)])
     finally:
-        for process in (server, bare):
+        for process in (server, route_server, bare):
             process.terminate()
             process.wait()
-    if real.errors or baseline.errors:
-        raise SystemExit(f"requests failed: {(real.errors + baseline.errors)[:5]}")
+    if real.errors or route.errors or baseline.errors:
+        raise SystemExit(f"requests failed: {(real.errors + route.errors + baseline.errors)[:5]}")
     with Session(get_engine(app)) as session:
         receipts = session.scalar(sa.select(sa.func.sum(ReadReceipt.times_opened)))
-    if receipts != real.total:
-        raise SystemExit(f"lost receipts: {receipts} stored for {real.total} openings")
+    if receipts != real.total + route.total:
+        raise SystemExit(f"lost receipts: {receipts} stored for {real.total + route.total}")
     p99, bare_p99 = real.percentile(99) * 1000, baseline.percentile(99) * 1000
     report(
         "province_storm_p99",
@@ -192,6 +208,8 @@ def main() -> None:
         p95_ms=round(real.percentile(95) * 1000, 1),
         max_ms=round(max(real.latencies) * 1000, 1),
         mean_ms=round(statistics.fmean(real.latencies) * 1000, 1),
+        route_only_p99_ms=round(route.percentile(99) * 1000, 1),
+        route_only_p50_ms=round(route.percentile(50) * 1000, 1),
         bare_p50_ms=round(baseline.percentile(50) * 1000, 1),
         officials=args.officials,
         signed_in=args.signed_in,

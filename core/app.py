@@ -45,6 +45,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from core import views as core_views
     from documents import demo as documents_demo
     from documents import views as documents_views
+    from documents.views.fast_file import FileFastPath
     from signing import demo as signing_demo
     from signing.web import views as signing_views
 
@@ -58,6 +59,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     commands.init_app(
         app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load]
     )
+    # The WSGI layers, innermost first: the file route's fast path (after every hook is
+    # registered: it checks it skips none it does not know), then the proxy fix outside all.
+    fast_path = app.extensions["vanthu.file_fast_path"] = FileFastPath(app, app.wsgi_app)
+    app.wsgi_app = fast_path  # type: ignore[method-assign]
+    security.trust_proxies(app)
     return app
 
 

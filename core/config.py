@@ -148,6 +148,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # live (memory: per process; redis://... shared by every process and host).
         "PUBLIC_RATE_LIMIT": _text("VANTHU_PUBLIC_RATE_LIMIT", "60 per minute"),
         "RATELIMIT_STORAGE_URI": _text("VANTHU_RATELIMIT_STORAGE_URI", "memory://"),
+        # Serve a signed-in reader's allowed file below Flask (documents/views/fast_file.py).
+        "FILE_FAST_PATH": _flag("VANTHU_FILE_FAST_PATH", True),
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),

@@ -132,6 +132,21 @@ class DirectStatements:
             self._compiled[key] = direct
         return direct
 
+    def first(
+        self, statement: sa.ClauseElement, values: Mapping[str, Any]
+    ) -> tuple[Any, ...] | None:
+        """The first row of a query, read outside any transaction on this thread's connection
+        (one round trip, without BEGIN and ROLLBACK): for reads of single committed rows."""
+        direct = self.get(statement)
+        with self._connection() as connection:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(direct.sql, direct.parameters(values))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        return None if row is None else tuple(row)
+
     def rows_on(
         self, connection: sa.Connection, statement: sa.ClauseElement, values: Mapping[str, Any]
     ) -> list[tuple[Any, ...]]:

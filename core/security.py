@@ -33,11 +33,16 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 
 def init_app(app: Flask) -> None:
+    csrf.init_app(app)
+    app.after_request(_headers)
+
+
+def trust_proxies(app: Flask) -> None:
+    """Put the proxy fix in front of everything else of the app's WSGI stack (call it last),
+    so that every layer sees the client's real address and scheme."""
     hops = app.config["TRUSTED_PROXIES"]
     if hops:
         app.wsgi_app = _proxy_fix(app.wsgi_app, hops)  # type: ignore[method-assign]
-    csrf.init_app(app)
-    app.after_request(_headers)
 
 
 def _proxy_fix(wsgi_app: Any, hops: int) -> ProxyFix:

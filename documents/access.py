@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, aliased
 
-from accounts.models import Role, User
+from accounts.models import Role, User, UserRole
 from core.errors import N_
 from documents.decree30 import Confidentiality
 from documents.errors import DocumentHidden, DocumentNotFound, NotAllowed
@@ -235,6 +235,66 @@ def _refuse_unless(
     if manage and not can_manage(user, document):
         raise NotAllowed(N_("Only the issuing unit’s clerks may do this."), document=document_id)
     return document
+
+
+def _has_role(role: Role) -> sa.ColumnElement[bool]:
+    """Whether the row's `User` holds ``role``, as SQL."""
+    return (
+        sa.exists()
+        .where(UserRole.user_id == User.id, UserRole.role == role)
+        .correlate_except(UserRole)
+    )
+
+
+#: The reader as the columns of their own `User` row: for asking the rule in the same statement
+#: that loads the account (the file route's fast path), from the account id alone.
+_STORED = _Reader(
+    User.id,
+    User.unit_id,
+    _has_role(Role.AUDITOR),
+    sa.case((_has_role(Role.CLERK), User.unit_id), else_=sa.null()),
+)
+
+#: One round trip for a signed-in account opening a version: the account's state for the
+#: session check, the version, and the rule's verdict. No row: no such account or version.
+OPENING = (
+    sa.select(
+        User.active,
+        User.session_generation,
+        Document.status,
+        DocumentVersion.id,
+        DocumentVersion.sha256,
+        DocumentVersion.mime,
+        DocumentVersion.file_name,
+        _rule(_STORED, DocumentVersion),
+    )
+    .select_from(User)
+    .join(DocumentVersion, sa.true())
+    .join(Document, Document.id == DocumentVersion.document_id)
+    .where(
+        User.id == sa.bindparam("user_id"),
+        DocumentVersion.document_id == sa.bindparam("document_id"),
+        DocumentVersion.number == sa.bindparam("number"),
+    )
+)
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A row of `OPENING`: an account asking to open one version, and whether it may."""
+
+    active: bool
+    session_generation: int
+    version: OpenedVersion
+    allowed: bool
+
+    @classmethod
+    def of_row(cls, row: tuple[Any, ...], document_id: int, number: int) -> Opening:
+        active, generation, status, version_id, sha256, mime, file_name, allowed = row
+        version = OpenedVersion(
+            document_id, version_id, number, sha256, mime, file_name, status == Status.RECALLED
+        )
+        return cls(bool(active), int(generation), version, bool(allowed))
 
 
 @dataclass(frozen=True)

@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import Unit, User
-from audit import commit_event
+from audit import commit_event, commit_event_on
 from core.db import utcnow
 from documents import access, errors
 from documents.models import (
@@ -123,26 +124,46 @@ def _record(
     how: How,
     details: dict[str, Any],
 ) -> None:
-    """Count one opening of one exact version by one person and audit it; returns once stored.
+    opened = access.OpenedVersion.of(document, version)
+    dialect = session.get_bind().dialect.name
+    commit_event(session, **_opening(dialect, user.id, opened, how, details))
 
-    The receipt and its audit event commit together, in a transaction shared with the other
-    openings of the moment (a province opens its packs at once); the upsert keeps every
-    concurrent opening counted on both databases.
-    """
+
+def record_opening(
+    engine: Engine,
+    user_id: int,
+    version: access.OpenedVersion,
+    how: How,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """`open_version`'s recording, for the file route's fast path, which has no ORM session."""
+    commit_event_on(engine, **_opening(engine.dialect.name, user_id, version, how, details or {}))
+
+
+def _opening(
+    dialect: str, user_id: int, version: access.OpenedVersion, how: How, details: dict[str, Any]
+) -> dict[str, Any]:
+    """Count one opening of one exact version by one person and audit it: the receipt and its
+    event commit together, in a transaction shared with the other openings of the moment (a
+    province opens its packs at once); the upsert keeps every concurrent opening counted on
+    both databases."""
     receipt = {
-        "document_id": document.id,
-        "version_id": version.id,
-        "user_id": user.id,
+        "document_id": version.document_id,
+        "version_id": version.version_id,
+        "user_id": user_id,
         "now": utcnow(),
     }
-    commit_event(
-        session,
-        "documents:version:open",
-        actor=user.id,
-        subject={"document": document.id, "version": version.number, "sha256": version.sha256},
-        details={"how": how.value, **details},
-        along=[(_receipt_upsert(session.get_bind().dialect.name), receipt)],
-    )
+    return {
+        "action": "documents:version:open",
+        "actor": user_id,
+        "subject": {
+            "document": version.document_id,
+            "version": version.number,
+            "sha256": version.sha256,
+        },
+        "details": {"how": how.value, **details},
+        "along": [(_receipt_upsert(dialect), receipt)],
+    }
 
 
 @cache

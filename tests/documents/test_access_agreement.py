@@ -258,7 +258,12 @@ def _incoming_expected(office, case):
 # --- the walk -------------------------------------------------------------------------------------
 
 
-def test_every_path_agrees_with_the_rule(client, db, office):
+@pytest.mark.parametrize(
+    "app_config",
+    [{"FILE_FAST_PATH": True}, {"FILE_FAST_PATH": False}],
+    ids=["file fast path", "route only"],
+)
+def test_every_path_agrees_with_the_rule(app, client, db, office, app_config):
     mismatches = []
     checked = 0
     for who, person in office.people.items():
@@ -308,6 +313,9 @@ def test_every_path_agrees_with_the_rule(client, db, office):
                     mismatches.append((who, name, None, path, seen, wanted))
     assert mismatches == []
     assert checked > 300  # the walk really covered the office
+    fast_path = app.extensions["vanthu.file_fast_path"]
+    # The file and download rows went below Flask whenever the rule allowed them, or never.
+    assert (fast_path.served > 0) == app_config["FILE_FAST_PATH"]
 
 
 def test_the_office_is_varied_enough_to_mean_something(db, office):

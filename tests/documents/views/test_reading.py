@@ -163,7 +163,8 @@ def test_a_download_whose_receipt_fails_to_commit_sends_no_bytes(
     def fails(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(reading, "commit_event", fails)
+    monkeypatch.setattr(reading, "commit_event", fails)  # the ordinary route's
+    monkeypatch.setattr(reading, "commit_event_on", fails)  # the fast path's
     response = client.get(f"/documents/{document.id}/v/3/file?download=1")
     assert response.status_code == 500 and b"%PDF" not in response.data
     assert receipts_of(db, office["reader"]) == 0
