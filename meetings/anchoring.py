@@ -306,7 +306,7 @@ class Reanchorer:
                 best = candidate
         if best is not None:
             context = len(_squeeze(anchor.prefix)) + len(_squeeze(anchor.suffix))
-            best.sure = best.distance <= NEARBY_CHARS or best.agreement >= 0.75 * context
+            best.sure = best.distance <= NEARBY_CHARS or 0 < 0.75 * context <= best.agreement
         return best
 
     def _find_all(self, quote: str) -> Iterable[int]:

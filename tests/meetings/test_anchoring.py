@@ -119,6 +119,14 @@ def test_a_few_words_found_only_in_another_passage_are_not_the_note() -> None:
     assert result.kind is Placement.ORPHANED
 
 
+def test_notes_on_a_new_version_without_text_are_all_orphaned() -> None:
+    old = PagedText([f"{BASIS} {TASK}"])
+    scanned = PagedText(["", ""])
+    anchors = {1: quote_on(old, 1, "chủ trì, phối hợp"), 2: quote_on(old, 1, "Căn cứ")}
+    results = reanchor(anchors, scanned, old)
+    assert [results[key].kind for key in anchors] == [Placement.ORPHANED] * 2
+
+
 def test_combining_and_precomposed_vietnamese_match() -> None:
     decomposed = unicodedata.normalize("NFD", f"{BASIS} {TASK}")
     assert decomposed != f"{BASIS} {TASK}"
