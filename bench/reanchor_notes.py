@@ -253,7 +253,9 @@ def judge(
     deleted: set[int],
 ) -> dict[str, int]:
     """Against the truth: on its own sentence, orphaned because it was deleted, or wrong."""
-    counts = dict.fromkeys(["exact", "fuzzy", "orphaned", "right", "wrong", "orphan_kept"], 0)
+    counts = dict.fromkeys(
+        ["exact", "fuzzy", "orphaned", "right", "wrong", "wrong_same_words", "orphan_kept"], 0
+    )
     for note, result in zip(notes, placed, strict=True):
         counts[result.kind.value] += 1
         if not result.placed:
@@ -266,6 +268,9 @@ def judge(
         end = start + result.end - result.start
         on_own = span is not None and start < span[1] and end > span[0]
         counts["right" if on_own else "wrong"] += 1
+        # Word for word the note's quote, only not where the note was: repeated boilerplate.
+        words = new.pages[result.page - 1][result.start : result.end]
+        counts["wrong_same_words"] += not on_own and words == note.anchor.exact
     return counts
 
 
@@ -300,13 +305,16 @@ def main() -> None:
     print(
         f"ours:  exact {share['exact']:.1%}, fuzzy {share['fuzzy']:.1%}, "
         f"orphaned {share['orphaned']:.1%}; {ours_counts['right']} placed right, "
-        f"{ours_counts['wrong']} on other text, {ours_counts['orphan_kept']} orphaned with text "
-        f"left; {ours_seconds * 1000:.0f} ms (+{index_seconds * 1000:.0f} ms index)"
+        f"{ours_counts['wrong']} on other text ({ours_counts['wrong_same_words']} on the same "
+        f"words), {ours_counts['orphan_kept']} orphaned with text "
+        f"left; {ours_seconds * 1000:.0f} ms "
+        f"(+{index_seconds * 1000:.0f} ms to normalise the new version's pages)"
     )
     print(
         f"naive: exact {naive_counts['exact']}, fuzzy {naive_counts['fuzzy']}, orphaned "
         f"{naive_counts['orphaned']}; {naive_counts['right']} placed right, "
-        f"{naive_counts['wrong']} on other text; {naive_seconds * 1000:.0f} ms"
+        f"{naive_counts['wrong']} on other text ({naive_counts['wrong_same_words']} on the same "
+        f"words); {naive_seconds * 1000:.0f} ms"
     )
     report(
         "reanchor_notes",
@@ -321,6 +329,7 @@ def main() -> None:
         orphaned_share=round(share["orphaned"], 4),
         placed_right=ours_counts["right"],
         placed_wrong=ours_counts["wrong"],
+        placed_wrong_same_words=ours_counts["wrong_same_words"],
         naive_placed_right=naive_counts["right"],
         naive_placed_wrong=naive_counts["wrong"],
         lost=len(notes) - len(ours),
