@@ -11,6 +11,7 @@ import re
 import unicodedata
 import warnings
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from docx import Document
 from docx.table import Table
@@ -46,9 +47,21 @@ def text_from_plain(data: bytes, max_chars: int = MAX_TEXT_CHARS) -> str:
 
 def text_from_docx(data: bytes, max_chars: int = MAX_TEXT_CHARS) -> str:
     """Body paragraphs and table cells in reading order, one paragraph per line."""
-    try:
+    with _reading_docx():
         document = Document(io.BytesIO(data))
         return _collect(_blocks(document.iter_inner_content()), max_chars)
+
+
+def docx_blocks(data: bytes) -> list[str]:
+    """Each body paragraph and table cell paragraph of a DOCX, in reading order, as written."""
+    with _reading_docx():
+        return list(_blocks(Document(io.BytesIO(data)).iter_inner_content()))
+
+
+@contextmanager
+def _reading_docx() -> Iterator[None]:
+    try:
+        yield
     except Exception as exc:  # python-docx fails with arbitrary types on odd but valid zips
         _log.info("unreadable DOCX: %r", exc)
         raise CorruptFile(
@@ -87,25 +100,50 @@ def text_from_pdf(data: bytes, max_chars: int = MAX_TEXT_CHARS) -> str:
     with warnings.catch_warnings():
         # pypdf warns about every small irregularity; they are not the clerk's problem.
         warnings.simplefilter("ignore")
-        try:
-            reader = PdfReader(io.BytesIO(data), strict=False)
-            if reader.is_encrypted and not reader.decrypt(""):
-                return ""
-            count = len(reader.pages)
-        except Exception as exc:  # pypdf raises many unrelated types on hostile input.
-            _log.info("unreadable PDF: %r", exc)
-            raise CorruptFile(
-                N_("The PDF file is damaged and cannot be read. Please export it again.")
-            ) from None
-        return _collect(_pdf_pages(reader, min(count, MAX_PDF_PAGES)), max_chars)
+        reader = _open_pdf(data)
+        if reader is None:
+            return ""
+        count = min(len(reader.pages), MAX_PDF_PAGES)
+        return _collect((text for text in _pdf_pages(reader, count) if text is not None), max_chars)
 
 
-def _pdf_pages(reader: PdfReader, count: int) -> Iterator[str]:
+def pdf_page_texts(data: bytes) -> list[str]:
+    """The text layer of each page, as pypdf reads it: one entry per page, so page numbers hold.
+
+    A page that cannot be decoded, or has no text layer, gives ""; a locked PDF gives [].
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        reader = _open_pdf(data)
+        if reader is None:
+            return []
+        count = min(len(reader.pages), MAX_PDF_PAGES)
+        return [text or "" for text in _pdf_pages(reader, count)]
+
+
+def _open_pdf(data: bytes) -> PdfReader | None:
+    """The reader, or None when a password locks the file; ``CorruptFile`` if it cannot open."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            return None
+        len(reader.pages)  # reading the page tree is where broken files fail
+        return reader
+    except Exception as exc:  # pypdf raises many unrelated types on hostile input.
+        _log.info("unreadable PDF: %r", exc)
+        raise CorruptFile(
+            N_("The PDF file is damaged and cannot be read. Please export it again.")
+        ) from None
+
+
+def _pdf_pages(reader: PdfReader, count: int) -> Iterator[str | None]:
+    """Each page's text; None for a page pypdf cannot decode."""
     for index in range(count):
         try:
             yield reader.pages[index].extract_text() or ""
         except Exception as exc:  # one odd page must not hide the text of the others
             _log.info("PDF page %d skipped: %r", index, exc)
+            yield None
 
 
 def _collect(lines: Iterable[str], max_chars: int) -> str:
