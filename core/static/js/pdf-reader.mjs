@@ -100,7 +100,8 @@ class Reader {
     this.canvas = field(root, "canvas");
     this.text = field(root, "text");
     this.pageInput = field(root, "page");
-    this.pageNumber = 0;
+    this.pageNumber = 0; // the page shown
+    this.target = 1; // the page last asked for, shown once the drawing in progress ends
     this.zoom = 1; // times the width that fits the screen
     this.wanted = null; // the page and zoom to show once the current drawing ends
     this.drawing = false;
@@ -113,15 +114,16 @@ class Reader {
     field(this.root, "pages").textContent = String(count);
     this.pageInput.max = String(count);
     field(this.root, "status").hidden = true;
-    this.savedPage = page;
+    // Page 1 is where a document opens anyway: nothing to store until a page is turned.
+    this.savedPage = page || 1;
     this.listen();
     this.show(Math.min(Math.max(page || 1, 1), count));
   }
 
   listen() {
     const actions = {
-      "previous-page": () => this.show(this.pageNumber - 1),
-      "next-page": () => this.show(this.pageNumber + 1),
+      "previous-page": () => this.show(this.target - 1),
+      "next-page": () => this.show(this.target + 1),
       "zoom-in": () => this.setZoom(this.zoom * ZOOM_STEP),
       "zoom-out": () => this.setZoom(this.zoom / ZOOM_STEP),
       "fit-width": () => this.setZoom(1),
@@ -137,7 +139,7 @@ class Reader {
       if (Number.isInteger(page)) {
         this.show(page);
       } else {
-        this.pageInput.value = String(this.pageNumber);
+        this.pageInput.value = String(this.target);
       }
     });
     this.root.addEventListener("keydown", (event) => {
@@ -145,16 +147,16 @@ class Reader {
         return;
       }
       if (event.key === "ArrowRight" || event.key === "PageDown") {
-        this.show(this.pageNumber + 1);
+        this.show(this.target + 1);
       } else if (event.key === "ArrowLeft" || event.key === "PageUp") {
-        this.show(this.pageNumber - 1);
+        this.show(this.target - 1);
       }
     });
     let width = this.stage.clientWidth;
     new ResizeObserver(() => {
       if (this.stage.clientWidth !== width) {
         width = this.stage.clientWidth; // a tablet turned: fit the new width
-        this.show(this.pageNumber);
+        this.show(this.target);
       }
     }).observe(this.stage);
     this.listenToFingers();
@@ -196,7 +198,7 @@ class Reader {
         const dx = event.changedTouches[0].clientX - swipe.x;
         const dy = event.changedTouches[0].clientY - swipe.y;
         if (Math.abs(dx) > SWIPE_PX && Math.abs(dy) < Math.abs(dx) / 2) {
-          this.show(this.pageNumber + (dx < 0 ? 1 : -1));
+          this.show(this.target + (dx < 0 ? 1 : -1));
         }
         swipe = null;
       }
@@ -205,12 +207,13 @@ class Reader {
 
   setZoom(zoom) {
     this.zoom = Math.min(Math.max(zoom, MIN_ZOOM), MAX_ZOOM);
-    this.show(this.pageNumber);
+    this.show(this.target);
   }
 
   /** Show page `number` (kept within the document); drawings never overlap. */
   async show(number) {
     const page = Math.min(Math.max(number, 1), this.pdf.numPages);
+    this.target = page;
     this.wanted = { page, zoom: this.zoom };
     this.pageInput.value = String(page);
     if (this.drawing) {
