@@ -5,6 +5,10 @@ BIN := $(VENV)/bin
 PORT ?= 5000
 SOURCES := core accounts audit documents meetings signing
 CATALOGS := core/translations
+NPM ?= npm
+#: pdf.js's browser build, copied from node_modules (never committed; see .gitignore)
+PDFJS := core/static/vendor/pdfjs
+PDFJS_DIST := node_modules/pdfjs-dist
 
 .DEFAULT_GOAL := help
 
@@ -21,7 +25,31 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/activate
 	touch $@
 
 .PHONY: install
-install: $(VENV)/.installed translations ## Create .venv and install VanThu with its test tools
+install: $(VENV)/.installed translations pdfjs ## Create .venv and install VanThu with its test tools
+
+# Without npm VanThu still runs: PDFs are then shown by the browser's own viewer. CI must have it.
+.PHONY: pdfjs
+ifneq ($(shell command -v $(NPM) 2>/dev/null),)
+pdfjs: $(PDFJS)/.installed ## Install pdf.js with npm (package-lock.json) and copy it into core/static
+else
+pdfjs:
+	@if [ -n "$$CI" ]; then \
+		echo "npm is missing: CI needs Node.js and npm to install pdf.js (the PDF reader)" >&2; exit 1; \
+	fi
+	@echo "npm not found: PDFs will open in the browser's own viewer. Install Node.js and npm"
+	@echo "  (e.g. apt-get install nodejs npm) and run make again to read them with pdf.js:"
+	@echo "  page by page on tablets, reopened at the page each reader reached."
+endif
+
+# The legacy build: the same API with polyfills, for the older browsers of office tablets.
+$(PDFJS)/.installed: package-lock.json
+	$(NPM) ci --omit=optional --ignore-scripts --no-audit --no-fund --loglevel=error
+	rm -rf $(PDFJS) && mkdir -p $(PDFJS)
+	cp $(PDFJS_DIST)/legacy/build/pdf.min.mjs $(PDFJS_DIST)/legacy/build/pdf.worker.min.mjs \
+		$(PDFJS_DIST)/LICENSE $(PDFJS)/
+	cp -R $(PDFJS_DIST)/cmaps $(PDFJS_DIST)/standard_fonts $(PDFJS_DIST)/wasm $(PDFJS_DIST)/iccs \
+		$(PDFJS)/
+	touch $@
 
 .PHONY: translations
 translations: $(VENV)/.installed ## Compile the message catalogues (.po -> .mo)
@@ -62,5 +90,5 @@ bench: install ## Run every benchmark in bench/ (each prints one JSON line)
 	@for script in bench/[!_]*.py; do $(BIN)/python $$script || exit 1; done
 
 .PHONY: clean
-clean: ## Remove the virtualenv and caches (keeps instance/)
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
+clean: ## Remove the virtualenv, node_modules, pdf.js and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info node_modules $(PDFJS)

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import db, errors_http, i18n, navigation, ratelimit, security, sessions
+from core import db, errors_http, i18n, navigation, ratelimit, security, sessions, vendor
 from core.config import PROJECT_ROOT, from_environment, instance_path
 from core.storage import BlobStore
 
@@ -31,6 +31,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     db.init_app(app)
     security.init_app(app)
+    vendor.init_app(app)  # after security: its worker policy replaces the pages' one
     ratelimit.init_app(app)
     sessions.init_app(app)
     i18n.init_app(app)

@@ -131,3 +131,9 @@ class DocumentRecalled(VanThuError):
     def frozen(cls) -> DocumentRecalled:
         """The one message for every use of a recalled document."""
         return cls(N_("This document was recalled by its issuer and can no longer be used."))
+
+
+class BadPage(BadInput):
+    """A reading position that is not a page number the reader could have shown."""
+
+    code = "bad_page"

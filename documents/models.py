@@ -282,6 +282,23 @@ class ReadReceipt(Base):
     times_opened: Mapped[int] = mapped_column(default=1)
 
 
+class ReadingPosition(Base):
+    """The page one person reached in one exact version, to reopen it there next time."""
+
+    __tablename__ = "reading_positions"
+    __table_args__ = (
+        sa.UniqueConstraint("version_id", "user_id", name="uq_reading_positions_version_user"),
+        sa.CheckConstraint("page >= 1", name="page_from_one"),
+    )
+
+    id: Mapped[intpk]
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("document_versions.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: Counted from 1, as the reader shows it.
+    page: Mapped[int]
+    updated_at: Mapped[datetime]
+
+
 class AssignmentState(enum.StrEnum):
     PENDING = "pending"
     IN_PROGRESS = "in_progress"

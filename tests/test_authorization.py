@@ -28,6 +28,7 @@ ANY_USER = {
     "documents.show",
     "documents.read",
     "documents.version_file",
+    "documents.reading_position",
     "documents.attachment_file",
     "documents.receipts",
     "documents.upload_version",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import BinaryIO
 from urllib.parse import quote
 
-from flask import Response, current_app, render_template, request
+from flask import Response, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 from werkzeug.sansio.response import get_content_type
 from werkzeug.wsgi import wrap_file
@@ -13,7 +13,7 @@ from werkzeug.wsgi import wrap_file
 from accounts import auth
 from core.db import get_session
 from core.storage import blob_store
-from documents import drafting, reading, render
+from documents import drafting, positions, reading, render
 from documents.models import Document, DocumentVersion
 from documents.views.blueprint import bp, signed_in
 
@@ -68,6 +68,22 @@ def version_file(document_id: int, number: int) -> ResponseReturnValue:
         prepare=send,
         count=request.method == "GET" and not counted_by_page,  # a HEAD sends no bytes
     )
+
+
+@bp.route("/documents/<int:document_id>/v/<int:number>/position", methods=["GET", "POST"])
+@signed_in
+def reading_position(document_id: int, number: int) -> ResponseReturnValue:
+    """The page the reader reached in this version: fetched when the reader opens, sent as
+    pages turn (JSON ``{"page": n}``, the CSRF token in the X-CSRFToken header)."""
+    user = auth.signed_in_user()
+    db = get_session()
+    if request.method == "GET":
+        return jsonify(page=positions.remembered_page(db, user, document_id, number))
+    body = request.get_json(silent=True)
+    page = body.get("page") if isinstance(body, dict) else None
+    positions.remember_page(db, user, document_id, number, page)
+    db.commit()
+    return jsonify(page=page)
 
 
 @bp.get("/documents/<int:document_id>/attachments/<int:attachment_id>")

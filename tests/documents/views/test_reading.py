@@ -16,7 +16,7 @@ from audit.models import AuditEvent, AuditLeaf
 from core.db import utcnow
 from core.storage import blob_store
 from documents import reading
-from documents.models import Attachment, DocumentVersion
+from documents.models import Attachment, DocumentVersion, ReadingPosition
 from documents.views.reading import FILE_POLICY
 from tests.conftest import login
 from tests.documents.pages_testkit import build_office, receipts_of, sent_to_home
@@ -183,8 +183,10 @@ def with_attachment(client, db, office, document, pdf_of):
 
 
 def embedded_file_url(page: str) -> str:
-    """The file URL the reading page embeds (the PDF shown in place)."""
-    match = re.search(r'<iframe[^>]* src="([^"]+)"', page)
+    """The file URL the reading page embeds: pdf.js's file, or the browser viewer's frame."""
+    match = re.search(r'data-file-url="([^"]+)"', page) or re.search(
+        r'<iframe[^>]* src="([^"]+)"', page
+    )
     assert match, "the reading page embeds no file"
     return html.unescape(match.group(1))
 
@@ -213,7 +215,11 @@ def test_every_response_sending_the_bytes_is_an_opening_saying_how(client, db, o
     ]
 
 
-def test_the_reading_page_and_the_file_it_embeds_are_one_opening(client, db, office, pdf_of):
+@pytest.mark.parametrize("pdfjs", [True, False], ids=["pdfjs", "browser-viewer"])
+def test_the_reading_page_and_the_file_it_embeds_are_one_opening(
+    app, client, db, office, pdf_of, pdfjs
+):
+    app.config["PDFJS_READY"] = pdfjs
     document = sent_to_home(client, db, office, pdf_of)
     login(client, office["reader"])
     page = client.get(f"/documents/{document.id}/v/3")
@@ -328,3 +334,117 @@ def test_every_path_refuses_and_audits_who_may_not_open(client, db, office, pdf_
     ).all()
     assert len(denials) == len(OPENING_PATHS)
     assert receipts_of(db, outsider) == 0 and opens_of(db, outsider) == []
+
+
+def test_with_pdfjs_the_reading_page_mounts_it_and_without_it_shows_the_browsers_viewer(
+    app, client, db, office, pdf_of
+):
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["reader"])
+    app.config["PDFJS_READY"] = True
+    page = client.get(f"/documents/{document.id}/v/3").get_data(as_text=True)
+    assert "data-pdf-reader" in page and "<iframe" not in page
+    assert 'src="/static/js/pdf-reader.mjs"' in page and 'type="module"' in page
+    assert f'data-position-url="/documents/{document.id}/v/3/position"' in page
+    assert 'data-pdfjs="/static/vendor/pdfjs/"' in page
+    app.config["PDFJS_READY"] = False
+    page = client.get(f"/documents/{document.id}/v/3").get_data(as_text=True)
+    assert "data-pdf-reader" not in page and "pdf-reader.mjs" not in page
+    assert (
+        f'<iframe class="pdf" title="{document.subject}" '
+        f'src="/documents/{document.id}/v/3/file?opened=' in page
+    )
+
+
+@pytest.mark.parametrize("pdfjs", [True, False], ids=["pdfjs", "browser-viewer"])
+def test_a_page_that_steps_through_documents_links_the_previous_and_next(app, pdfjs):
+    app.config["PDFJS_READY"] = pdfjs
+    siblings = [{"url": f"/read/{n}", "label": f"Tài liệu {n}"} for n in (1, 2, 3)]
+    template = app.jinja_env.from_string(
+        '{% from "documents/_reader.html" import pdf_reader %}'
+        "{{ pdf_reader('/file', '/position', 'Tài liệu', siblings, current) }}"
+    )
+    with app.test_request_context():
+        links = {
+            current: re.findall(
+                r'<a class="button" href="([^"]+)" rel="(prev|next)"',
+                template.render(siblings=siblings, current=current),
+            )
+            for current in (0, 1, 2)
+        }
+        alone = template.render(siblings=None, current=None)
+    assert links == {
+        0: [("/read/2", "next")],
+        1: [("/read/1", "prev"), ("/read/3", "next")],
+        2: [("/read/2", "prev")],
+    }
+    assert 'rel="prev"' not in alone and 'rel="next"' not in alone
+
+
+def test_the_reading_position_is_fetched_back_as_it_was_stored(client, db, office, pdf_of):
+    document = sent_to_home(client, db, office, pdf_of)
+    url = f"/documents/{document.id}/v/3/position"
+    login(client, office["reader"])
+    assert client.get(url, headers={"Accept": "application/json"}).get_json() == {"page": None}
+    stored = client.post(url, json={"page": 4})
+    assert stored.status_code == 200 and stored.get_json() == {"page": 4}
+    assert client.get(url).get_json() == {"page": 4}
+    login(client, office["clerk"])  # someone else's position is their own
+    assert client.get(url).get_json() == {"page": None}
+
+
+@pytest.mark.parametrize(
+    "body", [{"page": 0}, {"page": "2"}, {"page": None}, {}, [3], "3"], ids=repr
+)
+def test_a_position_that_is_no_page_is_refused_with_a_message(client, db, office, pdf_of, body):
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["reader"])
+    url = f"/documents/{document.id}/v/3/position"
+    refused = client.post(url, json=body)
+    assert refused.status_code == 400
+    assert refused.get_json()["message"] == "Số trang phải là số nguyên từ 1 đến 100000."
+    assert client.get(url).get_json() == {"page": None}
+
+
+def test_who_may_not_open_the_version_neither_stores_nor_reads_a_position(
+    client, db, office, pdf_of
+):
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["reader"])
+    assert (
+        client.post(f"/documents/{document.id}/v/3/position", json={"page": 2}).status_code == 200
+    )
+    outsider = office["finance_reader"]
+    login(client, outsider)
+    for number in (3, 1):  # the version sent to the Sở Nội vụ, and a draft before it
+        url = f"/documents/{document.id}/v/{number}/position"
+        refused_read = client.get(url, headers={"Accept": "application/json"})
+        refused_write = client.post(url, json={"page": 5})
+        assert refused_read.status_code == refused_write.status_code == 403
+        assert "page" not in refused_read.get_json()
+    login(client, office["reader"])  # a draft not sent to them: refused too
+    assert (
+        client.post(f"/documents/{document.id}/v/1/position", json={"page": 5}).status_code == 403
+    )
+    denials = db.scalars(
+        sa.select(AuditEvent.actor_id)
+        .where(AuditEvent.action == "accounts:access:denied")
+        .order_by(AuditEvent.id)
+    ).all()
+    assert denials == [outsider.id] * 4 + [office["reader"].id]
+    assert db.scalars(sa.select(ReadingPosition.page)).all() == [2]
+    assert receipts_of(db, outsider) == 0
+
+
+def test_storing_a_position_needs_the_pages_csrf_token_in_a_header(app, client, db, office, pdf_of):
+    document = sent_to_home(client, db, office, pdf_of)
+    login(client, office["reader"])
+    app.config.update(WTF_CSRF_ENABLED=True, PDFJS_READY=True)
+    page = client.get(f"/documents/{document.id}/v/3").get_data(as_text=True)
+    token = html.unescape(re.search(r'data-csrf-token="([^"]+)"', page).group(1))
+    url = f"/documents/{document.id}/v/3/position"
+    assert client.post(url, json={"page": 2}).status_code == 400
+    assert client.post(url, json={"page": 2}, headers={"X-CSRFToken": "forged"}).status_code == 400
+    assert client.get(url).get_json() == {"page": None}
+    assert client.post(url, json={"page": 2}, headers={"X-CSRFToken": token}).status_code == 200
+    assert client.get(url).get_json() == {"page": 2}
