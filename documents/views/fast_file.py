@@ -65,6 +65,8 @@ _KNOWN_HOOKS = {
     "flask_limiter._extension.Limiter.__release_context",
     # The security headers: added here by the same `missing_headers`.
     "core.security._headers",
+    # The pdf.js worker's own policy, for that static file only.
+    "core.vendor._worker_policy",
     # Flask-Login's remember-me cookie: a session that has one goes to the route.
     "flask_login.login_manager.LoginManager._update_remember_cookie",
     # The request's ORM session, which this layer never opens.
