@@ -36,11 +36,13 @@ class Recorder:
     received: list[Received] = field(default_factory=list)
     #: A reply to every RCPT TO, e.g. "451 4.3.0 try later" (None: accept).
     refuse_recipients: str | None = None
+    #: A reply to RCPT TO for some addresses only.
+    refuse: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options) -> str:
-        if self.refuse_recipients:
-            return self.refuse_recipients
+        if self.refuse_recipients or address in self.refuse:
+            return self.refuse_recipients or self.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
