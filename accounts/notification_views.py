@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, redirect, render_template, request, url_for
+from collections.abc import Iterable, Mapping
+
+from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from accounts import auth, notifications
 from accounts.models import User
-from core import navigation
+from core import mail, navigation
 from core.db import get_session
 from core.security import is_safe_next
 
@@ -19,6 +22,34 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     navigation.add_indicator(
         app, "notifications.index", _l("Notifications: %(count)d unread"), _unread
+    )
+
+
+def notify_from_app(
+    session: Session,
+    users: Iterable[User],
+    kind: str,
+    title: str,
+    body: str = "",
+    link: str | None = None,
+    *,
+    actor: User | None,
+    params: Mapping[str, str] | None = None,
+) -> notifications.Notified:
+    """`notifications.notify` as a view or job of this app calls it: e-mail when it is on, links
+    after VANTHU_PUBLIC_URL. Never after the request's own address, which a client's Host header
+    may have written into a letter to someone else."""
+    return notifications.notify(
+        session,
+        users,
+        kind,
+        title,
+        body,
+        link,
+        email=mail.get_mailer() is not None,
+        params=params,
+        actor=actor,
+        site_url=current_app.config.get("PUBLIC_URL"),
     )
 
 

@@ -44,11 +44,13 @@ INTERRUPTED = "the sender stopped while sending; not sent again, so that it is n
 
 @dataclass(frozen=True)
 class Notified:
-    """What `notify` did: notifications stored, letters queued, people without an address."""
+    """What `notify` did: notifications stored, letters queued, people without an address, and
+    whether e-mail was asked for at all (off when VANTHU_SMTP_URL is unset)."""
 
     notified: int
     emails_queued: int
     without_address: int
+    email_enabled: bool = True
 
 
 def notify(
@@ -113,7 +115,7 @@ def notify(
             "emails_queued": queued,
         },
     )
-    return Notified(len(notes), queued, len(recipients) - with_address)
+    return Notified(len(notes), queued, len(recipients) - with_address, email)
 
 
 def _absolute(site_url: str | None, link: str | None) -> str | None:

@@ -22,7 +22,7 @@ ANY_USER = {
     "accounts.home",
     "accounts.logout",
     "accounts.end_my_sessions",
-    # One's own notifications; someone else's is not found (tests/accounts/test_notification_views.py).
+    # One's own notifications; another's is not found (tests/accounts/test_notification_views.py).
     "notifications.index",
     "notifications.read",
     "notifications.read_all",

@@ -90,3 +90,18 @@ def test_the_list_costs_the_same_statements_for_one_or_many(app, client, db, mak
     with count_statements(app) as many:
         assert client.get("/notifications").status_code == 200
     assert len(many) == len(few)
+
+
+def test_the_app_notifies_by_email_only_when_mail_is_on(app, db, make):
+    from accounts.notification_views import notify_from_app
+
+    with app.app_context():
+        result = notify_from_app(
+            db,
+            [make.user(email="an.nv@haugiang.gov.vn")],
+            "k",
+            TITLE,
+            actor=None,
+            params={"name": "An"},
+        )
+    assert (result.notified, result.emails_queued, result.email_enabled) == (1, 0, False)
