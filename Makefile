@@ -68,6 +68,7 @@ migrate: install ## Bring the database schema up to date
 .PHONY: run
 run: migrate ## Serve on http://127.0.0.1:$(PORT) with demo data (SQLite by default)
 	$(BIN)/vanthu demo
+	$(BIN)/vanthu mail status
 	VANTHU_COOKIE_SECURE=0 $(BIN)/vanthu run --host 127.0.0.1 --port $(PORT)
 
 .PHONY: test

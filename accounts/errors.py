@@ -72,3 +72,9 @@ class ImportRejected(BadInput):
     def diagnostics(self) -> dict[str, object]:
         lines = [{"line": n, "message": t % v if v else t} for n, t, v in self.problems]
         return {**super().diagnostics(), "problems": lines}
+
+
+class NotificationNotFound(NotFound):
+    """Also what someone else's notification looks like: whether it exists is not theirs to know."""
+
+    code = "notification_not_found"

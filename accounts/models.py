@@ -147,3 +147,63 @@ class LoginThrottle(Base):
     last_failed_at: Mapped[datetime]
     #: No sign-in to this account from this address before then.
     locked_until: Mapped[datetime | None]
+
+
+class UserNotification(Base):
+    """A message for one person inside VanThu (the bell), e.g. a reminder to read a meeting pack.
+
+    ``title`` and ``body`` are English message ids with ``%(name)s`` placeholders filled from
+    ``params``: each reader sees them in their own language.
+    """
+
+    __tablename__ = "user_notifications"
+    __table_args__ = (sa.Index("ix_user_notifications_user_created", "user_id", "created_at"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    #: What it is about, for filtering and the audit log, e.g. "meeting_reminder".
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    title: Mapped[str] = mapped_column(sa.String(255))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    params: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
+    #: A path inside VanThu ("/meetings/12"), never an outside address.
+    link: Mapped[str | None] = mapped_column(sa.String(512))
+    created_at: Mapped[created_at]
+    read_at: Mapped[datetime | None]
+
+
+class MailStatus(enum.StrEnum):
+    PENDING = "pending"
+    #: Claimed by a sender, which is handing it to the SMTP server now.
+    SENDING = "sending"
+    SENT = "sent"
+    #: Given up: tried too often, refused for good, or its sender stopped half-way.
+    FAILED = "failed"
+
+
+class OutgoingMail(Base):
+    """An e-mail waiting in the outbox: written in the transaction that decided to send it,
+    sent afterwards by `accounts.notifications.send_pending`, never twice."""
+
+    __tablename__ = "mail_outbox"
+    __table_args__ = (sa.Index("ix_mail_outbox_status_due", "status", "next_attempt_at"),)
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    notification_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_notifications.id", ondelete="SET NULL")
+    )
+    kind: Mapped[str] = mapped_column(sa.String(32))
+    to_address: Mapped[str] = mapped_column(sa.String(255))
+    to_name: Mapped[str] = mapped_column(sa.String(255))
+    subject: Mapped[str] = mapped_column(sa.String(512))
+    text: Mapped[str] = mapped_column(sa.Text)
+    status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus), default=MailStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: Not sent before then: now at first, later after each failed attempt (backing off).
+    next_attempt_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    #: Why the last attempt failed, in words that hold no address.
+    last_error: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[created_at]

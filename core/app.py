@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import db, errors_http, i18n, navigation, ratelimit, security, sessions, vendor
+from core import db, errors_http, i18n, mail, navigation, ratelimit, security, sessions, vendor
 from core.config import PROJECT_ROOT, from_environment, instance_path
 from core.storage import BlobStore
 
@@ -36,8 +36,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     sessions.init_app(app)
     i18n.init_app(app)
     navigation.init_app(app)
+    mail.init_app(app)
 
-    from accounts import auth
+    from accounts import auth, notification_views
+    from accounts import cli as accounts_cli
     from accounts import demo as accounts_demo
     from accounts import views as accounts_views
     from audit import sequencer as audit_sequencer
@@ -52,6 +54,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     errors_http.init_app(app, on_denied=auth.record_denial)
     accounts_views.init_app(app)
+    notification_views.init_app(app)
+    app.cli.add_command(accounts_cli.mail_group)
     core_views.init_app(app)
     documents_views.init_app(app)
     signing_views.init_app(app)

@@ -107,6 +107,12 @@ def _read_secret(path: Path) -> str:
     return value
 
 
+def _secret_in_file(name: str) -> str | None:
+    """The secret kept in the file the variable names (a mounted secret), or None if unset."""
+    path = _text(name)
+    return _read_secret(Path(path)) if path else None
+
+
 def from_environment(instance_path: Path) -> dict[str, Any]:
     """Build the Flask config mapping from the environment."""
     sqlite_file = instance_path / "vanthu.sqlite3"
@@ -173,4 +179,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SIGNING_CA_PASSPHRASE": _text("VANTHU_CA_PASSPHRASE"),
         "SIGNING_CA_PASSPHRASE_FILE": str(instance_path / "ca_passphrase"),
         "SIGNING_KDF_ROUNDS": _int("VANTHU_SIGNING_KDF_ROUNDS", 0) or None,
+        # E-mail: the SMTP server (smtp://, smtps://, smtp+starttls://; unset: no e-mail), its
+        # password from a file instead of the URL, the sender, and the address links point to.
+        "SMTP_URL": _text("VANTHU_SMTP_URL"),
+        "SMTP_PASSWORD": _secret_in_file("VANTHU_SMTP_PASSWORD_FILE"),
+        "MAIL_FROM": _text("VANTHU_MAIL_FROM"),
+        "PUBLIC_URL": _text("VANTHU_PUBLIC_URL"),
     }

@@ -1,4 +1,5 @@
-"""The main menu: each domain adds its entries, shown only to users who may open them."""
+"""The main menu and the indicators beside it (the notification bell): each domain adds its own,
+shown only to users who may open them."""
 
 from __future__ import annotations
 
@@ -24,13 +25,35 @@ class NavItem:
     active: bool
 
 
+@dataclass(frozen=True)
+class IndicatorEntry:
+    endpoint: str
+    label: Any  # a lazy translated string, with %(count)d
+    #: How many things wait for the signed-in user (one cheap query: it runs on every page).
+    count: Callable[[Any], int]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    url: str
+    label: str
+    count: int
+    active: bool
+
+
 def init_app(app: Flask) -> None:
     app.extensions["vanthu.nav"] = []
-    app.context_processor(lambda: {"nav_items": _items})
+    app.extensions["vanthu.nav_indicators"] = []
+    app.context_processor(lambda: {"nav_items": _items, "nav_indicators": _indicators})
 
 
 def add_entry(app: Flask, endpoint: str, label: Any, visible: Callable[[Any], bool]) -> None:
     app.extensions["vanthu.nav"].append(NavEntry(endpoint, label, visible))
+
+
+def add_indicator(app: Flask, endpoint: str, label: Any, count: Callable[[Any], int]) -> None:
+    """A link with a count beside the user's name, e.g. the bell and its unread notifications."""
+    app.extensions["vanthu.nav_indicators"].append(IndicatorEntry(endpoint, label, count))
 
 
 def _items() -> list[NavItem]:
@@ -44,3 +67,19 @@ def _items() -> list[NavItem]:
         for e in current_app.extensions["vanthu.nav"]
         if e.visible(user)
     ]
+
+
+def _indicators() -> list[Indicator]:
+    from flask import current_app
+
+    if not current_user.is_authenticated:
+        return []
+    user = current_user._get_current_object()
+    shown = []
+    for entry in current_app.extensions["vanthu.nav_indicators"]:
+        count = entry.count(user)
+        label = str(entry.label) % {"count": count}
+        shown.append(
+            Indicator(url_for(entry.endpoint), label, count, request.endpoint == entry.endpoint)
+        )
+    return shown

@@ -171,3 +171,13 @@ def count_statements(app: Flask) -> Iterator[list[str]]:
         yield statements
     finally:
         sa.event.remove(engine, "before_cursor_execute", listener)
+
+
+@pytest.fixture
+def mail_server() -> Iterator[Any]:
+    """A real SMTP server on 127.0.0.1 and a port of its own (see tests/mailserver.py)."""
+    from tests.mailserver import MailServer
+
+    server = MailServer().start()
+    yield server
+    server.stop()

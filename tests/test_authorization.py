@@ -22,6 +22,10 @@ ANY_USER = {
     "accounts.home",
     "accounts.logout",
     "accounts.end_my_sessions",
+    # One's own notifications; another's is not found (tests/accounts/test_notification_views.py).
+    "notifications.index",
+    "notifications.read",
+    "notifications.read_all",
     "documents.inbox",
     "documents.search",
     "documents.notifications_read",
