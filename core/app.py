@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask
 
-from core import db, errors_http, i18n, navigation, ratelimit, security, sessions
+from core import db, errors_http, i18n, jobs, navigation, ratelimit, security, sessions
 from core.config import PROJECT_ROOT, from_environment, instance_path
 from core.storage import BlobStore
 
@@ -30,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["vanthu.blobs"] = BlobStore(app.config["BLOB_DIR"])
 
     db.init_app(app)
+    jobs.init_app(app)
     security.init_app(app)
     ratelimit.init_app(app)
     sessions.init_app(app)
@@ -61,7 +62,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-MODEL_MODULES = ("accounts.models", "audit.models", "documents.models", "signing.models")
+MODEL_MODULES = (
+    "core.jobs",
+    "accounts.models",
+    "audit.models",
+    "documents.models",
+    "signing.models",
+)
 
 
 def import_models() -> None:
