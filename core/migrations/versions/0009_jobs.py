@@ -103,8 +103,10 @@ def upgrade() -> None:
             op.execute("SELECT setval('jobs_id_seq', (SELECT max(id) FROM jobs))")
 
     with op.batch_alter_table("signing_verification_results", schema=None) as batch_op:
+        # op.f: on PostgreSQL the name was cut to 63 characters the same way when it was made.
         batch_op.drop_constraint(
-            "fk_signing_verification_results_job_id_signing_verification_jobs", type_="foreignkey"
+            batch_op.f("fk_signing_verification_results_job_id_signing_verification_jobs"),
+            type_="foreignkey",
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_signing_verification_results_job_id_jobs"), "jobs", ["job_id"], ["id"]
@@ -163,7 +165,7 @@ def downgrade() -> None:
         bind.execute(sa.insert(VERIFICATIONS), rows)
     with op.batch_alter_table("signing_verification_results", schema=None) as batch_op:
         batch_op.drop_constraint(
-            "fk_signing_verification_results_job_id_jobs", type_="foreignkey"
+            batch_op.f("fk_signing_verification_results_job_id_jobs"), type_="foreignkey"
         )
         batch_op.create_foreign_key(
             batch_op.f("fk_signing_verification_results_job_id_signing_verification_jobs"),
