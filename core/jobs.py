@@ -358,7 +358,7 @@ def _finish(
     session.execute(sa.update(Job).where(Job.id == job_id).values(**values))
 
 
-class _InProcessConsumer(Consumer):  # type: ignore[misc]
+class _InProcessConsumer(Consumer):
     """A consumer inside the web server's process: the server keeps its own signal handlers."""
 
     def _set_signal_handlers(self) -> None:

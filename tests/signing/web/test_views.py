@@ -16,11 +16,11 @@ from cryptography import x509
 
 from accounts.models import Role
 from audit.models import AuditEvent
+from core.jobs import Job, JobState
 from documents.decree30 import Confidentiality
 from documents.models import Notification, Status
 from signing.crypto import bundle
 from signing.crypto.pki import chain_to_pem
-from core.jobs import Job, JobState
 from signing.models import (
     Certificate,
     RequestState,
