@@ -1,4 +1,5 @@
-"""The main menu: each domain adds its entries, shown only to users who may open them."""
+"""The main menu and the home page's panels: each domain adds its own, shown only to users who
+may open them."""
 
 from __future__ import annotations
 
@@ -24,9 +25,18 @@ class NavItem:
     active: bool
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of the signed-in home page: a template and what it shows to one user."""
+
+    template: str
+    context: Callable[[Any], dict[str, Any]]
+
+
 def init_app(app: Flask) -> None:
     app.extensions["vanthu.nav"] = []
-    app.context_processor(lambda: {"nav_items": _items})
+    app.extensions["vanthu.home_panels"] = []
+    app.context_processor(lambda: {"nav_items": _items, "home_panels": _panels})
 
 
 def add_entry(app: Flask, endpoint: str, label: Any, visible: Callable[[Any], bool]) -> None:
@@ -44,3 +54,17 @@ def _items() -> list[NavItem]:
         for e in current_app.extensions["vanthu.nav"]
         if e.visible(user)
     ]
+
+
+def add_home_panel(app: Flask, template: str, context: Callable[[Any], dict[str, Any]]) -> None:
+    """Show ``template`` on the home page, rendered with ``context(user)``."""
+    app.extensions["vanthu.home_panels"].append(HomePanel(template, context))
+
+
+def _panels() -> list[tuple[str, dict[str, Any]]]:
+    from flask import current_app
+
+    if not current_user.is_authenticated:
+        return []
+    user = current_user._get_current_object()
+    return [(p.template, p.context(user)) for p in current_app.extensions["vanthu.home_panels"]]
