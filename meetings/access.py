@@ -63,7 +63,9 @@ def _item_open_to(item: Any, participant: Any) -> sa.ColumnElement[bool]:
         sa.or_(item.kind != ItemKind.INTERNAL, participant.role == ParticipantRole.MEMBER),
         sa.or_(
             item.restricted == sa.false(),
-            sa.exists().where(listed.item_id == item.id, listed.participant_id == participant.id),
+            sa.exists()
+            .where(listed.item_id == item.id, listed.participant_id == participant.id)
+            .correlate_except(listed),
         ),
     )
 
@@ -74,9 +76,9 @@ def _sees_meeting(reader_id: Any, meeting: Any) -> sa.ColumnElement[bool]:
         _manages(reader_id, meeting),
         sa.and_(
             meeting.status.in_(SHOWN_TO_PARTICIPANTS),
-            sa.exists().where(
-                participant.meeting_id == meeting.id, _acts_as(reader_id, participant)
-            ),
+            sa.exists()
+            .where(participant.meeting_id == meeting.id, _acts_as(reader_id, participant))
+            .correlate_except(participant),
         ),
     )
 
@@ -87,24 +89,35 @@ def _sees_item(reader_id: Any, item: Any) -> sa.ColumnElement[bool]:
     path = aliased(AgendaItemPath)
     above = aliased(AgendaItem)
     # Hidden above means hidden below: no level of the item (itself included) is closed.
-    every_level_open = ~sa.exists().where(
-        path.item_id == item.id,
-        above.id == path.ancestor_id,
-        ~_item_open_to(above, participant),
+    # Each subquery names the tables it ranges over; every other one is the enclosing query's.
+    every_level_open = ~(
+        sa.exists()
+        .where(
+            path.item_id == item.id,
+            above.id == path.ancestor_id,
+            ~_item_open_to(above, participant),
+        )
+        .correlate_except(path, above)
     )
-    return sa.exists().where(
-        meeting.id == item.meeting_id,
-        sa.or_(
-            _manages(reader_id, meeting),
-            sa.and_(
-                meeting.status.in_(SHOWN_TO_PARTICIPANTS),
-                sa.exists().where(
-                    participant.meeting_id == meeting.id,
-                    _acts_as(reader_id, participant),
-                    every_level_open,
+    return (
+        sa.exists()
+        .where(
+            meeting.id == item.meeting_id,
+            sa.or_(
+                _manages(reader_id, meeting),
+                sa.and_(
+                    meeting.status.in_(SHOWN_TO_PARTICIPANTS),
+                    sa.exists()
+                    .where(
+                        participant.meeting_id == meeting.id,
+                        _acts_as(reader_id, participant),
+                        every_level_open,
+                    )
+                    .correlate_except(participant),
                 ),
             ),
-        ),
+        )
+        .correlate_except(meeting)
     )
 
 
@@ -122,10 +135,14 @@ def document_grant(reader_id: Any, version: Any) -> sa.ColumnElement[bool]:
     """For `documents.access.register_grant`: the version is on an item the reader sees."""
     attached = aliased(ItemDocument)
     item = aliased(AgendaItem)
-    return sa.exists().where(
-        attached.version_id == version.id,
-        item.id == attached.item_id,
-        _sees_item(reader_id, item),
+    return (
+        sa.exists()
+        .where(
+            attached.version_id == version.id,
+            item.id == attached.item_id,
+            _sees_item(reader_id, item),
+        )
+        .correlate_except(attached, item)
     )
 
 

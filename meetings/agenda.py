@@ -627,7 +627,7 @@ def _rebuild_paths(session: Session, meeting: Meeting) -> None:
             sa.select(AgendaItem.id, AgendaItem.parent_id).where(
                 AgendaItem.meeting_id == meeting.id
             )
-        ).tuples().all()
+        ).all()
     )
     session.execute(sa.delete(AgendaItemPath).where(AgendaItemPath.meeting_id == meeting.id))
     rows = []

@@ -267,7 +267,7 @@ def upcoming(session: Session, user: User, now: datetime, *, limit: int = 20) ->
             sa.select(AgendaItem.id, AgendaItem.meeting_id).where(
                 AgendaItem.meeting_id.in_([m.id for m in meetings])
             )
-        ).tuples().all()
+        ).all()
     )
     counts: dict[int, list[int]] = defaultdict(lambda: [0, 0])
     for item_id, docs in documents.items():
