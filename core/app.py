@@ -63,7 +63,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     audit_views.init_app(app)
     audit_sequencer.init_app(app)
     commands.init_app(
-        app, demo_loaders=[
+        app,
+        demo_loaders=[
             accounts_demo.load,
             documents_demo.load,
             signing_demo.load,

@@ -120,9 +120,7 @@ def _rule(reader: _Reader, version: Any) -> sa.ColumnElement[bool]:
     )
     granted = [grant(reader.id, version) for _name, grant in sorted(_GRANTS.items())]
     if granted:
-        granted = [
-            sa.and_(Document.confidentiality == Confidentiality.THUONG, sa.or_(*granted))
-        ]
+        granted = [sa.and_(Document.confidentiality == Confidentiality.THUONG, sa.or_(*granted))]
     return sa.and_(
         version.document_id == Document.id, sa.or_(drafting_circle, sent_this_version, *granted)
     )
@@ -244,10 +242,10 @@ def _build_statements() -> None:
     )
 
 
-_CAN_VIEW: sa.Select[Any]
-_CAN_OPEN: sa.Select[Any]
-_DOCUMENT: sa.Select[Any]
-_VERSION: sa.Select[Any]
+_CAN_VIEW: Any
+_CAN_OPEN: Any
+_DOCUMENT: Any
+_VERSION: Any
 _build_statements()
 
 

@@ -22,7 +22,7 @@ from core.errors import N_
 from core.storage import StagedBlobs
 from documents import access as document_access
 from documents.circulation import refuse_if_recalled
-from documents.files import inspect_upload
+from documents.files import InspectedFile, inspect_upload
 from documents.models import Document, DocumentVersion
 from meetings import access
 from meetings.errors import BadMeeting, BadMove
@@ -239,7 +239,9 @@ def delete_item(
     _may_change(session, actor, meeting, expected_version)
     item = _item(session, meeting, item_id)
     has_children = session.scalar(sa.select(AgendaItem.id).where(AgendaItem.parent_id == item.id))
-    has_documents = session.scalar(sa.select(ItemDocument.id).where(ItemDocument.item_id == item.id))
+    has_documents = session.scalar(
+        sa.select(ItemDocument.id).where(ItemDocument.item_id == item.id)
+    )
     if has_children is not None or has_documents is not None:
         raise BadMove(N_("Remove the item’s sub-items and documents first."))
     for model, column in (
@@ -251,9 +253,7 @@ def delete_item(
     parent_id = item.parent_id
     session.delete(item)
     session.flush()
-    for n, sibling in enumerate(
-        i for i in items_of(session, meeting) if i.parent_id == parent_id
-    ):
+    for n, sibling in enumerate(i for i in items_of(session, meeting) if i.parent_id == parent_id):
         sibling.position = n
     session.flush()
     record_event(
@@ -292,7 +292,8 @@ def set_access_list(
     session.execute(sa.delete(ItemAccess).where(ItemAccess.item_id == item.id))
     if chosen:
         session.execute(
-            sa.insert(ItemAccess), [{"item_id": item.id, "participant_id": p} for p in sorted(chosen)]
+            sa.insert(ItemAccess),
+            [{"item_id": item.id, "participant_id": p} for p in sorted(chosen)],
         )
     item.restricted = bool(chosen)
     session.flush()
@@ -331,9 +332,7 @@ def attach_document(
             ItemDocument.item_id == item.id, ItemDocument.document_id == document.id
         )
     ):
-        raise BadMeeting(
-            N_("This document is already on this item: replace its version instead.")
-        )
+        raise BadMeeting(N_("This document is already on this item: replace its version instead."))
     attachment = ItemDocument(
         item_id=item.id,
         position=_next_position(session, item),
@@ -520,8 +519,7 @@ def _check_item(session: Session, data: ItemData) -> None:
             N_("The planned duration is between 0 and %(most)d minutes."), most=MAX_DURATION
         )
     if data.presenter_id is not None and (
-        session.scalar(sa.select(User.id).where(User.id == data.presenter_id, User.active))
-        is None
+        session.scalar(sa.select(User.id).where(User.id == data.presenter_id, User.active)) is None
     ):
         raise BadMeeting(N_("Choose an active person as presenter."))
 
@@ -585,12 +583,9 @@ def _store_material_version(
     actor: User,
     material: Material,
     data: bytes,
-    inspected: object,
+    inspected: InspectedFile,
     number: int,
 ) -> MaterialVersion:
-    from documents.files import InspectedFile
-
-    assert isinstance(inspected, InspectedFile)
     version = MaterialVersion(
         material_id=material.id,
         number=number,

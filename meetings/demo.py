@@ -117,5 +117,3 @@ def _pdf(text: str) -> bytes:
     out += b"trailer\n<< /Size " + str(len(bodies) + 1).encode() + b" /Root 1 0 R >>\n"
     out += b"startxref\n" + str(table).encode() + b"\n%%EOF\n"
     return bytes(out)
-
-

@@ -71,9 +71,7 @@ def create(
     if repeat is None:
         occurrences = 1
     elif not 2 <= occurrences <= MAX_OCCURRENCES:
-        raise BadMeeting(
-            N_("A series holds from 2 to %(most)d meetings."), most=MAX_OCCURRENCES
-        )
+        raise BadMeeting(N_("A series holds from 2 to %(most)d meetings."), most=MAX_OCCURRENCES)
     series = None
     if repeat is not None:
         series = MeetingSeries(

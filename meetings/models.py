@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
-from core.db import Base, created_at, enum_column, intpk
+from core.db import Base, created_at, enum_column, intpk, utcnow
 from documents.decree30 import Confidentiality
 
 
@@ -183,7 +183,7 @@ class AgendaItem(Base):
     late: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]
     #: When its content or documents last changed: "changed since you last looked".
-    changed_at: Mapped[created_at]
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     presenter: Mapped[User | None] = relationship()
 
@@ -304,9 +304,7 @@ class MaterialReceipt(Base):
 
     id: Mapped[intpk]
     material_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_materials.id"), index=True)
-    material_version_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("meeting_material_versions.id")
-    )
+    material_version_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_material_versions.id"))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     first_opened_at: Mapped[datetime]
     last_opened_at: Mapped[datetime]

@@ -7,7 +7,7 @@ A pack costs the same few statements whatever the number of items and documents.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 import sqlalchemy as sa
@@ -233,7 +233,6 @@ class Upcoming:
     today: bool
     documents: int
     opened: int
-    items: set[int] = field(default_factory=set)
 
     @property
     def unread(self) -> int:
@@ -253,7 +252,9 @@ def upcoming(session: Session, user: User, now: datetime, *, limit: int = 20) ->
                 Meeting.status.in_(
                     [MeetingStatus.DRAFT, MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS]
                 ),
-                sa.or_(Meeting.ends_at >= start_of_today, Meeting.status == "in_progress"),
+                sa.or_(
+                    Meeting.ends_at >= start_of_today, Meeting.status == MeetingStatus.IN_PROGRESS
+                ),
             )
             .order_by(Meeting.starts_at, Meeting.id)
             .limit(limit)

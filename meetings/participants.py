@@ -153,7 +153,10 @@ def send_representative(
     if representative_id is not None:
         if representative_id == participant.user_id:
             raise BadMeeting(N_("A representative is someone else than the invited person."))
-        if session.scalar(sa.select(User.id).where(User.id == representative_id, User.active)) is None:
+        if (
+            session.scalar(sa.select(User.id).where(User.id == representative_id, User.active))
+            is None
+        ):
             raise BadMeeting(N_("Choose an active person as representative."))
     before = participant.representative_id
     participant.representative_id = representative_id

@@ -3,9 +3,12 @@ moving it through its life. The chair may do all of it too."""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from accounts import auth
@@ -56,6 +59,7 @@ from meetings.views.blueprint import (
 )
 
 creators = auth.roles_required(Role.CLERK)
+F = TypeVar("F", bound=FlaskForm)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -238,9 +242,7 @@ def edit_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
     form = _valid(ItemForm())
-    agenda.edit_item(
-        db, user, meeting, item_id, _item_data(form), expected_version=_version()
-    )
+    agenda.edit_item(db, user, meeting, item_id, _item_data(form), expected_version=_version())
     db.commit()
     flash(gettext("The item was saved."), "success")
     return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
@@ -344,7 +346,7 @@ def replace(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
     form = _valid(ReplaceForm())
     upload = form.file.data
     with stage() as staged:
-        if upload is not None and getattr(upload, "filename", ""):
+        if upload is not None and upload.filename:
             attachment = agenda.replace_material(
                 db,
                 staged,
@@ -433,9 +435,7 @@ def remove_participant(meeting_id: int, participant_id: int) -> ResponseReturnVa
 @bp.get("/series/<int:series_id>")
 @signed_in
 def series(series_id: int) -> ResponseReturnValue:
-    the_series, its_meetings = meetings.of_series(
-        get_session(), auth.signed_in_user(), series_id
-    )
+    the_series, its_meetings = meetings.of_series(get_session(), auth.signed_in_user(), series_id)
     return render_template(
         "meetings/series.html", series=the_series, meetings=its_meetings, kind_labels=KIND_LABELS
     )
@@ -445,10 +445,8 @@ def _back(meeting: Meeting) -> Response:
     return redirect(url_for("meetings.manage", meeting_id=meeting.id))
 
 
-def _valid(form: object) -> object:
-    from flask_wtf import FlaskForm
-
-    assert isinstance(form, FlaskForm)
+def _valid(form: F) -> F:
+    """The submitted form, or a 400 saying what is wrong with it."""
     if not form.validate_on_submit():
         first = next((e for errors in form.errors.values() for e in errors), None)
         if isinstance(first, str) and "CSRF" not in first:
@@ -511,4 +509,3 @@ def _parent_choices(the_pack: packs.Pack) -> list[tuple[str, str]]:
         for i in the_pack.items
         if i.placed.depth + 1 < agenda.MAX_DEPTH
     ]
-

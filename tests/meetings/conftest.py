@@ -118,5 +118,3 @@ def new_version(db, blobs, office, document, text):
         )
         db.commit()
     return version
-
-

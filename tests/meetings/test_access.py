@@ -11,6 +11,7 @@ from documents.models import DocumentVersion
 from meetings import access, agenda, participants
 from meetings.errors import ItemNotFound, MeetingNotFound
 from meetings.models import ItemKind, Participant, ParticipantRole
+from tests.documents.office_testkit import draft
 from tests.meetings.conftest import (
     add_item,
     attach,
@@ -19,7 +20,6 @@ from tests.meetings.conftest import (
     new_meeting,
     publish,
 )
-from tests.documents.office_testkit import draft
 
 
 def sees(db, user, meeting):

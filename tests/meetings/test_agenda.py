@@ -103,7 +103,13 @@ def test_moving_an_item_renumbers_both_places(db, office):
     add_item(db, office, meeting, "b1", parent=b)
     add_item(db, office, meeting, "c")
     agenda.move_item(
-        db, office.clerk, meeting, a.id, parent_id=b.id, position=0, expected_version=meeting.version
+        db,
+        office.clerk,
+        meeting,
+        a.id,
+        parent_id=b.id,
+        position=0,
+        expected_version=meeting.version,
     )
     db.commit()
     assert [(n, t) for n, t, _ in numbers(db, meeting)] == [
@@ -121,7 +127,9 @@ def test_a_second_secretary_reordering_from_the_same_version_gets_a_conflict(db,
     a = add_item(db, office, meeting, "a")
     b = add_item(db, office, meeting, "b")
     seen = meeting.version
-    agenda.move_item(db, office.clerk, meeting, b.id, parent_id=None, position=0, expected_version=seen)
+    agenda.move_item(
+        db, office.clerk, meeting, b.id, parent_id=None, position=0, expected_version=seen
+    )
     db.commit()
     with pytest.raises(StaleAgenda, match="Someone else changed"):
         agenda.move_item(
