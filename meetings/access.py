@@ -26,13 +26,13 @@ from accounts.models import Role, User
 from core.errors import N_
 from meetings.errors import ItemNotFound, MeetingNotFound, NotAllowed
 from meetings.models import (
-    SHOWN_TO_PARTICIPANTS,
     AgendaItem,
     AgendaItemPath,
     ItemAccess,
     ItemDocument,
     ItemKind,
     Meeting,
+    MeetingStatus,
     Participant,
     ParticipantRole,
 )
@@ -41,6 +41,11 @@ from meetings.models import (
 def may_create(user: User) -> bool:
     """Clerks (văn thư) prepare meetings; each names its chair and secretary."""
     return user.has_role(Role.CLERK)
+
+
+def _shown(meeting: Any) -> sa.ColumnElement[bool]:
+    """Participants see a meeting in every status but draft (`SHOWN_TO_PARTICIPANTS`)."""
+    return meeting.status != MeetingStatus.DRAFT
 
 
 def _manages(reader_id: Any, meeting: Any) -> sa.ColumnElement[bool]:
@@ -55,19 +60,53 @@ def _acts_as(reader_id: Any, participant: Any) -> sa.ColumnElement[bool]:
     )
 
 
-def _item_open_to(item: Any, participant: Any) -> sa.ColumnElement[bool]:
-    """One item's own terms for one participation; its ancestors are asked the same."""
+def _closed_level(item: Any, participant: Any) -> sa.ColumnElement[bool]:
+    """Some level of the item (itself or an item above it) is closed to the participation:
+    hidden; internal and they are no member; or with an access list that does not name them.
+
+    Written as one flat subquery: SQLite's parser refuses deeper nesting once the documents'
+    rule embeds this in its own lists.
+    """
+    path = aliased(AgendaItemPath)
+    above = aliased(AgendaItem)
     listed = aliased(ItemAccess)
-    return sa.and_(
-        item.kind != ItemKind.HIDDEN,
-        sa.or_(item.kind != ItemKind.INTERNAL, participant.role == ParticipantRole.MEMBER),
-        sa.or_(
-            item.restricted == sa.false(),
-            sa.exists()
-            .where(listed.item_id == item.id, listed.participant_id == participant.id)
-            .correlate_except(listed),
+    return (
+        sa.select(path.item_id)
+        .join(above, above.id == path.ancestor_id)
+        .outerjoin(
+            listed,
+            sa.and_(listed.item_id == above.id, listed.participant_id == participant.id),
+        )
+        .where(
+            path.item_id == item.id,
+            sa.or_(
+                above.kind == ItemKind.HIDDEN,
+                sa.and_(
+                    above.kind == ItemKind.INTERNAL, participant.role != ParticipantRole.MEMBER
+                ),
+                sa.and_(above.restricted == sa.true(), listed.id.is_(None)),
+            ),
+        )
+        .correlate_except(path, above, listed)
+        .exists()
+    )
+
+
+def _item_seen(reader_id: Any, item: Any, meeting: Any, participant: Any) -> sa.ColumnElement[bool]:
+    """Over rows of an item, its meeting and (outer-joined) one of the reader's participations
+    in it: whether that row lets the reader see the item."""
+    return sa.or_(
+        _manages(reader_id, meeting),
+        sa.and_(
+            _shown(meeting),
+            participant.id.is_not(None),
+            ~_closed_level(item, participant),
         ),
     )
+
+
+def _participations(reader_id: Any, meeting: Any, participant: Any) -> sa.ColumnElement[bool]:
+    return sa.and_(participant.meeting_id == meeting.id, _acts_as(reader_id, participant))
 
 
 def _sees_meeting(reader_id: Any, meeting: Any) -> sa.ColumnElement[bool]:
@@ -75,7 +114,7 @@ def _sees_meeting(reader_id: Any, meeting: Any) -> sa.ColumnElement[bool]:
     return sa.or_(
         _manages(reader_id, meeting),
         sa.and_(
-            meeting.status.in_(SHOWN_TO_PARTICIPANTS),
+            _shown(meeting),
             sa.exists()
             .where(participant.meeting_id == meeting.id, _acts_as(reader_id, participant))
             .correlate_except(participant),
@@ -86,38 +125,12 @@ def _sees_meeting(reader_id: Any, meeting: Any) -> sa.ColumnElement[bool]:
 def _sees_item(reader_id: Any, item: Any) -> sa.ColumnElement[bool]:
     meeting = aliased(Meeting)
     participant = aliased(Participant)
-    path = aliased(AgendaItemPath)
-    above = aliased(AgendaItem)
-    # Hidden above means hidden below: no level of the item (itself included) is closed.
-    # Each subquery names the tables it ranges over; every other one is the enclosing query's.
-    every_level_open = ~(
-        sa.exists()
-        .where(
-            path.item_id == item.id,
-            above.id == path.ancestor_id,
-            ~_item_open_to(above, participant),
-        )
-        .correlate_except(path, above)
-    )
     return (
-        sa.exists()
-        .where(
-            meeting.id == item.meeting_id,
-            sa.or_(
-                _manages(reader_id, meeting),
-                sa.and_(
-                    meeting.status.in_(SHOWN_TO_PARTICIPANTS),
-                    sa.exists()
-                    .where(
-                        participant.meeting_id == meeting.id,
-                        _acts_as(reader_id, participant),
-                        every_level_open,
-                    )
-                    .correlate_except(participant),
-                ),
-            ),
-        )
-        .correlate_except(meeting)
+        sa.select(meeting.id)
+        .outerjoin(participant, _participations(reader_id, meeting, participant))
+        .where(meeting.id == item.meeting_id, _item_seen(reader_id, item, meeting, participant))
+        .correlate_except(meeting, participant)
+        .exists()
     )
 
 
@@ -135,14 +148,16 @@ def document_grant(reader_id: Any, version: Any) -> sa.ColumnElement[bool]:
     """For `documents.access.register_grant`: the version is on an item the reader sees."""
     attached = aliased(ItemDocument)
     item = aliased(AgendaItem)
+    meeting = aliased(Meeting)
+    participant = aliased(Participant)
     return (
-        sa.exists()
-        .where(
-            attached.version_id == version.id,
-            item.id == attached.item_id,
-            _sees_item(reader_id, item),
-        )
-        .correlate_except(attached, item)
+        sa.select(attached.id)
+        .join(item, item.id == attached.item_id)
+        .join(meeting, meeting.id == item.meeting_id)
+        .outerjoin(participant, _participations(reader_id, meeting, participant))
+        .where(attached.version_id == version.id, _item_seen(reader_id, item, meeting, participant))
+        .correlate_except(attached, item, meeting, participant)
+        .exists()
     )
 
 

@@ -167,3 +167,9 @@ def test_a_confidential_document_is_never_opened_by_the_meeting(db, blobs, offic
     version = db.get(DocumentVersion, secret.current_version_id)
     assert not document_access.can_open(db, office.home_a, version)
     assert document_access.can_open(db, office.clerk, version)  # its drafter, as before
+
+
+def test_participants_see_every_status_but_draft():
+    from meetings.models import SHOWN_TO_PARTICIPANTS, MeetingStatus
+
+    assert set(SHOWN_TO_PARTICIPANTS) == set(MeetingStatus) - {MeetingStatus.DRAFT}
