@@ -2,7 +2,7 @@
 exact versions on items, meeting materials and their receipts, when each person last looked
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import core.db
 
 revision = "0008"
-down_revision = "0007"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
