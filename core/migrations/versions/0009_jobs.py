@@ -1,7 +1,7 @@
 """jobs: background work every process sees; bulk verifications become jobs
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0007
 Create Date: 2026-12-04
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import core.db
 
 revision = "0009"
-down_revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

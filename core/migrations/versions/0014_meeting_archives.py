@@ -1,7 +1,7 @@
 """meeting archives: the zip of a closed meeting and the job that builds it
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0008
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ from alembic import op
 import core.db
 
 revision = "0014"
-down_revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
