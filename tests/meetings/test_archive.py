@@ -57,9 +57,8 @@ def close(client, meeting: Meeting):
     return client.post(f"/meetings/{meeting.id}/status", data={"to": "closed"})
 
 
-def test_closing_archives_the_meeting_with_a_real_worker(
-    app, client, db, blobs, office, meeting, consumer
-):
+@pytest.mark.usefixtures("consumer")
+def test_closing_archives_the_meeting_with_a_real_worker(app, client, db, blobs, office, meeting):
     login(client, office.clerk)
     assert close(client, meeting).status_code == 302
     row = db.scalars(sa.select(MeetingArchive)).one()

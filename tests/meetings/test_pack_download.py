@@ -104,8 +104,9 @@ def test_an_empty_pack_is_refused_before_anything_is_queued(client, db, office):
     assert db.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
 
 
+@pytest.mark.usefixtures("consumer")
 def test_a_real_worker_builds_the_zip_only_its_owner_downloads(
-    app, client, db, blobs, office, meeting, consumer
+    app, client, db, blobs, office, meeting
 ):
     login(client, office.home_a)
     response = client.post(f"/meetings/{meeting.id}/download")
