@@ -88,6 +88,31 @@ class BlobStore:
         fsync_directory(target.parent)
         return digest, True
 
+    def store_file(self, path: Path) -> tuple[str, bool]:
+        """Move a finished file (written under ``root``, e.g. by `scratch_file`) into the store
+        under its SHA-256, without reading it into memory; return the digest and whether it
+        is new. The file is gone from ``path`` afterwards either way."""
+        with open(path, "rb") as handle:
+            digest = hashlib.file_digest(handle, "sha256").hexdigest()
+            os.fsync(handle.fileno())
+        target = self.path_for(digest)
+        if target.exists():
+            path.unlink()
+            return digest, False
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.chmod(path, 0o440)
+        os.replace(path, target)
+        fsync_directory(target.parent)
+        return digest, True
+
+    def scratch_file(self, suffix: str = "") -> Path:
+        """A new empty file beside the blobs (same file system, so `store_file` is a rename);
+        the caller removes it if it never reaches `store_file`."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(dir=self.root, prefix=".building-", suffix=suffix)
+        os.close(fd)
+        return Path(name)
+
     def get(self, digest: str) -> bytes:
         """Read a blob and check that it still hashes to its name."""
         path = self.path_for(digest)

@@ -44,6 +44,7 @@ class How(enum.StrEnum):
     PRINT = "print"  # the printable copy
     BUNDLE = "bundle"  # the verification bundle, which holds the original
     ATTACHMENT = "attachment"  # an attachment, counted as an opening of the latest version
+    PACK = "pack"  # a file of a meeting pack downloaded whole for offline reading
 
 
 def open_version(

@@ -144,6 +144,12 @@ def item_visible_to(user: User, item: Any = AgendaItem) -> sa.ColumnElement[bool
     return _sees_item(user.id, item)
 
 
+def item_visible_to_account(reader_id: Any, item: Any = AgendaItem) -> sa.ColumnElement[bool]:
+    """`item_visible_to` for a reader given as SQL (e.g. ``User.id`` of a joined row): whether
+    each of many accounts sees the row's item, in one statement."""
+    return _sees_item(reader_id, item)
+
+
 def document_grant(reader_id: Any, version: Any) -> sa.ColumnElement[bool]:
     """For `documents.access.register_grant`: the version is on an item the reader sees."""
     attached = aliased(ItemDocument)

@@ -66,3 +66,21 @@ class AnchorOutsideText(BadInput):
     """The page or offsets of a note lie outside the version's text (a stale or forged request)."""
 
     code = "anchor_outside_text"
+
+
+class NothingToRemind(Conflict):
+    """Every participant has opened something of the pack: a reminder would go to nobody."""
+
+    code = "nothing_to_remind"
+
+
+class EmptyPack(Conflict):
+    """The participant's pack has no document they may open: there is nothing to download."""
+
+    code = "empty_pack"
+
+
+class ArchiveNotFound(NotFound):
+    """No archive of this meeting has been built (yet)."""
+
+    code = "archive_not_found"

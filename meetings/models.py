@@ -309,3 +309,27 @@ class MaterialReceipt(Base):
     first_opened_at: Mapped[datetime]
     last_opened_at: Mapped[datetime]
     times_opened: Mapped[int] = mapped_column(default=1)
+
+
+class MeetingArchive(Base):
+    """The one archive of a closed meeting (a zip in the blob store), and the job building it.
+
+    The row is written when the build is asked for; ``sha256`` is set once the archive is
+    stored, and that hash is also in the audit log's "meetings:meeting:archived" event.
+    """
+
+    __tablename__ = "meeting_archives"
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), unique=True)
+    #: The latest job asked to build it (a failed build is started again with a new job); None
+    #: until the queue took it.
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id"))
+    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    requested_at: Mapped[created_at]
+    #: The archive's SHA-256, which names its blob; None until it is built.
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    size: Mapped[int | None] = mapped_column(sa.BigInteger)
+    #: Files inside, the manifest included.
+    files: Mapped[int | None]
+    built_at: Mapped[datetime | None]

@@ -108,6 +108,19 @@ ANY_USER |= {
     "meetings.add_guest",
     "meetings.remove_participant",
     "meetings.series",
+    # Readiness and reminders: chair and secretary; whole-pack zips: their owner; archives:
+    # chair, secretary and auditors (tests/meetings/test_readiness.py, test_pack_download.py,
+    # test_archive.py test the refusals).
+    "meetings.readiness",
+    "meetings.remind",
+    "meetings.start_download",
+    "meetings.download",
+    "meetings.download_status",
+    "meetings.download_file",
+    "meetings.build_archive",
+    "meetings.archive_page",
+    "meetings.archive_status",
+    "meetings.archive_file",
 }
 RESTRICTED["meetings.new"] = {Role.CLERK}
 RESTRICTED |= {

@@ -15,10 +15,11 @@ from accounts import auth
 from accounts.models import Role
 from core.db import get_session
 from core.errors import N_
+from core.jobs import JobQueueUnavailable
 from documents.circulation import recipients_choice
 from documents.decree30 import Confidentiality
 from documents.views.blueprint import user_choices
-from meetings import agenda, meetings, packs, participants
+from meetings import agenda, archive, meetings, packs, participants
 from meetings.errors import BadMeeting
 from meetings.forms import (
     ITEM_KIND_LABELS,
@@ -57,6 +58,7 @@ from meetings.views.blueprint import (
     stage,
     utc,
 )
+from meetings.views.downloads import build_archive, start_archive
 
 creators = auth.roles_required(Role.CLERK)
 F = TypeVar("F", bound=FlaskForm)
@@ -162,9 +164,18 @@ def change_status(meeting_id: int) -> ResponseReturnValue:
         raise BadMeeting(N_("Choose the meeting’s next status.")) from None
     if not form.validate_on_submit():
         raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
+    if to is MeetingStatus.ARCHIVED:  # archiving is the archive's build, which ends with it
+        return build_archive(meeting_id)
     meetings.change_status(db, user, meeting, to)
+    if to is MeetingStatus.CLOSED:
+        archive.ask(db, user, meeting)
     db.commit()
     flash(gettext("The meeting’s status was changed."), "success")
+    if to is MeetingStatus.CLOSED:
+        try:
+            start_archive(meeting, user)
+        except JobQueueUnavailable:
+            flash(gettext("The archive could not be started now; start it again later."), "error")
     return _back(meeting)
 
 

@@ -2,7 +2,7 @@
 exact versions on items, meeting materials and their receipts, when each person last looked
 
 Revision ID: 0008
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-03
 """
 
