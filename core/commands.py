@@ -5,6 +5,7 @@ Each domain adds its own command group in its `init_app`; this module only holds
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Sequence
 
 import click
@@ -64,6 +65,10 @@ jobs_group = AppGroup("jobs", help="Background jobs.")
     help="Schedule periodic tasks; exactly one running worker should.",
 )
 def jobs_worker(workers: int, periodic: bool) -> None:
+    # Huey says what it runs and what failed (job ids, never payloads) on stderr.
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     jobs.run_worker(current_app._get_current_object(), workers=workers, periodic=periodic)  # type: ignore[attr-defined]
 
 
