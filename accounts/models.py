@@ -198,6 +198,9 @@ class OutgoingMail(Base):
     to_name: Mapped[str] = mapped_column(sa.String(255))
     subject: Mapped[str] = mapped_column(sa.String(512))
     text: Mapped[str] = mapped_column(sa.Text)
+    #: An iCalendar object (a meeting invitation, its update or cancellation) sent with the
+    #: letter as text/calendar; its METHOD is read from it.
+    calendar: Mapped[str | None] = mapped_column(sa.Text)
     status: Mapped[MailStatus] = mapped_column(enum_column(MailStatus), default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     #: Not sent before then: now at first, later after each failed attempt (backing off).

@@ -35,6 +35,7 @@ def notify_from_app(
     *,
     actor: User | None,
     params: Mapping[str, str] | None = None,
+    calendar: str | None = None,
 ) -> notifications.Notified:
     """`notifications.notify` as a view or job of this app calls it: e-mail when it is on, links
     after VANTHU_PUBLIC_URL. Never after the request's own address, which a client's Host header
@@ -50,6 +51,7 @@ def notify_from_app(
         params=params,
         actor=actor,
         site_url=current_app.config.get("PUBLIC_URL"),
+        calendar=calendar,
     )
 
 

@@ -65,12 +65,14 @@ def notify(
     params: Mapping[str, str] | None = None,
     actor: User | None = None,
     site_url: str | None = None,
+    calendar: str | None = None,
 ) -> Notified:
     """Notify each active user in ``users`` in VanThu and, with ``email``, queue a letter to each
     who has an address. ``title`` and ``body`` are English message ids marked with ``N_`` whose
     ``%(name)s`` placeholders ``params`` fills; each reader sees them in their language, and the
     letter gives them in Vietnamese, then English. ``link`` is a path in VanThu; letters give it
-    after ``site_url`` (e.g. "https://vanthu.haugiang.gov.vn"). Nothing is committed here.
+    after ``site_url`` (e.g. "https://vanthu.haugiang.gov.vn"). ``calendar``, an iCalendar object,
+    goes with each letter as text/calendar. Nothing is committed here.
     """
     if link is not None and not is_safe_next(link):
         raise ValueError("a notification links to a path inside VanThu")
@@ -97,6 +99,7 @@ def notify(
                 to_name=user.full_name,
                 subject=subject,
                 text=text,
+                calendar=calendar,
                 next_attempt_at=now,
             )
             for user, note in zip(recipients, notes, strict=True)
@@ -222,6 +225,7 @@ class _Claimed:
     to_name: str
     subject: str
     text: str
+    calendar: str | None
     attempts: int
 
 
@@ -308,6 +312,7 @@ def _claim(session: Session, now: datetime, limit: int) -> list[_Claimed]:
             OutgoingMail.to_name,
             OutgoingMail.subject,
             OutgoingMail.text,
+            OutgoingMail.calendar,
             OutgoingMail.attempts,
         )
         .execution_options(synchronize_session=False)
@@ -323,6 +328,7 @@ def _letter(letter: _Claimed, domain: str) -> Letter:
         subject=letter.subject,
         text=letter.text,
         message_id=f"<vanthu.mail.{letter.id}@{domain}>",
+        calendar=letter.calendar,
     )
 
 

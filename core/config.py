@@ -51,6 +51,18 @@ def _float(name: str, default: float) -> float:
     return float(_text(name) or default)
 
 
+def _hours_list(name: str, default: str) -> tuple[float, ...]:
+    """A comma-separated list of positive hours, largest first (e.g. ``24,1`` or ``0.5``)."""
+    raw = _text(name, default) or default
+    try:
+        hours = sorted({float(part) for part in raw.split(",") if part.strip()}, reverse=True)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be hours separated by commas, e.g. 24,1") from None
+    if not hours or any(not 0 < h <= 24 * 30 for h in hours):
+        raise ConfigurationError(f"{name} must list hours from more than 0 to 720, e.g. 24,1")
+    return tuple(hours)
+
+
 def instance_path() -> Path:
     """The folder for the SQLite file, the generated secrets and the demo logins."""
     return Path(_text("VANTHU_INSTANCE_DIR") or PROJECT_ROOT / "instance")
@@ -192,4 +204,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SMTP_PASSWORD": _secret_in_file("VANTHU_SMTP_PASSWORD_FILE"),
         "MAIL_FROM": _text("VANTHU_MAIL_FROM"),
         "PUBLIC_URL": _text("VANTHU_PUBLIC_URL"),
+        # How long before a meeting its participants are reminded, in hours (one reminder each).
+        "MEETING_REMINDER_HOURS": _hours_list("VANTHU_MEETING_REMINDER_HOURS", "24,1"),
     }

@@ -6,6 +6,7 @@ standard library's smtplib and email packages do the protocol and the MIME encod
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 from collections.abc import Iterator, Mapping
@@ -104,6 +105,8 @@ class Letter:
     text: str
     #: Stable per letter, so that a receiving server can recognise a copy.
     message_id: str | None = None
+    #: An iCalendar object sent with it (a meeting invitation, update or cancellation).
+    calendar: str | None = None
 
 
 class MailError(Exception):
@@ -126,6 +129,17 @@ def build_message(sender: Address, letter: Letter) -> EmailMessage:
     if letter.message_id:
         message["Message-ID"] = letter.message_id
     message.set_content(letter.text, charset="utf-8")
+    if letter.calendar:
+        # text/calendar with its METHOD as a parameter: what calendar clients look for to
+        # offer "accept" or to apply an update or cancellation.
+        method = re.search(r"^METHOD:([A-Z-]+)\r?$", letter.calendar, re.MULTILINE)
+        message.add_attachment(
+            letter.calendar,
+            subtype="calendar",
+            charset="utf-8",
+            filename="invite.ics",
+            params={"method": method.group(1)} if method else {},
+        )
     return message
 
 

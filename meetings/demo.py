@@ -10,10 +10,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from accounts.models import Unit, User
+from core import mail
 from core.clock import VIETNAM, today_local
+from core.db import utcnow
 from core.storage import StagedBlobs, blob_store
+from documents import drafting
 from documents.models import Document, Status
-from meetings import agenda, meetings, participants
+from meetings import agenda, calendar, invitations, meetings, participants
 from meetings.models import ItemKind, Meeting, MeetingKind
 
 
@@ -78,7 +81,7 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             max_bytes=max_bytes,
             expected_version=meeting.version,
         )
-        meetings.publish(session, clerk, meeting)
+        meetings.publish(session, clerk, meeting, _sending(app, staged))
         # Corrected after publishing: the item shows as changed to everyone who looked.
         agenda.replace_material(
             session,
@@ -93,6 +96,20 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
         )
         session.flush()
     return []
+
+
+def _sending(app: Flask, staged: StagedBlobs) -> invitations.Sending:
+    config = app.config
+    return invitations.Sending(
+        blobs=staged,
+        documents=drafting.Settings(
+            place=config["DOCUMENT_PLACE"], max_upload_bytes=config["MAX_UPLOAD_MB"] << 20
+        ),
+        site=calendar.site_from_config(config),
+        email=mail.get_mailer(app) is not None,
+        today=today_local(),
+        now=utcnow(),
+    )
 
 
 def _pdf(text: str) -> bytes:

@@ -17,7 +17,7 @@ from core.clock import VIETNAM
 from core.db import utcnow
 from core.errors import N_
 from documents.decree30 import Confidentiality
-from meetings import access
+from meetings import access, invitations
 from meetings.errors import BadMeeting, MeetingNotFound, NotAllowed, StaleAgenda, WrongState
 from meetings.models import (
     EDITABLE,
@@ -36,6 +36,8 @@ NEXT_STATUS = {
     MeetingStatus.IN_PROGRESS: MeetingStatus.CLOSED,
     MeetingStatus.CLOSED: MeetingStatus.ARCHIVED,
 }
+#: The details a calendar must apply again when they change: they raise the SEQUENCE.
+CALENDAR_FIELDS = frozenset({"starts_at", "ends_at", "room", "online_link"})
 #: Most meetings one series creates at once (a year of weekly meetings).
 MAX_OCCURRENCES = 52
 
@@ -116,9 +118,19 @@ def create(
 
 
 def edit(
-    session: Session, actor: User, meeting: Meeting, data: MeetingData, expected_version: int
+    session: Session,
+    actor: User,
+    meeting: Meeting,
+    data: MeetingData,
+    expected_version: int,
+    *,
+    sending: invitations.Sending | None = None,
 ) -> None:
-    """Change a meeting's details; refused if someone changed it since the form was drawn."""
+    """Change a meeting's details; refused if someone changed it since the form was drawn.
+
+    A change of time or place raises the calendar SEQUENCE; once published, the invited people
+    are sent the updated calendar invitation through ``sending`` (views always pass it).
+    """
     access.refuse_unless_manager(actor, meeting)
     refuse_unless_editable(meeting)
     _check(session, data)
@@ -137,7 +149,12 @@ def edit(
     changed = sorted(name for name, value in values.items() if getattr(meeting, name) != value)
     for name, value in values.items():
         setattr(meeting, name, value)
+    moved = bool(CALENDAR_FIELDS.intersection(changed))
+    if moved:
+        meeting.calendar_sequence += 1
     session.flush()
+    if moved and sending is not None and meeting.status is not MeetingStatus.DRAFT:
+        invitations.send_update(session, actor, meeting, sending)
     record_event(
         session,
         "meetings:meeting:edit",
@@ -147,13 +164,15 @@ def edit(
     )
 
 
-def publish(session: Session, actor: User, meeting: Meeting) -> None:
+def publish(session: Session, actor: User, meeting: Meeting, sending: invitations.Sending) -> None:
     """Publish a draft: its participants see it and its pack from now on.
 
     The one place publishing happens: the invitation (Giấy mời, through the documents module)
-    and the calendar invitation are sent from here.
+    and the calendar invitation are sent from here, in the caller's transaction: if any part
+    fails, nothing of it is kept.
     """
     access.refuse_unless_manager(actor, meeting)
+    refuse_if_cancelled(meeting)
     if meeting.status is not MeetingStatus.DRAFT:
         raise WrongState(N_("This meeting is already published."))
     invited = session.scalar(
@@ -175,11 +194,47 @@ def publish(session: Session, actor: User, meeting: Meeting) -> None:
         subject={"meeting": meeting.id},
         details={"participants": int(invited)},
     )
+    invitations.invite(session, actor, meeting, sending)
 
 
-def change_status(session: Session, actor: User, meeting: Meeting, to: MeetingStatus) -> None:
-    """Move the meeting one step along draft → published → in progress → closed → archived."""
+def cancel(session: Session, actor: User, meeting: Meeting, sending: invitations.Sending) -> None:
+    """Call off a published meeting: participants still see it, marked cancelled, and calendars
+    are sent its cancellation (METHOD:CANCEL with a raised SEQUENCE)."""
     access.refuse_unless_manager(actor, meeting)
+    refuse_if_cancelled(meeting)
+    if meeting.status is not MeetingStatus.PUBLISHED:
+        raise WrongState(N_("Only a published meeting that has not started can be cancelled."))
+    meeting.cancelled_at = utcnow()
+    meeting.calendar_sequence += 1
+    session.flush()
+    record_event(
+        session,
+        "meetings:meeting:cancel",
+        actor=actor,
+        subject={"meeting": meeting.id},
+        details={"sequence": meeting.calendar_sequence},
+    )
+    invitations.send_cancel(session, actor, meeting, sending)
+
+
+def refuse_if_cancelled(meeting: Meeting) -> None:
+    if meeting.cancelled_at is not None:
+        raise WrongState(N_("This meeting was cancelled: nothing of it changes any more."))
+
+
+def change_status(
+    session: Session,
+    actor: User,
+    meeting: Meeting,
+    to: MeetingStatus,
+    sending: invitations.Sending | None = None,
+) -> None:
+    """Move the meeting one step along draft → published → in progress → closed → archived.
+
+    Publishing sends the invitations: it needs ``sending``.
+    """
+    access.refuse_unless_manager(actor, meeting)
+    refuse_if_cancelled(meeting)
     if NEXT_STATUS.get(meeting.status) is not to:
         raise WrongState(
             N_(
@@ -188,7 +243,9 @@ def change_status(session: Session, actor: User, meeting: Meeting, to: MeetingSt
             )
         )
     if to is MeetingStatus.PUBLISHED:
-        publish(session, actor, meeting)
+        if sending is None:
+            raise ValueError("publishing sends the invitations: pass sending")
+        publish(session, actor, meeting, sending)
         return
     before = meeting.status
     meeting.status = to
@@ -210,6 +267,7 @@ _ACTIONS = {
 
 
 def refuse_unless_editable(meeting: Meeting) -> None:
+    refuse_if_cancelled(meeting)
     if meeting.status not in EDITABLE:
         raise WrongState(N_("This meeting is closed: its agenda and participants are final."))
 

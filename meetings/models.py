@@ -103,6 +103,11 @@ class Meeting(Base):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[created_at]
     published_at: Mapped[datetime | None]
+    #: The calendar invitation's SEQUENCE (RFC 5545): raised by each change calendars must
+    #: apply (time, place, cancellation), never lowered.
+    calendar_sequence: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: Called off (hoãn, hủy): participants still see it, marked cancelled; nothing changes it.
+    cancelled_at: Mapped[datetime | None]
 
     chair: Mapped[User] = relationship(foreign_keys=[chair_id], lazy="joined", innerjoin=True)
     secretary: Mapped[User] = relationship(
@@ -333,3 +338,47 @@ class MeetingArchive(Base):
     #: Files inside, the manifest included.
     files: Mapped[int | None]
     built_at: Mapped[datetime | None]
+
+
+class Invitation(Base):
+    """The Giấy mời a meeting was published with: an issued document circulated to the
+    participants, so that its deliveries and read receipts are documents' own."""
+
+    __tablename__ = "meeting_invitations"
+
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), primary_key=True)
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), unique=True)
+    #: Whether the organisation's seal was applied; an unsealed one says so on the meeting page.
+    sealed: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[created_at]
+
+
+class CalendarFeed(Base):
+    """A person's private calendar feed address. Only the SHA-256 of its token is stored: the
+    address is shown once; revoking (or making a new one) ends it at once."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    token_sha256: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    created_at: Mapped[created_at]
+    revoked_at: Mapped[datetime | None]
+
+
+class ReminderSent(Base):
+    """One reminder of one meeting sent to one person, ``lead_minutes`` before it starts: the
+    unique row is what makes a reminder go out once, whatever runs twice."""
+
+    __tablename__ = "meeting_reminders_sent"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "meeting_id", "user_id", "lead_minutes", name="uq_meeting_reminders_sent_once"
+        ),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    lead_minutes: Mapped[int]
+    sent_at: Mapped[datetime]

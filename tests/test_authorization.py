@@ -121,7 +121,16 @@ ANY_USER |= {
     "meetings.archive_page",
     "meetings.archive_status",
     "meetings.archive_file",
+    "meetings.cancel",
+    "meetings.meeting_ics",
+    # One's own calendar feed address (tests/meetings/test_feeds.py).
+    "meetings.my_calendar",
+    "meetings.new_feed",
+    "meetings.revoke_feed",
 }
+#: A calendar app fetches the feed without a session: its secret token is the key, an unknown
+#: or revoked one is not found (tests/meetings/test_feeds.py).
+PUBLIC |= {"calendar_feed.feed"}
 RESTRICTED["meetings.new"] = {Role.CLERK}
 RESTRICTED |= {
     "signing.queue": SIGNERS,

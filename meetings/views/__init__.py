@@ -6,11 +6,11 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from core import navigation
-from meetings.views import downloads, participant, readiness, secretary
+from meetings.views import calendar_pages, downloads, participant, readiness, secretary
 from meetings.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (participant, secretary, readiness, downloads)
+PAGES = (participant, secretary, readiness, downloads, calendar_pages)
 
 
 def init_app(app: Flask) -> None:
@@ -18,3 +18,4 @@ def init_app(app: Flask) -> None:
     navigation.add_entry(app, "meetings.index", _l("Meetings"), lambda user: True)
     navigation.add_home_panel(app, "meetings/_home.html", participant.home_panel)
     downloads.register_jobs(app)
+    calendar_pages.init_app(app)

@@ -9,11 +9,13 @@ from typing import Any
 from flask import Blueprint, current_app
 
 from accounts import auth
-from core.clock import VIETNAM
-from core.db import get_session
+from core import mail
+from core.clock import VIETNAM, today_local
+from core.db import get_session, utcnow
 from core.errors import N_
 from core.storage import StagedBlobs, blob_store
-from meetings import access
+from documents.views.blueprint import settings as documents_settings
+from meetings import access, calendar, invitations
 from meetings.errors import BadMeeting
 from meetings.models import Meeting
 
@@ -59,3 +61,19 @@ def max_upload_bytes() -> int:
 
 def stage() -> StagedBlobs:
     return StagedBlobs(blob_store(current_app))
+
+
+def site() -> calendar.Site:
+    return calendar.site_from_config(current_app.config)
+
+
+def sending(staged: StagedBlobs) -> invitations.Sending:
+    """What publishing, changing or cancelling a meeting needs to invite people."""
+    return invitations.Sending(
+        blobs=staged,
+        documents=documents_settings(),
+        site=site(),
+        email=mail.get_mailer() is not None,
+        today=today_local(),
+        now=utcnow(),
+    )

@@ -19,7 +19,7 @@ from documents.circulation import recipients_choice
 from documents.models import Document, DocumentVersion
 from documents.views.blueprint import user_choices
 from documents.views.reading import file_headers
-from meetings import access, meetings, opening, packs, participants
+from meetings import access, invitations, meetings, opening, packs, participants
 from meetings.errors import BadMeeting, ItemNotFound
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS, ROLE_LABELS, RepresentativeForm
 from meetings.models import MaterialVersion
@@ -58,6 +58,7 @@ def pack(meeting_id: int) -> ResponseReturnValue:
         kind_labels=KIND_LABELS,
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
+        invitation=invitations.of_meeting(db, meeting),
     )
 
 

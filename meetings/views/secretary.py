@@ -19,7 +19,7 @@ from core.jobs import JobQueueUnavailable
 from documents.circulation import recipients_choice
 from documents.decree30 import Confidentiality
 from documents.views.blueprint import user_choices
-from meetings import agenda, archive, meetings, packs, participants
+from meetings import agenda, archive, invitations, meetings, packs, participants
 from meetings.errors import BadMeeting
 from meetings.forms import (
     ITEM_KIND_LABELS,
@@ -54,6 +54,7 @@ from meetings.views.blueprint import (
     local,
     max_upload_bytes,
     optional_id,
+    sending,
     signed_in,
     stage,
     utc,
@@ -111,8 +112,16 @@ def edit(meeting_id: int) -> ResponseReturnValue:
         return render_template("meetings/form.html", form=form, meeting=meeting), (
             400 if form.errors else 200
         )
-    meetings.edit(db, user, meeting, _meeting_data(form), expected_version(form.version.data))
-    db.commit()
+    with stage() as staged:
+        meetings.edit(
+            db,
+            user,
+            meeting,
+            _meeting_data(form),
+            expected_version(form.version.data),
+            sending=sending(staged),
+        )
+        db.commit()
     flash(gettext("The meeting was saved."), "success")
     return redirect(url_for("meetings.manage", meeting_id=meeting.id))
 
@@ -149,6 +158,7 @@ def manage(meeting_id: int) -> ResponseReturnValue:
         kind_labels=KIND_LABELS,
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
+        invitation=invitations.of_meeting(db, meeting),
     )
 
 
@@ -166,16 +176,32 @@ def change_status(meeting_id: int) -> ResponseReturnValue:
         raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
     if to is MeetingStatus.ARCHIVED:  # archiving is the archive's build, which ends with it
         return build_archive(meeting_id)
-    meetings.change_status(db, user, meeting, to)
-    if to is MeetingStatus.CLOSED:
-        archive.ask(db, user, meeting)
-    db.commit()
+    with stage() as staged:
+        meetings.change_status(db, user, meeting, to, sending(staged))
+        if to is MeetingStatus.CLOSED:
+            archive.ask(db, user, meeting)
+        db.commit()
     flash(gettext("The meeting’s status was changed."), "success")
     if to is MeetingStatus.CLOSED:
         try:
             start_archive(meeting, user)
         except JobQueueUnavailable:
             flash(gettext("The archive could not be started now; start it again later."), "error")
+    return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/cancel")
+@signed_in
+def cancel(meeting_id: int) -> ResponseReturnValue:
+    """Call the meeting off: participants are told, calendars get the cancellation."""
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    if not ActionForm().validate_on_submit():
+        raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
+    with stage() as staged:
+        meetings.cancel(db, user, meeting, sending(staged))
+        db.commit()
+    flash(gettext("The meeting was cancelled; the participants were told."), "success")
     return _back(meeting)
 
 

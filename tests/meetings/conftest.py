@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
-from meetings import agenda, meetings, participants
+from meetings import agenda, calendar, invitations, meetings, participants
 from meetings.models import AgendaItem, Meeting, MeetingKind, ParticipantRole
 from tests.documents.conftest import build_pdf
 from tests.documents.office_testkit import build_people, issued
+from tests.factories import documents_settings
 
 #: 08:00 in Vietnam on a fixed day: no test depends on today's date.
 START = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
@@ -28,15 +29,16 @@ class Office:
     people: dict
     home: object
     finance: object
+    blobs: object = None
 
     def __getattr__(self, name):
         return self.people[name]
 
 
 @pytest.fixture
-def office(make):
+def office(make, blobs):
     _province, home, finance, people = build_people(make)
-    return Office(people, home, finance)
+    return Office(people, home, finance, blobs)
 
 
 def new_meeting(db, office, **changes) -> Meeting:
@@ -74,9 +76,27 @@ def invite(db, office, meeting, *names, role=ParticipantRole.MEMBER):
     db.commit()
 
 
-def publish(db, office, meeting):
-    meetings.publish(db, office.clerk, meeting)
-    db.commit()
+#: The day invitations are issued in the tests, and the moment they are sent: fixed.
+TODAY = date(2026, 12, 1)
+NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+SITE = calendar.Site(origin="haugiang.gov.vn/vanthu/log", public_url="https://vanthu.test")
+
+
+def sending(staged, *, email=True, now=NOW) -> invitations.Sending:
+    return invitations.Sending(
+        blobs=staged,
+        documents=documents_settings(),
+        site=SITE,
+        email=email,
+        today=TODAY,
+        now=now,
+    )
+
+
+def publish(db, office, meeting, **options):
+    with StagedBlobs(office.blobs) as staged:
+        meetings.publish(db, office.clerk, meeting, sending(staged, **options))
+        db.commit()
 
 
 def attach(db, office, meeting, item, document, number=None):

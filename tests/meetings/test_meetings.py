@@ -9,10 +9,11 @@ import sqlalchemy as sa
 
 from audit.models import AuditEvent
 from core.clock import VIETNAM
+from core.storage import StagedBlobs
 from meetings import agenda, meetings
 from meetings.errors import BadMeeting, NotAllowed, StaleAgenda, WrongState
 from meetings.models import Meeting, MeetingKind, MeetingStatus, Recurrence
-from tests.meetings.conftest import START, add_item, invite, new_meeting
+from tests.meetings.conftest import START, add_item, invite, new_meeting, sending
 
 
 def data(office, **changes):
@@ -43,15 +44,16 @@ def test_only_clerks_prepare_meetings(db, office):
 def test_a_meeting_moves_one_step_at_a_time_and_each_step_is_audited(db, office):
     meeting = new_meeting(db, office)
     with pytest.raises(WrongState, match="Invite the participants"):
-        meetings.publish(db, office.clerk, meeting)
+        meetings.publish(db, office.clerk, meeting, sending(StagedBlobs(office.blobs)))
     db.rollback()
     invite(db, office, meeting, "home_a")
     with pytest.raises(WrongState, match="one step at a time"):
         meetings.change_status(db, office.clerk, meeting, MeetingStatus.CLOSED)
     db.rollback()
     for status in list(meetings.NEXT_STATUS.values()):
-        meetings.change_status(db, office.chairman, meeting, status)
-        db.commit()
+        with StagedBlobs(office.blobs) as staged:
+            meetings.change_status(db, office.chairman, meeting, status, sending(staged))
+            db.commit()
         assert meeting.status is status
     actions = db.scalars(
         sa.select(AuditEvent.action)
@@ -73,7 +75,7 @@ def test_only_the_chair_and_secretary_change_a_meeting(db, office):
     meeting = new_meeting(db, office)
     invite(db, office, meeting, "home_a")
     with pytest.raises(NotAllowed):
-        meetings.publish(db, office.home_a, meeting)
+        meetings.publish(db, office.home_a, meeting, sending(StagedBlobs(office.blobs)))
     with pytest.raises(NotAllowed):
         agenda.add_item(
             db, office.home_clerk, meeting, agenda.ItemData("x"), expected_version=meeting.version

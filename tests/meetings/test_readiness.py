@@ -191,6 +191,8 @@ def test_the_page_costs_the_same_statements_for_a_small_and_a_large_meeting(
 
 def test_only_the_chair_and_the_secretary_see_readiness(client, db, office, small):
     url = f"/meetings/{small.meeting.id}/readiness"
+    # Publishing notified the participants of the invitation; a refused reminder adds nothing.
+    invited = db.scalar(sa.select(sa.func.count()).select_from(UserNotification))
     login(client, office.home_a)  # a participant
     assert client.get(url).status_code == 403
     assert client.post(url + "/remind").status_code == 403
@@ -199,7 +201,7 @@ def test_only_the_chair_and_the_secretary_see_readiness(client, db, office, smal
     assert client.post(url + "/remind").status_code == 404
     login(client, office.chairman)
     assert client.get(url).status_code == 200
-    assert db.scalar(sa.select(sa.func.count()).select_from(UserNotification)) == 0
+    assert db.scalar(sa.select(sa.func.count()).select_from(UserNotification)) == invited
 
 
 class TestReminders:
@@ -222,10 +224,16 @@ class TestReminders:
         response = client.post(f"/meetings/{small.meeting.id}/readiness/remind")
         assert response.status_code == 302
 
-        notes = db.scalars(sa.select(UserNotification).order_by(UserNotification.id)).all()
+        notes = db.scalars(
+            sa.select(UserNotification)
+            .where(UserNotification.kind == readiness.REMINDER_KIND)  # not the invitations
+            .order_by(UserNotification.id)
+        ).all()
         assert sorted(n.user_id for n in notes) == sorted([office.home_b.id, office.finance_a.id])
         assert {n.link for n in notes} == {f"/meetings/{small.meeting.id}"}
-        [letter] = db.scalars(sa.select(OutgoingMail)).all()
+        [letter] = db.scalars(
+            sa.select(OutgoingMail).where(OutgoingMail.kind == readiness.REMINDER_KIND)
+        ).all()
         assert letter.user_id == office.home_b.id
         report = send_pending(db, get_mailer(app))
         assert report.sent == 1
@@ -247,4 +255,7 @@ class TestReminders:
         login(client, office.clerk)
         response = client.post(f"/meetings/{small.meeting.id}/readiness/remind")
         assert response.status_code == 409
-        assert db.scalar(sa.select(sa.func.count()).select_from(UserNotification)) == 0
+        reminders = sa.select(sa.func.count()).where(
+            UserNotification.kind == readiness.REMINDER_KIND
+        )
+        assert db.scalar(reminders) == 0

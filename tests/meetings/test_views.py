@@ -29,6 +29,7 @@ MANAGING = [
     ("POST", "/meetings/{m}/participants"),
     ("POST", "/meetings/{m}/guests"),
     ("POST", "/meetings/{m}/participants/{p}/remove"),
+    ("POST", "/meetings/{m}/cancel"),
 ]
 #: Pages every participant may open.
 READING = [
@@ -36,6 +37,7 @@ READING = [
     ("GET", "/meetings/{m}/items/{i}"),
     ("GET", "/meetings/{m}/items/{i}/documents/{a}"),
     ("POST", "/meetings/{m}/participants/{p}/representative"),
+    ("GET", "/meetings/{m}.ics"),
 ]
 
 
