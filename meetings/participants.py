@@ -189,19 +189,17 @@ def listing(session: Session, meeting: Meeting, *, removed: bool = True) -> list
     return list(session.scalars(query))
 
 
+#: The invitations the reader holds in a meeting, as the rule counts them (`access`).
+_OWN = (
+    sa.select(Participant)
+    .where(Participant.meeting_id == sa.bindparam("meeting_id"), access.acting_as_reader())
+    .order_by(Participant.id)
+)
+
+
 def own(session: Session, user: User, meeting: Meeting) -> list[Participant]:
     """The invitations ``user`` holds in ``meeting``: their own, and those they represent."""
-    return list(
-        session.scalars(
-            sa.select(Participant)
-            .where(
-                Participant.meeting_id == meeting.id,
-                Participant.removed_at.is_(None),
-                sa.or_(Participant.user_id == user.id, Participant.representative_id == user.id),
-            )
-            .order_by(Participant.id)
-        )
-    )
+    return list(session.scalars(_OWN, {**access.reader_params(user), "meeting_id": meeting.id}))
 
 
 def _participant(session: Session, meeting: Meeting, participant_id: int) -> Participant:

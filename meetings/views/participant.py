@@ -91,7 +91,6 @@ def item(meeting_id: int, item_id: int) -> ResponseReturnValue:
 def attachment_file(meeting_id: int, item_id: int, attachment_id: int) -> ResponseReturnValue:
     """The exact version on the item: each response that sends it is a receipt of it."""
     db, user = get_session(), auth.signed_in_user()
-    meeting = load(meeting_id)
     download = request.args.get("download") == "1"
 
     def send_document(_document: Document, version: DocumentVersion) -> Response:
@@ -101,10 +100,10 @@ def attachment_file(meeting_id: int, item_id: int, attachment_id: int) -> Respon
         return _send(version.sha256, version.mime, version.file_name, download)
 
     counted = request.method == "GET"  # a HEAD sends no bytes
-    the_item, response = opening.open_attachment(
+    _item, response = opening.open_attachment(
         db,
         user,
-        meeting,
+        meeting_id,
         item_id,
         attachment_id,
         how=reading.How.DOWNLOAD if download else reading.How.FILE,
@@ -112,9 +111,6 @@ def attachment_file(meeting_id: int, item_id: int, attachment_id: int) -> Respon
         prepare_material=send_material,
         count=counted,
     )
-    if counted:
-        packs.mark_looked(db, user, the_item)
-        db.commit()
     return response
 
 
