@@ -141,15 +141,7 @@ def send_representative(
 ) -> Participant:
     """Name who attends in a participant's place (None: nobody). The participant themselves or
     the chair or secretary may do it; the representative sees what the participant sees."""
-    refuse_unless_editable(meeting)
-    participant = _participant(session, meeting, participant_id)
-    if participant.removed_at is not None:
-        raise BadMeeting(N_("This person is no longer invited."))
-    if actor.id != participant.user_id and not meeting.is_manager(actor):
-        raise NotAllowed(
-            N_("Only the invited person or the meeting’s secretary may name a representative."),
-            meeting=meeting.id,
-        )
+    participant = to_represent(session, actor, meeting, participant_id)
     if representative_id is not None:
         if representative_id == participant.user_id:
             raise BadMeeting(N_("A representative is someone else than the invited person."))
@@ -168,6 +160,23 @@ def send_representative(
         subject={"meeting": meeting.id, "participant": participant.id},
         details={"representative": representative_id, "before": before},
     )
+    return participant
+
+
+def to_represent(
+    session: Session, actor: User, meeting: Meeting, participant_id: int
+) -> Participant:
+    """The invitation whose representative ``actor`` may name: their own, or any if they are
+    the chair or secretary, of a meeting still open to changes; else a typed refusal."""
+    refuse_unless_editable(meeting)
+    participant = _participant(session, meeting, participant_id)
+    if participant.removed_at is not None:
+        raise BadMeeting(N_("This person is no longer invited."))
+    if actor.id != participant.user_id and not meeting.is_manager(actor):
+        raise NotAllowed(
+            N_("Only the invited person or the meeting’s secretary may name a representative."),
+            meeting=meeting.id,
+        )
     return participant
 
 
