@@ -70,6 +70,7 @@ def reader_params(user: User) -> dict[str, Any]:
 #: packages: the app factory registers their grants here (`register_grant`).
 Grant = Callable[[Any, Any], sa.ColumnElement[bool]]
 _GRANTS: dict[str, Grant] = {}
+_GENERATION = 0
 
 
 def register_grant(name: str, grant: Grant) -> None:
@@ -78,8 +79,16 @@ def register_grant(name: str, grant: Grant) -> None:
     A grant opens only versions of documents that are not confidential: those stay with their
     drafting circle and the people named on them, whatever a meeting lists.
     """
+    global _GENERATION
     _GRANTS[name] = grant
+    _GENERATION += 1
     _build_statements()
+
+
+def rule_generation() -> int:
+    """Changes whenever a grant is registered: statements built once around the rule (with
+    `may_open_to_reader`) are built again when it changes."""
+    return _GENERATION
 
 
 def _rule(reader: _Reader, version: Any) -> sa.ColumnElement[bool]:
@@ -143,6 +152,14 @@ def may_open_as_account(version: Any = DocumentVersion) -> sa.ColumnElement[bool
     """`may_open` for the account in the row's `User` (its roles asked in SQL, not loaded): the
     rule for many readers in one statement, e.g. every participant of a meeting at once."""
     return _rule(_STORED, version)
+
+
+def may_open_to_reader(
+    version: type[DocumentVersion] = DocumentVersion,
+) -> sa.ColumnElement[bool]:
+    """`may_open`, the reader being bind parameters (`reader_params`): for statements built
+    once, again whenever `rule_generation` changes."""
+    return _rule(_PARAMETERS, version)
 
 
 def visible_to(user: User) -> sa.ColumnElement[bool]:

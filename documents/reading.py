@@ -5,7 +5,7 @@ each opening is a read receipt and an audit event. Also the sender's report of w
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from accounts.models import Unit, User
 from audit import commit_event, commit_event_on
 from core.db import utcnow
+from core.groupcommit import Write
 from documents import access, errors
 from documents.models import (
     Delivery,
@@ -57,6 +58,7 @@ def open_version(
     prepare: Callable[[Document, DocumentVersion], T],
     count: bool = True,
     details: dict[str, Any] | None = None,
+    along: Sequence[Write] = (),
 ) -> T:
     """Open version ``number`` of a document for ``user``: the one gate for sending its bytes.
 
@@ -64,7 +66,8 @@ def open_version(
     document, then ``prepare`` makes what will be sent (reads and checks the file, renders the
     text) and only then is the opening counted, so nothing unsent is counted and nothing is sent
     uncounted. ``count=False`` is for a response that sends no new bytes (a HEAD, or a file the
-    reading page already counted).
+    reading page already counted). ``along``: the caller's own writes about this opening,
+    committed with its receipt (never without it).
     """
     document, version = access.get_version(session, user, document_id, number)
     if document.status is Status.RECALLED:
@@ -72,7 +75,7 @@ def open_version(
     prepared = prepare(document, version)
     if count:
         try:
-            _record(session, user, document, version, how, details or {})
+            _record(session, user, document, version, how, details or {}, along)
         except BaseException:
             close = getattr(prepared, "close", None)
             if close is not None:
@@ -124,10 +127,12 @@ def _record(
     version: DocumentVersion,
     how: How,
     details: dict[str, Any],
+    along: Sequence[Write] = (),
 ) -> None:
     opened = access.OpenedVersion.of(document, version)
     dialect = session.get_bind().dialect.name
-    commit_event(session, **_opening(dialect, user.id, opened, how, details))
+    opening = _opening(dialect, user.id, opened, how, details)
+    commit_event(session, **{**opening, "along": [*opening["along"], *along]})
 
 
 def record_opening(

@@ -17,13 +17,15 @@ document: that stays with the people named on it, and the pack shows it as withh
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, joinedload, lazyload
 
 from accounts.models import Role, User
 from core.errors import N_
+from documents.models import DocumentVersion
 from meetings.errors import ItemNotFound, MeetingNotFound, NotAllowed
 from meetings.models import (
     AgendaItem,
@@ -150,6 +152,33 @@ def item_visible_to_account(reader_id: Any, item: Any = AgendaItem) -> sa.Column
     return _sees_item(reader_id, item)
 
 
+#: The reader as a bind parameter, for the statements built once (the hot paths). It has the
+#: name documents' own statements give the reader, so that one statement may ask both rules
+#: with `documents.access.reader_params`.
+READER = sa.bindparam("reader_id", type_=sa.Integer)
+
+
+def reader_params(user: User) -> dict[str, Any]:
+    """The value of `READER` in the statements built once."""
+    return {"reader_id": user.id}
+
+
+def meeting_visible_to_reader(meeting: Any = Meeting) -> sa.ColumnElement[bool]:
+    """`meeting_visible_to`, the reader being `READER`."""
+    return _sees_meeting(READER, meeting)
+
+
+def item_visible_to_reader(item: Any = AgendaItem) -> sa.ColumnElement[bool]:
+    """`item_visible_to`, the reader being `READER`."""
+    return _sees_item(READER, item)
+
+
+def acting_as_reader(participant: Any = Participant) -> sa.ColumnElement[bool]:
+    """Whether the row's participation is one the reader (`READER`) holds: theirs, or one
+    they were sent to in someone's place, and not removed."""
+    return _acts_as(READER, participant)
+
+
 def document_grant(reader_id: Any, version: Any) -> sa.ColumnElement[bool]:
     """For `documents.access.register_grant`: the version is on an item the reader sees."""
     attached = aliased(ItemDocument)
@@ -167,19 +196,69 @@ def document_grant(reader_id: Any, version: Any) -> sa.ColumnElement[bool]:
     )
 
 
+# The statements of the hot paths, built once from the rule above: a request only binds the
+# reader and the ids (building the rule's expressions costs more than running them).
+_MEETING = (
+    sa.select(Meeting, meeting_visible_to_reader())
+    .where(Meeting.id == sa.bindparam("meeting_id"))
+    # The chair's and secretary's names come along; their roles only if asked for.
+    .options(
+        joinedload(Meeting.chair).lazyload(User.role_rows),
+        joinedload(Meeting.secretary).lazyload(User.role_rows),
+    )
+)
+_ITEM = sa.select(AgendaItem, item_visible_to_reader()).where(
+    AgendaItem.id == sa.bindparam("item_id"), AgendaItem.meeting_id == sa.bindparam("meeting_id")
+)
+_SEES_ITEM = sa.select(item_visible_to_reader()).where(AgendaItem.id == sa.bindparam("item_id"))
+# An opening's meeting, item and attachment with both verdicts, in one round trip; a missing
+# item or attachment leaves its columns empty.
+_ATTACHMENT = (
+    sa.select(
+        Meeting,
+        meeting_visible_to_reader(),
+        AgendaItem,
+        item_visible_to_reader(),
+        ItemDocument,
+        DocumentVersion.number,
+    )
+    .select_from(Meeting)
+    .outerjoin(
+        AgendaItem,
+        sa.and_(AgendaItem.id == sa.bindparam("item_id"), AgendaItem.meeting_id == Meeting.id),
+    )
+    .outerjoin(
+        ItemDocument,
+        sa.and_(
+            ItemDocument.id == sa.bindparam("attachment_id"), ItemDocument.item_id == AgendaItem.id
+        ),
+    )
+    .outerjoin(DocumentVersion, DocumentVersion.id == ItemDocument.version_id)
+    .where(Meeting.id == sa.bindparam("meeting_id"))
+    # An opening needs neither the chair's nor the secretary's account.
+    .options(lazyload(Meeting.chair), lazyload(Meeting.secretary))
+)
+
+
+def _meeting_not_found(meeting_id: int) -> MeetingNotFound:
+    return MeetingNotFound(
+        N_("This meeting does not exist, or you may not see it."), meeting=meeting_id
+    )
+
+
+def _item_not_found(item_id: int) -> ItemNotFound:
+    return ItemNotFound(N_("This agenda item does not exist, or you may not see it."), item=item_id)
+
+
 def get_meeting(session: Session, user: User, meeting_id: int, *, manage: bool = False) -> Meeting:
     """The meeting if ``user`` may see it (and manage it, if asked), else a typed refusal.
 
     An unknown id and a meeting the user may not see answer alike, so that nobody learns of a
     meeting they are not invited to.
     """
-    row = session.execute(
-        sa.select(Meeting, _sees_meeting(user.id, Meeting)).where(Meeting.id == meeting_id)
-    ).first()
+    row = session.execute(_MEETING, {**reader_params(user), "meeting_id": meeting_id}).first()
     if row is None or not row[1]:
-        raise MeetingNotFound(
-            N_("This meeting does not exist, or you may not see it."), meeting=meeting_id
-        )
+        raise _meeting_not_found(meeting_id)
     meeting: Meeting = row[0]
     if manage:
         refuse_unless_manager(user, meeting)
@@ -196,20 +275,49 @@ def refuse_unless_manager(user: User, meeting: Meeting) -> None:
 def get_item(session: Session, user: User, meeting: Meeting, item_id: int) -> AgendaItem:
     """An item of ``meeting`` that ``user`` sees; one they may not see is not found."""
     row = session.execute(
-        sa.select(AgendaItem, _sees_item(user.id, AgendaItem)).where(
-            AgendaItem.id == item_id, AgendaItem.meeting_id == meeting.id
-        )
+        _ITEM, {**reader_params(user), "item_id": item_id, "meeting_id": meeting.id}
     ).first()
     if row is None or not row[1]:
-        raise ItemNotFound(
-            N_("This agenda item does not exist, or you may not see it."), item=item_id
-        )
+        raise _item_not_found(item_id)
     item: AgendaItem = row[0]
     return item
 
 
+@dataclass(frozen=True)
+class Attached:
+    """What is on an item of a meeting, as `get_attachment` found it for a reader."""
+
+    meeting: Meeting
+    item: AgendaItem
+    #: None when no such attachment is on the item.
+    attachment: ItemDocument | None
+    #: The number of the attached document version; None for a meeting material.
+    version_number: int | None
+
+
+def get_attachment(
+    session: Session, user: User, meeting_id: int, item_id: int, attachment_id: int
+) -> Attached:
+    """The meeting, the item and what is attached to it under ``attachment_id``, refused as
+    `get_meeting` and `get_item` refuse, in one statement. Whether the attached version may
+    be opened is documents' rule's to say, when it is opened."""
+    row = session.execute(
+        _ATTACHMENT,
+        {
+            **reader_params(user),
+            "meeting_id": meeting_id,
+            "item_id": item_id,
+            "attachment_id": attachment_id,
+        },
+    ).first()
+    if row is None or not row[1]:
+        raise _meeting_not_found(meeting_id)
+    meeting, _seen, item, item_seen, attachment, number = row
+    if item is None or not item_seen:
+        raise _item_not_found(item_id)
+    return Attached(meeting, item, attachment, number)
+
+
 def sees_item(session: Session, user: User, item: AgendaItem) -> bool:
     """`item_visible_to` for one stored item."""
-    return bool(
-        session.scalar(sa.select(_sees_item(user.id, AgendaItem)).where(AgendaItem.id == item.id))
-    )
+    return bool(session.scalar(_SEES_ITEM, {**reader_params(user), "item_id": item.id}))

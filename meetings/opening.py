@@ -14,11 +14,12 @@ from accounts.models import User
 from audit import commit_event
 from core.db import utcnow
 from core.errors import N_
+from core.groupcommit import Write
 from documents import reading
 from documents.models import Document, DocumentVersion
-from meetings import access
+from meetings import access, packs
 from meetings.errors import ItemNotFound
-from meetings.models import AgendaItem, ItemDocument, MaterialReceipt, MaterialVersion, Meeting
+from meetings.models import AgendaItem, MaterialReceipt, MaterialVersion
 
 T = TypeVar("T")
 
@@ -26,7 +27,7 @@ T = TypeVar("T")
 def open_attachment(
     session: Session,
     user: User,
-    meeting: Meeting,
+    meeting_id: int,
     item_id: int,
     attachment_id: int,
     *,
@@ -35,31 +36,31 @@ def open_attachment(
     prepare_material: Callable[[MaterialVersion], T],
     count: bool = True,
 ) -> tuple[AgendaItem, T]:
-    """Open the exact version on an item ``user`` sees (``meeting`` they may see).
+    """Open the exact version on an item ``user`` sees, of a meeting they see.
 
     A document's version goes through `reading.open_version`, which asks the documents' rule
     (a withheld or confidential version is refused there, a recalled one is gone) and records
-    the receipt; a material is counted here with its own receipt and audit event.
+    the receipt; a material is counted here with its own receipt and audit event. A counted
+    opening also marks the item looked at, in the receipt's transaction.
     """
-    item = access.get_item(session, user, meeting, item_id)
-    attachment = session.get(ItemDocument, attachment_id)
-    if attachment is None or attachment.item_id != item.id:
+    found = access.get_attachment(session, user, meeting_id, item_id, attachment_id)
+    item, attachment = found.item, found.attachment
+    if attachment is None:
         raise ItemNotFound(N_("This document is not on this agenda item."), item=item_id)
-    details = {"meeting": meeting.id, "item": item.id}
+    details = {"meeting": meeting_id, "item": item.id}
+    looked = [packs.look(session.get_bind().dialect.name, user.id, item.id)]
     if attachment.version_id is not None:
         assert attachment.document_id is not None
-        number = session.scalar(
-            sa.select(DocumentVersion.number).where(DocumentVersion.id == attachment.version_id)
-        )
         prepared = reading.open_version(
             session,
             user,
             attachment.document_id,
-            int(number or 0),
+            int(found.version_number or 0),
             how=how,
             prepare=prepare_document,
             count=count,
             details=details,
+            along=looked,
         )
         return item, prepared
     version = session.get(MaterialVersion, attachment.material_version_id)
@@ -67,7 +68,7 @@ def open_attachment(
     prepared_material = prepare_material(version)
     if count:
         try:
-            _record(session, user, version, how, details)
+            _record(session, user, version, how, details, looked)
         except BaseException:
             close = getattr(prepared_material, "close", None)
             if close is not None:
@@ -82,6 +83,7 @@ def _record(
     version: MaterialVersion,
     how: reading.How,
     details: dict[str, Any],
+    along: list[Write],
 ) -> None:
     """Count one opening of one exact material version, committed with its audit event."""
     receipt = {
@@ -100,7 +102,7 @@ def _record(
             "sha256": version.sha256,
         },
         details={"how": how.value, **details},
-        along=[(_receipt_upsert(session.get_bind().dialect.name), receipt)],
+        along=[(_receipt_upsert(session.get_bind().dialect.name), receipt), *along],
     )
 
 

@@ -75,7 +75,7 @@ def build(
             _item, member = opening.open_attachment(
                 session,
                 user,
-                meeting,
+                meeting.id,
                 entry.item.id,
                 document.attachment_id,
                 how=reading.How.PACK,

@@ -9,13 +9,16 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 
 from accounts.models import User
 from core.clock import VIETNAM
-from core.db import dialect_insert, utcnow
+from core.db import utcnow
+from core.groupcommit import Write
 from documents import access as document_access
 from documents.models import Document, DocumentVersion, ReadReceipt, Status
 from meetings import access
@@ -90,16 +93,77 @@ class Pack:
         return sum(1 for d in self.documents if not d.opened and not d.recalled)
 
 
+# The pack's statements, built once around the rule: a request binds the reader and the ids.
+_ITEMS = (
+    sa.select(AgendaItem, access.item_visible_to_reader(), ItemLook.looked_at)
+    # The presenters' names alone: joining their units too would nest an inner join in the
+    # outer one, which SQLite answers by building the join of every account with its unit.
+    .options(
+        joinedload(AgendaItem.presenter).options(lazyload(User.unit), lazyload(User.role_rows))
+    )
+    .outerjoin(
+        ItemLook, sa.and_(ItemLook.item_id == AgendaItem.id, ItemLook.user_id == access.READER)
+    )
+    .where(AgendaItem.meeting_id == sa.bindparam("meeting_id"))
+)
+
+
+@cache
+def _documents_statement(_rule_generation: int) -> Any:
+    """Per attachment on the meetings' items: whether the reader sees the item, may open the
+    version (the documents' rule, grants included: built again when they change), and has
+    opened it."""
+    return (
+        sa.select(
+            ItemDocument.id,
+            ItemDocument.item_id,
+            access.item_visible_to_reader(AgendaItem),
+            Document.id,
+            Document.subject,
+            Document.number_symbol,
+            Document.status,
+            DocumentVersion.number,
+            DocumentVersion.mime,
+            document_access.may_open_to_reader(DocumentVersion),
+            ReadReceipt.id,
+            Material.title,
+            MaterialVersion.number,
+            MaterialVersion.mime,
+            MaterialReceipt.id,
+        )
+        .select_from(ItemDocument)
+        .join(AgendaItem, AgendaItem.id == ItemDocument.item_id)
+        .outerjoin(DocumentVersion, DocumentVersion.id == ItemDocument.version_id)
+        .outerjoin(Document, Document.id == ItemDocument.document_id)
+        .outerjoin(
+            ReadReceipt,
+            sa.and_(
+                ReadReceipt.version_id == ItemDocument.version_id,
+                ReadReceipt.user_id == access.READER,
+            ),
+        )
+        .outerjoin(MaterialVersion, MaterialVersion.id == ItemDocument.material_version_id)
+        .outerjoin(Material, Material.id == ItemDocument.material_id)
+        .outerjoin(
+            MaterialReceipt,
+            sa.and_(
+                MaterialReceipt.material_version_id == ItemDocument.material_version_id,
+                MaterialReceipt.user_id == access.READER,
+            ),
+        )
+        .where(AgendaItem.meeting_id.in_(sa.bindparam("meeting_ids", expanding=True)))
+        .order_by(ItemDocument.item_id, ItemDocument.position, ItemDocument.id)
+    )
+
+
+def _reader(user: User) -> dict[str, Any]:
+    """The reader's parameters for both rules (they share ``reader_id``)."""
+    return {**document_access.reader_params(user), **access.reader_params(user)}
+
+
 def build(session: Session, user: User, meeting: Meeting) -> Pack:
     """``user``'s pack of ``meeting``, which they were already allowed to see. Two statements."""
-    rows = session.execute(
-        sa.select(AgendaItem, access.item_visible_to(user), ItemLook.looked_at)
-        .options(joinedload(AgendaItem.presenter))
-        .outerjoin(
-            ItemLook, sa.and_(ItemLook.item_id == AgendaItem.id, ItemLook.user_id == user.id)
-        )
-        .where(AgendaItem.meeting_id == meeting.id)
-    ).all()
+    rows = session.execute(_ITEMS, {**_reader(user), "meeting_id": meeting.id}).all()
     visible = {item.id: looked_at for item, shown, looked_at in rows if shown}
     documents, withheld = _documents(session, user, [meeting.id])
     items = [
@@ -121,44 +185,8 @@ def _documents(
     """Per visible item of the meetings: the versions ``user`` may open, and how many they may
     not. One statement: the documents' rule and this package's rule, asked in SQL."""
     rows = session.execute(
-        sa.select(
-            ItemDocument.id,
-            ItemDocument.item_id,
-            access.item_visible_to(user, AgendaItem),
-            Document.id,
-            Document.subject,
-            Document.number_symbol,
-            Document.status,
-            DocumentVersion.number,
-            DocumentVersion.mime,
-            document_access.may_open(user, DocumentVersion),
-            ReadReceipt.id,
-            Material.title,
-            MaterialVersion.number,
-            MaterialVersion.mime,
-            MaterialReceipt.id,
-        )
-        .select_from(ItemDocument)
-        .join(AgendaItem, AgendaItem.id == ItemDocument.item_id)
-        .outerjoin(DocumentVersion, DocumentVersion.id == ItemDocument.version_id)
-        .outerjoin(Document, Document.id == ItemDocument.document_id)
-        .outerjoin(
-            ReadReceipt,
-            sa.and_(
-                ReadReceipt.version_id == ItemDocument.version_id, ReadReceipt.user_id == user.id
-            ),
-        )
-        .outerjoin(MaterialVersion, MaterialVersion.id == ItemDocument.material_version_id)
-        .outerjoin(Material, Material.id == ItemDocument.material_id)
-        .outerjoin(
-            MaterialReceipt,
-            sa.and_(
-                MaterialReceipt.material_version_id == ItemDocument.material_version_id,
-                MaterialReceipt.user_id == user.id,
-            ),
-        )
-        .where(AgendaItem.meeting_id.in_(meeting_ids))
-        .order_by(ItemDocument.item_id, ItemDocument.position, ItemDocument.id)
+        _documents_statement(document_access.rule_generation()),
+        {**_reader(user), "meeting_ids": meeting_ids},
     ).all()
     documents: dict[int, list[PackDocument]] = defaultdict(list)
     withheld: dict[int, int] = defaultdict(int)
@@ -214,14 +242,28 @@ def _documents(
 
 def mark_looked(session: Session, user: User, item: AgendaItem) -> None:
     """Remember that ``user`` looked at ``item`` now: it is no longer "changed" for them."""
-    now = utcnow()
-    statement = dialect_insert(session, ItemLook).values(
-        item_id=item.id, user_id=user.id, looked_at=now
+    statement, row = look(session.get_bind().dialect.name, user.id, item.id)
+    session.execute(statement, row)
+
+
+def look(dialect: str, user_id: int, item_id: int) -> Write:
+    """`mark_looked` as a write to commit along with others (an opening's receipt)."""
+    return _look_upsert(dialect), {"item_id": item_id, "user_id": user_id, "now": utcnow()}
+
+
+@cache
+def _look_upsert(dialect: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE, built once per dialect (it runs on every opening)."""
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    now: sa.BindParameter[Any] = sa.bindparam("now")
+    first = insert(ItemLook).values(
+        item_id=sa.bindparam("item_id"), user_id=sa.bindparam("user_id"), looked_at=now
     )
-    session.execute(
-        statement.on_conflict_do_update(
-            index_elements=["user_id", "item_id"], set_={"looked_at": now}
-        )
+    return first.on_conflict_do_update(
+        index_elements=["user_id", "item_id"], set_={"looked_at": first.excluded.looked_at}
     )
 
 
@@ -239,6 +281,25 @@ class Upcoming:
         return self.documents - self.opened
 
 
+#: The meetings of the home page: today's and later ones the reader sees, drafts only to their
+#: chair and secretary.
+_UPCOMING = (
+    sa.select(Meeting)
+    .where(
+        access.meeting_visible_to_reader(),
+        Meeting.status.in_(
+            [MeetingStatus.DRAFT, MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS]
+        ),
+        sa.or_(
+            Meeting.ends_at >= sa.bindparam("start_of_today"),
+            Meeting.status == MeetingStatus.IN_PROGRESS,
+        ),
+    )
+    .order_by(Meeting.starts_at, Meeting.id)
+    .limit(sa.bindparam("limit", type_=sa.Integer))
+)
+
+
 def upcoming(session: Session, user: User, now: datetime, *, limit: int = 20) -> list[Upcoming]:
     """Today's and later meetings ``user`` sees (drafts only to their chair and secretary), in
     order, each with its pack's count of documents and of those opened. Three statements."""
@@ -246,18 +307,8 @@ def upcoming(session: Session, user: User, now: datetime, *, limit: int = 20) ->
     end_of_today = start_of_today + timedelta(days=1)
     meetings = list(
         session.scalars(
-            sa.select(Meeting)
-            .where(
-                access.meeting_visible_to(user),
-                Meeting.status.in_(
-                    [MeetingStatus.DRAFT, MeetingStatus.PUBLISHED, MeetingStatus.IN_PROGRESS]
-                ),
-                sa.or_(
-                    Meeting.ends_at >= start_of_today, Meeting.status == MeetingStatus.IN_PROGRESS
-                ),
-            )
-            .order_by(Meeting.starts_at, Meeting.id)
-            .limit(limit)
+            _UPCOMING,
+            {**access.reader_params(user), "start_of_today": start_of_today, "limit": limit},
         )
     )
     if not meetings:

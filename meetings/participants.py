@@ -141,15 +141,7 @@ def send_representative(
 ) -> Participant:
     """Name who attends in a participant's place (None: nobody). The participant themselves or
     the chair or secretary may do it; the representative sees what the participant sees."""
-    refuse_unless_editable(meeting)
-    participant = _participant(session, meeting, participant_id)
-    if participant.removed_at is not None:
-        raise BadMeeting(N_("This person is no longer invited."))
-    if actor.id != participant.user_id and not meeting.is_manager(actor):
-        raise NotAllowed(
-            N_("Only the invited person or the meeting’s secretary may name a representative."),
-            meeting=meeting.id,
-        )
+    participant = to_represent(session, actor, meeting, participant_id)
     if representative_id is not None:
         if representative_id == participant.user_id:
             raise BadMeeting(N_("A representative is someone else than the invited person."))
@@ -171,6 +163,23 @@ def send_representative(
     return participant
 
 
+def to_represent(
+    session: Session, actor: User, meeting: Meeting, participant_id: int
+) -> Participant:
+    """The invitation whose representative ``actor`` may name: their own, or any if they are
+    the chair or secretary, of a meeting still open to changes; else a typed refusal."""
+    refuse_unless_editable(meeting)
+    participant = _participant(session, meeting, participant_id)
+    if participant.removed_at is not None:
+        raise BadMeeting(N_("This person is no longer invited."))
+    if actor.id != participant.user_id and not meeting.is_manager(actor):
+        raise NotAllowed(
+            N_("Only the invited person or the meeting’s secretary may name a representative."),
+            meeting=meeting.id,
+        )
+    return participant
+
+
 def listing(session: Session, meeting: Meeting, *, removed: bool = True) -> list[Participant]:
     """The meeting's participants, invited ones first, by name (one query)."""
     query = (
@@ -189,19 +198,17 @@ def listing(session: Session, meeting: Meeting, *, removed: bool = True) -> list
     return list(session.scalars(query))
 
 
+#: The invitations the reader holds in a meeting, as the rule counts them (`access`).
+_OWN = (
+    sa.select(Participant)
+    .where(Participant.meeting_id == sa.bindparam("meeting_id"), access.acting_as_reader())
+    .order_by(Participant.id)
+)
+
+
 def own(session: Session, user: User, meeting: Meeting) -> list[Participant]:
     """The invitations ``user`` holds in ``meeting``: their own, and those they represent."""
-    return list(
-        session.scalars(
-            sa.select(Participant)
-            .where(
-                Participant.meeting_id == meeting.id,
-                Participant.removed_at.is_(None),
-                sa.or_(Participant.user_id == user.id, Participant.representative_id == user.id),
-            )
-            .order_by(Participant.id)
-        )
-    )
+    return list(session.scalars(_OWN, {**access.reader_params(user), "meeting_id": meeting.id}))
 
 
 def _participant(session: Session, meeting: Meeting, participant_id: int) -> Participant:

@@ -22,7 +22,7 @@ from documents.views.reading import file_headers
 from meetings import access, invitations, meetings, opening, packs, participants
 from meetings.errors import BadMeeting, ItemNotFound
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS, ROLE_LABELS, RepresentativeForm
-from meetings.models import MaterialVersion
+from meetings.models import EDITABLE, MaterialVersion
 from meetings.views.blueprint import bp, load, optional_id, signed_in
 
 
@@ -41,20 +41,18 @@ def index() -> ResponseReturnValue:
 @bp.get("/<int:meeting_id>")
 @signed_in
 def pack(meeting_id: int) -> ResponseReturnValue:
-    """The pack: the agenda the reader may see, and on each item the versions they may open."""
+    """The pack: the agenda the reader may see, and on each item the versions they may open.
+
+    It costs the same whatever the size of the office: choosing a representative among
+    everyone is a page of its own (`representative`)."""
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id)
-    own = participants.own(db, user, meeting)
-    form = RepresentativeForm()
-    if own:
-        _units, people = recipients_choice(db)
-        form.representative_id.choices = user_choices(people, blank=True)
     return render_template(
         "meetings/pack.html",
         meeting=meeting,
         pack=packs.build(db, user, meeting),
-        own=own,
-        representative_form=form,
+        own=participants.own(db, user, meeting),
+        editable=EDITABLE,
         kind_labels=KIND_LABELS,
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
@@ -92,7 +90,6 @@ def item(meeting_id: int, item_id: int) -> ResponseReturnValue:
 def attachment_file(meeting_id: int, item_id: int, attachment_id: int) -> ResponseReturnValue:
     """The exact version on the item: each response that sends it is a receipt of it."""
     db, user = get_session(), auth.signed_in_user()
-    meeting = load(meeting_id)
     download = request.args.get("download") == "1"
 
     def send_document(_document: Document, version: DocumentVersion) -> Response:
@@ -102,10 +99,10 @@ def attachment_file(meeting_id: int, item_id: int, attachment_id: int) -> Respon
         return _send(version.sha256, version.mime, version.file_name, download)
 
     counted = request.method == "GET"  # a HEAD sends no bytes
-    the_item, response = opening.open_attachment(
+    _item, response = opening.open_attachment(
         db,
         user,
-        meeting,
+        meeting_id,
         item_id,
         attachment_id,
         how=reading.How.DOWNLOAD if download else reading.How.FILE,
@@ -113,18 +110,30 @@ def attachment_file(meeting_id: int, item_id: int, attachment_id: int) -> Respon
         prepare_material=send_material,
         count=counted,
     )
-    if counted:
-        packs.mark_looked(db, user, the_item)
-        db.commit()
     return response
 
 
-@bp.route("/<int:meeting_id>/participants/<int:participant_id>/representative", methods=["POST"])
+@bp.route(
+    "/<int:meeting_id>/participants/<int:participant_id>/representative", methods=["GET", "POST"]
+)
 @signed_in
 def representative(meeting_id: int, participant_id: int) -> ResponseReturnValue:
     """An invited person (or the secretary) names who attends in their place."""
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id)
+    if request.method == "GET":
+        participation = participants.to_represent(db, user, meeting, participant_id)
+        form = RepresentativeForm(
+            formdata=None, representative_id=str(participation.representative_id or "")
+        )
+        _units, people = recipients_choice(db)
+        form.representative_id.choices = user_choices(people, blank=True)
+        return render_template(
+            "meetings/representative.html",
+            meeting=meeting,
+            participation=participation,
+            form=form,
+        )
     form = RepresentativeForm()
     if not form.validate_on_submit():
         raise BadMeeting(N_("This form has expired. Please reload the page and try again."))

@@ -40,7 +40,7 @@ def meeting(db, blobs, office) -> Meeting:
     opening.open_attachment(
         db,
         office.home_a,
-        meeting,
+        meeting.id,
         first.id,
         budget.id,
         how=reading.How.FILE,

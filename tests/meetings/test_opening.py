@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from audit.models import AuditEvent
 from documents.models import ReadReceipt
-from meetings import participants
-from meetings.models import MaterialReceipt, Participant
+from meetings import packs, participants
+from meetings.models import ItemLook, MaterialReceipt, Participant
 from tests.conftest import login
 from tests.documents.office_testkit import draft
 from tests.meetings.conftest import add_item, attach, invite, new_meeting, publish, upload
@@ -34,6 +34,24 @@ def test_opening_a_document_version_is_a_read_receipt_of_it(app, client, db, blo
     assert client.head(url).status_code == 200  # a HEAD sends nothing and counts nothing
     db.expire_all()
     assert db.scalars(sa.select(ReadReceipt)).one().times_opened == 1
+
+
+def test_opening_a_document_marks_its_item_looked_at(app, client, db, blobs, office):
+    meeting = new_meeting(db, office)
+    invite(db, office, meeting, "home_a")
+    item = add_item(db, office, meeting, "item")
+    material = upload(db, blobs, office, meeting, item)
+    document = attach(db, office, meeting, item, draft(db, blobs, office.clerk))
+    publish(db, office, meeting)
+    login(client, office.home_a)
+    base = f"/meetings/{meeting.id}/items/{item.id}/documents"
+    assert client.head(f"{base}/{document.id}").status_code == 200  # nothing sent
+    assert [e.new for e in packs.build(db, office.home_a, meeting).items] == [True]
+    for attachment in (document, material):
+        assert client.get(f"{base}/{attachment.id}").status_code == 200
+        looks = db.scalars(sa.select(ItemLook.looked_at)).all()
+        assert len(looks) == 1
+    assert [e.new for e in packs.build(db, office.home_a, meeting).items] == [False]
 
 
 def test_opening_a_material_has_its_own_receipt_and_event(app, client, db, blobs, office):

@@ -34,7 +34,7 @@ def read(db, user, meeting: Meeting, attachment: ItemDocument) -> None:
     opening.open_attachment(
         db,
         user,
-        meeting,
+        meeting.id,
         attachment.item_id,
         attachment.id,
         how=reading.How.FILE,

@@ -36,6 +36,7 @@ READING = [
     ("GET", "/meetings/{m}"),
     ("GET", "/meetings/{m}/items/{i}"),
     ("GET", "/meetings/{m}/items/{i}/documents/{a}"),
+    ("GET", "/meetings/{m}/participants/{p}/representative"),
     ("POST", "/meetings/{m}/participants/{p}/representative"),
     ("GET", "/meetings/{m}.ics"),
 ]
@@ -174,3 +175,26 @@ def test_two_secretaries_reordering_at_once_the_second_gets_a_409(client, db, of
         "second",
         "first",
     ]
+
+
+def test_a_participant_names_a_representative_on_a_page_of_its_own(client, db, office):
+    meeting = new_meeting(db, office)
+    invite(db, office, meeting, "home_a", "home_b")
+    publish(db, office, meeting)
+    own = db.scalar(sa.select(Participant).where(Participant.user_id == office.home_a.id))
+    url = f"/meetings/{meeting.id}/participants/{own.id}/representative"
+    login(client, office.home_a)
+    pack = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+    assert url in pack and "<select" not in pack  # the pack lists nobody
+    page = client.get(url).get_data(as_text=True)
+    assert f'<option value="{office.finance_a.id}">' in page
+    saved = client.post(url, data={"representative_id": str(office.finance_a.id)})
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith(f"/meetings/{meeting.id}")
+    db.expire_all()
+    assert db.get(Participant, own.id).representative_id == office.finance_a.id
+    assert office.finance_a.full_name in client.get(f"/meetings/{meeting.id}").get_data(
+        as_text=True
+    )
+    login(client, office.home_b)  # invited too, but this invitation is not theirs
+    assert client.get(url).status_code == 403
