@@ -46,9 +46,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from audit import views as audit_views
     from core import commands
     from core import views as core_views
+    from documents import access as documents_access
     from documents import demo as documents_demo
     from documents import views as documents_views
     from documents.views.fast_file import FileFastPath
+    from meetings import access as meetings_access
+    from meetings import demo as meetings_demo
+    from meetings import views as meetings_views
     from signing import demo as signing_demo
     from signing.web import views as signing_views
 
@@ -59,10 +63,19 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     core_views.init_app(app)
     documents_views.init_app(app)
     signing_views.init_app(app)
+    meetings_views.init_app(app)
+    # A meeting lets its participants open the versions on its agenda (meetings/access.py).
+    documents_access.register_grant("meetings", meetings_access.document_grant)
     audit_views.init_app(app)
     audit_sequencer.init_app(app)
     commands.init_app(
-        app, demo_loaders=[accounts_demo.load, documents_demo.load, signing_demo.load]
+        app,
+        demo_loaders=[
+            accounts_demo.load,
+            documents_demo.load,
+            signing_demo.load,
+            meetings_demo.load,
+        ],
     )
     # The WSGI layers, innermost first: the file route's fast path (after every hook is
     # registered: it checks it skips none it does not know), then the proxy fix outside all.
@@ -72,7 +85,13 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     return app
 
 
-MODEL_MODULES = ("accounts.models", "audit.models", "documents.models", "signing.models")
+MODEL_MODULES = (
+    "accounts.models",
+    "audit.models",
+    "documents.models",
+    "signing.models",
+    "meetings.models",
+)
 
 
 def import_models() -> None:

@@ -1,5 +1,5 @@
-"""The main menu and the indicators beside it (the notification bell): each domain adds its own,
-shown only to users who may open them."""
+"""The main menu, the indicators beside it (the notification bell) and the home page's panels:
+each domain adds its own, shown only to users who may open them."""
 
 from __future__ import annotations
 
@@ -41,10 +41,21 @@ class Indicator:
     active: bool
 
 
+@dataclass(frozen=True)
+class HomePanel:
+    """A section of the signed-in home page: a template and what it shows to one user."""
+
+    template: str
+    context: Callable[[Any], dict[str, Any]]
+
+
 def init_app(app: Flask) -> None:
     app.extensions["vanthu.nav"] = []
     app.extensions["vanthu.nav_indicators"] = []
-    app.context_processor(lambda: {"nav_items": _items, "nav_indicators": _indicators})
+    app.extensions["vanthu.home_panels"] = []
+    app.context_processor(
+        lambda: {"nav_items": _items, "nav_indicators": _indicators, "home_panels": _panels}
+    )
 
 
 def add_entry(app: Flask, endpoint: str, label: Any, visible: Callable[[Any], bool]) -> None:
@@ -83,3 +94,17 @@ def _indicators() -> list[Indicator]:
             Indicator(url_for(entry.endpoint), label, count, request.endpoint == entry.endpoint)
         )
     return shown
+
+
+def add_home_panel(app: Flask, template: str, context: Callable[[Any], dict[str, Any]]) -> None:
+    """Show ``template`` on the home page, rendered with ``context(user)``."""
+    app.extensions["vanthu.home_panels"].append(HomePanel(template, context))
+
+
+def _panels() -> list[tuple[str, dict[str, Any]]]:
+    from flask import current_app
+
+    if not current_user.is_authenticated:
+        return []
+    user = current_user._get_current_object()
+    return [(p.template, p.context(user)) for p in current_app.extensions["vanthu.home_panels"]]

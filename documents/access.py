@@ -1,11 +1,13 @@
 """Who may open which version of a document: the one rule, and every check derived from it.
 
 `may_open` is the rule, one SQL expression over a user and a (document, version); pages, lists
-and the byte routes all ask it, so no two places can disagree.
+and the byte routes all ask it, so no two places can disagree. Packages above documents (a
+meeting giving its participants the versions on its agenda) add to it with `register_grant`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,6 +65,23 @@ def reader_params(user: User) -> dict[str, Any]:
     }
 
 
+#: A grant from a package above documents: given the reader's id and the version (both SQL),
+#: whether that package lets the reader open the version. documents never imports those
+#: packages: the app factory registers their grants here (`register_grant`).
+Grant = Callable[[Any, Any], sa.ColumnElement[bool]]
+_GRANTS: dict[str, Grant] = {}
+
+
+def register_grant(name: str, grant: Grant) -> None:
+    """Add ``grant`` (under ``name``, once however often the app is created) to the rule.
+
+    A grant opens only versions of documents that are not confidential: those stay with their
+    drafting circle and the people named on them, whatever a meeting lists.
+    """
+    _GRANTS[name] = grant
+    _build_statements()
+
+
 def _rule(reader: _Reader, version: Any) -> sa.ColumnElement[bool]:
     """The rule itself: whether ``reader`` may open the row's ``version`` of its document.
 
@@ -99,7 +118,12 @@ def _rule(reader: _Reader, version: Any) -> sa.ColumnElement[bool]:
         )
         .correlate_except(CirculationRecipient),
     )
-    return sa.and_(version.document_id == Document.id, sa.or_(drafting_circle, sent_this_version))
+    granted = [grant(reader.id, version) for _name, grant in sorted(_GRANTS.items())]
+    if granted:
+        granted = [sa.and_(Document.confidentiality == Confidentiality.THUONG, sa.or_(*granted))]
+    return sa.and_(
+        version.document_id == Document.id, sa.or_(drafting_circle, sent_this_version, *granted)
+    )
 
 
 def _document_rule(reader: _Reader) -> sa.ColumnElement[bool]:
@@ -129,20 +153,9 @@ def can_view(session: Session, user: User, document: Document) -> bool:
     return bool(session.scalar(_CAN_VIEW, {**reader_params(user), "document_id": document.id}))
 
 
-_CAN_VIEW = sa.select(_document_rule(_PARAMETERS)).where(Document.id == sa.bindparam("document_id"))
-
-
 def can_open(session: Session, user: User, version: DocumentVersion) -> bool:
     """`may_open` for one stored version."""
     return bool(session.scalar(_CAN_OPEN, {**reader_params(user), "version_id": version.id}))
-
-
-_CAN_OPEN = (
-    sa.select(_rule(_PARAMETERS, DocumentVersion))
-    .select_from(DocumentVersion)
-    .join(Document, Document.id == DocumentVersion.document_id)
-    .where(DocumentVersion.id == sa.bindparam("version_id"))
-)
 
 
 def versions_open_to(session: Session, user: User, document: Document) -> list[DocumentVersion]:
@@ -203,18 +216,37 @@ def get_version(
     return document, version
 
 
-# Built once: the hot paths (every opening of a file) skip building and hashing the rule.
-_DOCUMENT = sa.select(Document, _document_rule(_PARAMETERS)).where(
-    Document.id == sa.bindparam("document_id")
-)
-_VERSION = (
-    sa.select(DocumentVersion, Document, _rule(_PARAMETERS, DocumentVersion))
-    .join(Document, Document.id == DocumentVersion.document_id)
-    .where(
-        DocumentVersion.document_id == sa.bindparam("document_id"),
-        DocumentVersion.number == sa.bindparam("number"),
+def _build_statements() -> None:
+    """Build the statements of the hot paths once (and again when a grant is registered):
+    every opening of a file skips building and hashing the rule."""
+    global _CAN_VIEW, _CAN_OPEN, _DOCUMENT, _VERSION
+    _CAN_VIEW = sa.select(_document_rule(_PARAMETERS)).where(
+        Document.id == sa.bindparam("document_id")
     )
-)
+    _CAN_OPEN = (
+        sa.select(_rule(_PARAMETERS, DocumentVersion))
+        .select_from(DocumentVersion)
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(DocumentVersion.id == sa.bindparam("version_id"))
+    )
+    _DOCUMENT = sa.select(Document, _document_rule(_PARAMETERS)).where(
+        Document.id == sa.bindparam("document_id")
+    )
+    _VERSION = (
+        sa.select(DocumentVersion, Document, _rule(_PARAMETERS, DocumentVersion))
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(
+            DocumentVersion.document_id == sa.bindparam("document_id"),
+            DocumentVersion.number == sa.bindparam("number"),
+        )
+    )
+
+
+_CAN_VIEW: Any
+_CAN_OPEN: Any
+_DOCUMENT: Any
+_VERSION: Any
+_build_statements()
 
 
 def check(session: Session, user: User, document: Document, *, manage: bool = False) -> Document:

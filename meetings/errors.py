@@ -5,7 +5,55 @@ Raise sites pass one literal English sentence wrapped in ``N_`` (translated by t
 
 from __future__ import annotations
 
-from core.errors import BadInput
+from typing import Any
+
+from core.errors import BadInput, Conflict, Forbidden, NotFound
+
+
+class MeetingNotFound(NotFound):
+    """No such meeting, or none the user may know about: both answer the same."""
+
+    code = "meeting_not_found"
+    audited = True
+
+    def diagnostics(self) -> dict[str, Any]:
+        return {"error": self.code, "message": self.message}
+
+
+class ItemNotFound(MeetingNotFound):
+    """No such agenda item in this meeting, or one the user may not see."""
+
+    code = "item_not_found"
+
+
+class NotAllowed(Forbidden):
+    """The user sees the meeting but may not do this (only its chair and secretary manage it)."""
+
+    code = "meeting_not_allowed"
+
+
+class BadMeeting(BadInput):
+    """A field of a meeting, item or participant is missing or out of bounds."""
+
+    code = "bad_meeting"
+
+
+class BadMove(BadInput):
+    """An agenda item cannot go there (under itself, under its own sub-item, too deep)."""
+
+    code = "bad_move"
+
+
+class WrongState(Conflict):
+    """The action does not fit the meeting's status (publishing twice, editing a closed one)."""
+
+    code = "meeting_wrong_state"
+
+
+class StaleAgenda(Conflict):
+    """Someone changed the meeting since this form was drawn: nothing was overwritten."""
+
+    code = "stale_agenda"
 
 
 class EmptyQuote(BadInput):

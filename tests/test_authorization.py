@@ -83,6 +83,33 @@ ANY_USER |= {
     "signing.printable",
 }
 SIGNERS = {Role.CLERK, Role.OFFICIAL}
+#: Meeting pages check the meeting: its chair and secretary manage, participants read
+#: (tests/meetings/test_views.py tests those refusals).
+ANY_USER |= {
+    "meetings.index",
+    "meetings.pack",
+    "meetings.item",
+    "meetings.attachment_file",
+    "meetings.representative",
+    "meetings.edit",
+    "meetings.manage",
+    "meetings.change_status",
+    "meetings.add_item",
+    "meetings.manage_item",
+    "meetings.edit_item",
+    "meetings.move_item",
+    "meetings.delete_item",
+    "meetings.item_access",
+    "meetings.attach",
+    "meetings.upload_material",
+    "meetings.replace",
+    "meetings.detach",
+    "meetings.add_people",
+    "meetings.add_guest",
+    "meetings.remove_participant",
+    "meetings.series",
+}
+RESTRICTED["meetings.new"] = {Role.CLERK}
 RESTRICTED |= {
     "signing.queue": SIGNERS,
     "signing.submit": {Role.CLERK},

@@ -1,0 +1,133 @@
+"""Forms of the meeting pages; Flask-WTF adds the CSRF token to each. Every form that changes a
+meeting carries the version it was drawn from (see `meetings.meetings.claim_version`)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    DateTimeLocalField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import NumberRange, Optional
+
+from core.forms import max_length, required
+from documents.decree30 import Confidentiality
+from meetings.models import ItemKind, MeetingKind, ParticipantRole, Recurrence
+
+KIND_LABELS = {
+    MeetingKind.PEOPLES_COMMITTEE: _l("Meeting of the People's Committee"),
+    MeetingKind.DEPARTMENT: _l("Department meeting"),
+    MeetingKind.THEMATIC: _l("Thematic meeting"),
+    MeetingKind.OTHER: _l("Other meeting"),
+}
+ITEM_KIND_LABELS = {
+    ItemKind.NORMAL: _l("Normal"),
+    ItemKind.INTERNAL: _l("Internal: members only"),
+    ItemKind.HIDDEN: _l("Hidden: chair and secretary only"),
+}
+ROLE_LABELS = {
+    ParticipantRole.MEMBER: _l("Member"),
+    ParticipantRole.GUEST: _l("Invited guest"),
+    ParticipantRole.OBSERVER: _l("Observer"),
+}
+REPEAT_LABELS = {Recurrence.WEEKLY: _l("Every week"), Recurrence.MONTHLY: _l("Every month")}
+TIME_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _choices(labels: dict, blank: object | None = None) -> list[SelectChoice]:
+    first = [SelectChoice("", blank)] if blank is not None else []
+    return first + [SelectChoice(member.value, label) for member, label in labels.items()]
+
+
+class VersionedForm(FlaskForm):
+    version = HiddenField()
+
+
+class MeetingForm(VersionedForm):
+    title = StringField(_l("Title"), validators=[required(), max_length(500)])
+    kind = SelectField(_l("Kind of meeting"), choices=_choices(KIND_LABELS))
+    starts_at = DateTimeLocalField(_l("Starts"), format=TIME_FORMAT, validators=[required()])
+    ends_at = DateTimeLocalField(_l("Ends"), format=TIME_FORMAT, validators=[required()])
+    room = StringField(_l("Room"), validators=[Optional(), max_length(255)])
+    online_link = StringField(_l("Online link"), validators=[Optional(), max_length(500)])
+    chair_id = SelectField(_l("Chair"), validate_choice=False)
+    secretary_id = SelectField(_l("Secretary"), validate_choice=False)
+    confidentiality = SelectField(
+        _l("Confidentiality"),
+        choices=[SelectChoice(c.value, c.label) for c in Confidentiality],
+    )
+    repeat = SelectField(_l("Repeat"), choices=_choices(REPEAT_LABELS, _l("Once")))
+    occurrences = IntegerField(
+        _l("Number of meetings in the series"),
+        default=1,
+        validators=[Optional(), NumberRange(min=1, max=52)],
+    )
+
+
+class ItemForm(VersionedForm):
+    title = StringField(_l("Title"), validators=[required(), max_length(500)])
+    description = TextAreaField(_l("Description"), validators=[Optional()])
+    parent_id = SelectField(_l("Under"), validate_choice=False)
+    presenter_id = SelectField(_l("Presenter"), validate_choice=False)
+    presenter_name = StringField(
+        _l("Presenter (if not a VanThu user)"), validators=[Optional(), max_length(255)]
+    )
+    duration_minutes = IntegerField(
+        _l("Planned duration (minutes)"), default=15, validators=[Optional()]
+    )
+    kind = SelectField(_l("Who sees it"), choices=_choices(ITEM_KIND_LABELS))
+
+
+class MoveForm(VersionedForm):
+    parent_id = SelectField(_l("Under"), validate_choice=False)
+    position = IntegerField(_l("Position"), default=0, validators=[Optional()])
+
+
+class AccessForm(VersionedForm):
+    participant_ids = SelectMultipleField(_l("Only these participants"), validate_choice=False)
+
+
+class AttachForm(VersionedForm):
+    document_id = SelectField(_l("Document"), validate_choice=False)
+    number = IntegerField(_l("Version (empty: the current one)"), validators=[Optional()])
+
+
+class MaterialForm(VersionedForm):
+    title = StringField(_l("Title"), validators=[Optional(), max_length(500)])
+    file = FileField(_l("File"), validators=[FileRequired(message=_l("Choose a file."))])
+
+
+class ReplaceForm(VersionedForm):
+    number = IntegerField(_l("Version (empty: the current one)"), validators=[Optional()])
+    file = FileField(_l("New file"))
+
+
+class PeopleForm(FlaskForm):
+    user_ids = SelectMultipleField(_l("People"), validate_choice=False)
+    unit_ids = SelectMultipleField(_l("Whole units"), validate_choice=False)
+    role = SelectField(_l("Invited as"), choices=_choices(ROLE_LABELS))
+
+
+class GuestForm(FlaskForm):
+    name = StringField(_l("Guest’s name"), validators=[required(), max_length(255)])
+    organisation = StringField(_l("Organisation"), validators=[Optional(), max_length(255)])
+
+
+class RepresentativeForm(FlaskForm):
+    representative_id = SelectField(_l("Representative"), validate_choice=False)
+
+
+class StatusForm(FlaskForm):
+    to = HiddenField()
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: only the CSRF token."""

@@ -1,0 +1,19 @@
+"""Meeting pages: the secretary's (preparing a meeting) and the participant's (reading the pack)."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from core import navigation
+from meetings.views import participant, secretary
+from meetings.views.blueprint import bp
+
+#: Importing a page module registers its routes on ``bp``.
+PAGES = (participant, secretary)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    navigation.add_entry(app, "meetings.index", _l("Meetings"), lambda user: True)
+    navigation.add_home_panel(app, "meetings/_home.html", participant.home_panel)

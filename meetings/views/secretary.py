@@ -1,0 +1,511 @@
+"""The secretary's pages: preparing a meeting, its agenda and documents, its participants, and
+moving it through its life. The chair may do all of it too."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+
+from accounts import auth
+from accounts.models import Role
+from core.db import get_session
+from core.errors import N_
+from documents.circulation import recipients_choice
+from documents.decree30 import Confidentiality
+from documents.views.blueprint import user_choices
+from meetings import agenda, meetings, packs, participants
+from meetings.errors import BadMeeting
+from meetings.forms import (
+    ITEM_KIND_LABELS,
+    KIND_LABELS,
+    ROLE_LABELS,
+    AccessForm,
+    ActionForm,
+    AttachForm,
+    GuestForm,
+    ItemForm,
+    MaterialForm,
+    MeetingForm,
+    MoveForm,
+    PeopleForm,
+    ReplaceForm,
+    RepresentativeForm,
+    StatusForm,
+)
+from meetings.models import (
+    ItemKind,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    ParticipantRole,
+    Recurrence,
+)
+from meetings.views.blueprint import (
+    bp,
+    expected_version,
+    ids,
+    load,
+    local,
+    max_upload_bytes,
+    optional_id,
+    signed_in,
+    stage,
+    utc,
+)
+
+creators = auth.roles_required(Role.CLERK)
+F = TypeVar("F", bound=FlaskForm)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@creators
+def new() -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    form = MeetingForm()
+    _people_choices(form)
+    if request.method == "GET":
+        form.secretary_id.data = str(user.id)
+    if not form.validate_on_submit():
+        return render_template("meetings/form.html", form=form, meeting=None), (
+            400 if form.errors else 200
+        )
+    repeat = Recurrence(form.repeat.data) if form.repeat.data else None
+    created = meetings.create(
+        db, user, _meeting_data(form), repeat=repeat, occurrences=form.occurrences.data or 1
+    )
+    db.commit()
+    flash(gettext("The meeting was created as a draft."), "success")
+    return redirect(url_for("meetings.manage", meeting_id=created[0].id))
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@signed_in
+def edit(meeting_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = MeetingForm()
+    _people_choices(form)
+    if request.method == "GET":
+        form.process(
+            data={
+                "title": meeting.title,
+                "kind": meeting.kind.value,
+                "starts_at": local(meeting.starts_at),
+                "ends_at": local(meeting.ends_at),
+                "room": meeting.room,
+                "online_link": meeting.online_link,
+                "chair_id": str(meeting.chair_id),
+                "secretary_id": str(meeting.secretary_id),
+                "confidentiality": meeting.confidentiality.value,
+                "version": str(meeting.version),
+            }
+        )
+    if not form.validate_on_submit():
+        return render_template("meetings/form.html", form=form, meeting=meeting), (
+            400 if form.errors else 200
+        )
+    meetings.edit(db, user, meeting, _meeting_data(form), expected_version(form.version.data))
+    db.commit()
+    flash(gettext("The meeting was saved."), "success")
+    return redirect(url_for("meetings.manage", meeting_id=meeting.id))
+
+
+@bp.get("/<int:meeting_id>/manage")
+@signed_in
+def manage(meeting_id: int) -> ResponseReturnValue:
+    """The secretary's page: status, agenda (with every item), participants."""
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    the_pack = packs.build(db, user, meeting)
+    units, people = recipients_choice(db)
+    item_form = ItemForm(formdata=None, version=meeting.version)
+    item_form.parent_id.choices = _parent_choices(the_pack)
+    item_form.presenter_id.choices = user_choices(people, blank=True)
+    people_form = PeopleForm(formdata=None)
+    people_form.user_ids.choices = user_choices(people)
+    people_form.unit_ids.choices = [(str(u.id), u.name) for u in units]
+    representative_form = RepresentativeForm(formdata=None)
+    representative_form.representative_id.choices = user_choices(people, blank=True)
+    return render_template(
+        "meetings/manage.html",
+        meeting=meeting,
+        pack=the_pack,
+        participants=participants.listing(db, meeting),
+        item_form=item_form,
+        people_form=people_form,
+        guest_form=GuestForm(formdata=None),
+        representative_form=representative_form,
+        action_form=ActionForm(),
+        status_form=StatusForm(),
+        move_form=MoveForm(formdata=None, version=meeting.version),
+        next_status=meetings.NEXT_STATUS.get(meeting.status),
+        kind_labels=KIND_LABELS,
+        item_kind_labels=ITEM_KIND_LABELS,
+        role_labels=ROLE_LABELS,
+    )
+
+
+@bp.post("/<int:meeting_id>/status")
+@signed_in
+def change_status(meeting_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = StatusForm()
+    try:
+        to = MeetingStatus(form.to.data or "")
+    except ValueError:
+        raise BadMeeting(N_("Choose the meeting’s next status.")) from None
+    if not form.validate_on_submit():
+        raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
+    meetings.change_status(db, user, meeting, to)
+    db.commit()
+    flash(gettext("The meeting’s status was changed."), "success")
+    return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/items")
+@signed_in
+def add_item(meeting_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = _valid(ItemForm())
+    agenda.add_item(
+        db,
+        user,
+        meeting,
+        _item_data(form),
+        expected_version=expected_version(form.version.data),
+        parent_id=optional_id(form.parent_id.data),
+    )
+    db.commit()
+    flash(gettext("The item was added to the agenda."), "success")
+    return _back(meeting)
+
+
+@bp.get("/<int:meeting_id>/items/<int:item_id>/manage")
+@signed_in
+def manage_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    """One item for the secretary: its details, who sees it, its documents."""
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    the_pack = packs.build(db, user, meeting)
+    entry = next((i for i in the_pack.items if i.item.id == item_id), None)
+    if entry is None:
+        raise BadMeeting(N_("This item is not on this agenda."))
+    _units, people = recipients_choice(db)
+    item = entry.item
+    item_form = ItemForm(
+        formdata=None,
+        version=meeting.version,
+        title=item.title,
+        description=item.description,
+        presenter_id=str(item.presenter_id or ""),
+        presenter_name=item.presenter_name,
+        duration_minutes=item.duration_minutes,
+        kind=item.kind.value,
+    )
+    item_form.presenter_id.choices = user_choices(people, blank=True)
+    invited = [p for p in participants.listing(db, meeting, removed=False) if p.user_id]
+    access_form = AccessForm(
+        formdata=None,
+        version=meeting.version,
+        participant_ids=[str(p) for p in agenda.access_list(db, item)],
+    )
+    access_form.participant_ids.choices = [(str(p.id), p.display_name) for p in invited]
+    attach_form = AttachForm(formdata=None, version=meeting.version)
+    attach_form.document_id.choices = [
+        (str(d.id), f"{d.number_symbol or '—'} · {d.subject}")
+        for d in agenda.attachable_documents(db, user)
+    ]
+    return render_template(
+        "meetings/item_manage.html",
+        meeting=meeting,
+        entry=entry,
+        item_form=item_form,
+        access_form=access_form,
+        attach_form=attach_form,
+        material_form=MaterialForm(formdata=None, version=meeting.version),
+        replace_form=ReplaceForm(formdata=None, version=meeting.version),
+        action_form=ActionForm(formdata=None, version=meeting.version),
+        item_kind_labels=ITEM_KIND_LABELS,
+    )
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/edit")
+@signed_in
+def edit_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = _valid(ItemForm())
+    agenda.edit_item(db, user, meeting, item_id, _item_data(form), expected_version=_version())
+    db.commit()
+    flash(gettext("The item was saved."), "success")
+    return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/move")
+@signed_in
+def move_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = _valid(MoveForm())
+    agenda.move_item(
+        db,
+        user,
+        meeting,
+        item_id,
+        parent_id=optional_id(form.parent_id.data),
+        position=max(0, form.position.data or 0),
+        expected_version=_version(),
+    )
+    db.commit()
+    flash(gettext("The agenda was reordered."), "success")
+    return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/delete")
+@signed_in
+def delete_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    _valid(ActionForm())
+    agenda.delete_item(db, user, meeting, item_id, expected_version=_version())
+    db.commit()
+    flash(gettext("The item was removed from the agenda."), "success")
+    return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/access")
+@signed_in
+def item_access(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = _valid(AccessForm())
+    agenda.set_access_list(
+        db, user, meeting, item_id, ids(form.participant_ids.data), expected_version=_version()
+    )
+    db.commit()
+    flash(gettext("Who sees the item was saved."), "success")
+    return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/documents")
+@signed_in
+def attach(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = _valid(AttachForm())
+    document_id = optional_id(form.document_id.data)
+    if document_id is None:
+        raise BadMeeting(N_("Choose a document."))
+    agenda.attach_document(
+        db, user, meeting, item_id, document_id, form.number.data, expected_version=_version()
+    )
+    db.commit()
+    flash(gettext("The document was attached to the item."), "success")
+    return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
+
+
+@bp.post("/<int:meeting_id>/items/<int:item_id>/materials")
+@signed_in
+def upload_material(meeting_id: int, item_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = MaterialForm()
+    if not form.validate_on_submit():
+        raise BadMeeting(N_("Choose a file."))
+    with stage() as staged:
+        agenda.add_material(
+            db,
+            staged,
+            user,
+            meeting,
+            item_id,
+            title=form.title.data or "",
+            data=form.file.data.read(),
+            file_name=form.file.data.filename or "",
+            max_bytes=max_upload_bytes(),
+            expected_version=_version(),
+        )
+        db.commit()
+    flash(gettext("The material was uploaded."), "success")
+    return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
+
+
+@bp.post("/<int:meeting_id>/attachments/<int:attachment_id>/replace")
+@signed_in
+def replace(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
+    """Another version of the document, or a new file of the material, on the same item."""
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = _valid(ReplaceForm())
+    upload = form.file.data
+    with stage() as staged:
+        if upload is not None and upload.filename:
+            attachment = agenda.replace_material(
+                db,
+                staged,
+                user,
+                meeting,
+                attachment_id,
+                data=upload.read(),
+                file_name=upload.filename or "",
+                max_bytes=max_upload_bytes(),
+                expected_version=_version(),
+            )
+        else:
+            attachment = agenda.replace_document_version(
+                db, user, meeting, attachment_id, form.number.data, expected_version=_version()
+            )
+        db.commit()
+    flash(gettext("The document on the item was replaced."), "success")
+    return redirect(
+        url_for("meetings.manage_item", meeting_id=meeting.id, item_id=attachment.item_id)
+    )
+
+
+@bp.post("/<int:meeting_id>/attachments/<int:attachment_id>/remove")
+@signed_in
+def detach(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    _valid(ActionForm())
+    agenda.detach(db, user, meeting, attachment_id, expected_version=_version())
+    db.commit()
+    flash(gettext("The document was taken off the item."), "success")
+    return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/participants")
+@signed_in
+def add_people(meeting_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = _valid(PeopleForm())
+    try:
+        role = ParticipantRole(form.role.data or "")
+    except ValueError:
+        raise BadMeeting(N_("Choose how they are invited.")) from None
+    added = participants.add_people(
+        db,
+        user,
+        meeting,
+        user_ids=ids(form.user_ids.data),
+        unit_ids=ids(form.unit_ids.data),
+        role=role,
+    )
+    db.commit()
+    flash(gettext("%(count)d people were invited.", count=added), "success")
+    return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/guests")
+@signed_in
+def add_guest(meeting_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    form = GuestForm()
+    if not form.validate_on_submit():
+        raise BadMeeting(N_("Give the guest’s name."))
+    participants.add_guest(
+        db, user, meeting, name=form.name.data or "", organisation=form.organisation.data or ""
+    )
+    db.commit()
+    flash(gettext("The guest was invited."), "success")
+    return _back(meeting)
+
+
+@bp.post("/<int:meeting_id>/participants/<int:participant_id>/remove")
+@signed_in
+def remove_participant(meeting_id: int, participant_id: int) -> ResponseReturnValue:
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    _valid(ActionForm())
+    participants.remove(db, user, meeting, participant_id)
+    db.commit()
+    flash(gettext("The invitation was withdrawn."), "success")
+    return _back(meeting)
+
+
+@bp.get("/series/<int:series_id>")
+@signed_in
+def series(series_id: int) -> ResponseReturnValue:
+    the_series, its_meetings = meetings.of_series(get_session(), auth.signed_in_user(), series_id)
+    return render_template(
+        "meetings/series.html", series=the_series, meetings=its_meetings, kind_labels=KIND_LABELS
+    )
+
+
+def _back(meeting: Meeting) -> Response:
+    return redirect(url_for("meetings.manage", meeting_id=meeting.id))
+
+
+def _valid(form: F) -> F:
+    """The submitted form, or a 400 saying what is wrong with it."""
+    if not form.validate_on_submit():
+        first = next((e for errors in form.errors.values() for e in errors), None)
+        if isinstance(first, str) and "CSRF" not in first:
+            raise BadMeeting(first)
+        raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
+    return form
+
+
+def _version() -> int:
+    return expected_version(request.form.get("version"))
+
+
+def _people_choices(form: MeetingForm) -> None:
+    _units, people = recipients_choice(get_session())
+    form.chair_id.choices = user_choices(people)
+    form.secretary_id.choices = user_choices(people)
+
+
+def _meeting_data(form: MeetingForm) -> meetings.MeetingData:
+    try:
+        kind = MeetingKind(form.kind.data or "")
+        confidentiality = Confidentiality(form.confidentiality.data or "")
+    except ValueError:
+        raise BadMeeting(N_("A chosen value is not valid.")) from None
+    chair, secretary = optional_id(form.chair_id.data), optional_id(form.secretary_id.data)
+    if chair is None or secretary is None:
+        raise BadMeeting(N_("Choose an active chair and secretary."))
+    return meetings.MeetingData(
+        title=form.title.data or "",
+        kind=kind,
+        starts_at=utc(form.starts_at.data),
+        ends_at=utc(form.ends_at.data),
+        chair_id=chair,
+        secretary_id=secretary,
+        room=form.room.data or "",
+        online_link=form.online_link.data or "",
+        confidentiality=confidentiality,
+    )
+
+
+def _item_data(form: ItemForm) -> agenda.ItemData:
+    try:
+        kind = ItemKind(form.kind.data or "")
+    except ValueError:
+        raise BadMeeting(N_("A chosen value is not valid.")) from None
+    return agenda.ItemData(
+        title=form.title.data or "",
+        description=form.description.data or "",
+        presenter_id=optional_id(form.presenter_id.data),
+        presenter_name=form.presenter_name.data or "",
+        duration_minutes=form.duration_minutes.data or 0,
+        kind=kind,
+    )
+
+
+def _parent_choices(the_pack: packs.Pack) -> list[tuple[str, str]]:
+    top = [("", gettext("The top of the agenda"))]
+    return top + [
+        (str(i.item.id), f"{i.placed.number or '·'} {i.item.title}")
+        for i in the_pack.items
+        if i.placed.depth + 1 < agenda.MAX_DEPTH
+    ]

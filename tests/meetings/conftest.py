@@ -1,0 +1,120 @@
+"""What the meetings tests share: an office, a meeting with its people, documents to attach."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.storage import StagedBlobs, blob_store
+from documents import drafting
+from meetings import agenda, meetings, participants
+from meetings.models import AgendaItem, Meeting, MeetingKind, ParticipantRole
+from tests.documents.conftest import build_pdf
+from tests.documents.office_testkit import build_people, issued
+
+#: 08:00 in Vietnam on a fixed day: no test depends on today's date.
+START = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def blobs(app):
+    return blob_store(app)
+
+
+@dataclass
+class Office:
+    people: dict
+    home: object
+    finance: object
+
+    def __getattr__(self, name):
+        return self.people[name]
+
+
+@pytest.fixture
+def office(make):
+    _province, home, finance, people = build_people(make)
+    return Office(people, home, finance)
+
+
+def new_meeting(db, office, **changes) -> Meeting:
+    data = meetings.MeetingData(
+        title=changes.pop("title", "Phiên họp thường kỳ tháng 12"),
+        kind=MeetingKind.PEOPLES_COMMITTEE,
+        starts_at=START,
+        ends_at=START + timedelta(hours=4),
+        chair_id=office.chairman.id,
+        secretary_id=office.clerk.id,
+        **changes,
+    )
+    (meeting,) = meetings.create(db, office.clerk, data)
+    db.commit()
+    return meeting
+
+
+def add_item(db, office, meeting, title, parent=None, **data) -> AgendaItem:
+    item = agenda.add_item(
+        db,
+        office.clerk,
+        meeting,
+        agenda.ItemData(title=title, **data),
+        expected_version=meeting.version,
+        parent_id=parent.id if parent is not None else None,
+    )
+    db.commit()
+    return item
+
+
+def invite(db, office, meeting, *names, role=ParticipantRole.MEMBER):
+    participants.add_people(
+        db, office.clerk, meeting, user_ids=[office.people[n].id for n in names], role=role
+    )
+    db.commit()
+
+
+def publish(db, office, meeting):
+    meetings.publish(db, office.clerk, meeting)
+    db.commit()
+
+
+def attach(db, office, meeting, item, document, number=None):
+    attachment = agenda.attach_document(
+        db, office.clerk, meeting, item.id, document.id, number, expected_version=meeting.version
+    )
+    db.commit()
+    return attachment
+
+
+def upload(db, blobs, office, meeting, item, text="Bao cao", title="Báo cáo"):
+    with StagedBlobs(blobs) as staged:
+        attachment = agenda.add_material(
+            db,
+            staged,
+            office.clerk,
+            meeting,
+            item.id,
+            title=title,
+            data=build_pdf(text),
+            file_name="bao-cao.pdf",
+            max_bytes=1 << 20,
+            expected_version=meeting.version,
+        )
+        db.commit()
+    return attachment
+
+
+def issued_document(db, blobs, office, **changes):
+    """An issued công văn of the province's clerk, sent to nobody."""
+    return issued(db, blobs, office.clerk, **changes)
+
+
+def new_version(db, blobs, office, document, text):
+    """A draft's new version (issued documents take none): for replacing a version."""
+    with StagedBlobs(blobs) as staged:
+        version = drafting.add_version(
+            db, staged, office.clerk, document, build_pdf(text), "v.pdf", ""
+        )
+        db.commit()
+    return version
