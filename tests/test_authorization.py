@@ -108,6 +108,16 @@ ANY_USER |= {
     "meetings.add_guest",
     "meetings.remove_participant",
     "meetings.series",
+    # Notes: tests/meetings/test_note_views.py tests their refusals.
+    "meetings.read",
+    "meetings.write_note",
+    "meetings.my_notes",
+    "meetings.note",
+    "meetings.edit_note",
+    "meetings.share_note",
+    "meetings.unshare_note",
+    "meetings.delete_note",
+    "meetings.export_notes",
 }
 RESTRICTED["meetings.new"] = {Role.CLERK}
 RESTRICTED |= {

@@ -6,11 +6,11 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from core import navigation
-from meetings.views import participant, secretary
+from meetings.views import notes, participant, secretary
 from meetings.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (participant, secretary)
+PAGES = (participant, secretary, notes)
 
 
 def init_app(app: Flask) -> None:
