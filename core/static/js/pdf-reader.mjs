@@ -1,8 +1,8 @@
 // VanThu: a PDF read with pdf.js, one page at a time: a canvas with the page's text above it
-// (selectable, where highlights and notes anchor: js/meeting-notes.mjs listens to
-// `reader:page-shown`), fitted to the tablet's width, zoomed
-// with buttons or two fingers, reopened at the page the reader last reached. Whatever fails
-// here, the reader gets the browser's own PDF viewer instead.
+// (selectable: notes and highlights anchor there, js/meeting-notes.mjs listening to the
+// `reader:page-shown` event), fitted to the tablet's width, zoomed with buttons or two fingers,
+// reopened at the page the reader last reached. Whatever fails here, the reader gets the
+// browser's own PDF viewer instead.
 //
 // Every element marked `data-pdf-reader` (templates/documents/_reader.html) is mounted; a page
 // that adds one later calls `mountReader(element)`.
