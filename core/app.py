@@ -12,7 +12,18 @@ from typing import Any
 
 from flask import Flask
 
-from core import db, errors_http, i18n, mail, navigation, ratelimit, security, sessions, vendor
+from core import (
+    db,
+    errors_http,
+    i18n,
+    jobs,
+    mail,
+    navigation,
+    ratelimit,
+    security,
+    sessions,
+    vendor,
+)
 from core.config import PROJECT_ROOT, from_environment, instance_path
 from core.storage import BlobStore
 
@@ -30,6 +41,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["vanthu.blobs"] = BlobStore(app.config["BLOB_DIR"])
 
     db.init_app(app)
+    jobs.init_app(app)
     security.init_app(app)
     vendor.init_app(app)  # after security: its worker policy replaces the pages' one
     ratelimit.init_app(app)
@@ -86,6 +98,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
 
 MODEL_MODULES = (
+    "core.jobs",
     "accounts.models",
     "audit.models",
     "documents.models",

@@ -29,6 +29,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     from flask.cli import FlaskGroup
 
     from core.app import create_app
+    from core.commands import run_command
 
     cli = FlaskGroup(create_app=lambda: create_app(), help="VanThu administration commands.")
+    cli.add_command(run_command)  # Flask's `run`, with the background jobs' consumer
     cli.main(args=args, prog_name="vanthu")

@@ -156,6 +156,13 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": _text("VANTHU_RATELIMIT_STORAGE_URI", "memory://"),
         # Serve a signed-in reader's allowed file below Flask (documents/views/fast_file.py).
         "FILE_FAST_PATH": _flag("VANTHU_FILE_FAST_PATH", True),
+        # The background jobs' queue: Huey's SQLite storage in the instance folder (one host),
+        # or Redis (redis://host:6379/0) shared by every app process and worker.
+        "JOBS_URL": _text("VANTHU_JOBS_URL", f"sqlite:///{instance_path / 'jobs.sqlite3'}"),
+        # Huey's queue name (its Redis key prefix); tests give each run its own.
+        "JOBS_NAME": "vanthu",
+        # A running job silent (no progress) this long died with its process: queue it again.
+        "JOBS_STALE_SECONDS": 600,
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),

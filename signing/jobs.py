@@ -1,39 +1,36 @@
-"""Bulk verification of every document signed in a date range, as a job whose row shows progress.
+"""Bulk verification of every document signed in a date range, run as a background job.
 
-The runner commits as it goes so any process can show the progress; one event records the job.
+core.jobs keeps the job's state and progress; this module checks the range, verifies each
+document and keeps one result row per document for the report.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from accounts.models import User
 from audit import record_event
 from core.clock import VIETNAM
-from core.db import utcnow
 from core.errors import N_
+from core.jobs import Job, JobState, Owner, job_status
 from core.storage import BlobStore
 from documents.models import Document
 from signing.crypto.reports import SignatureResult, Status
 from signing.document_checks import Verdict, verifier_for, verify_many
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
-from signing.models import (
-    JobState,
-    Signature,
-    VerificationJob,
-    VerificationResult,
-)
+from signing.models import Signature, VerificationResult
 from signing.settings import SigningSettings
 from signing.trust import trust_material
 
+#: The job kind registered with core.jobs.
+KIND = "signing.verify_bulk"
 MAX_DAYS = 3660
-#: Jobs still "running" without progress for this long died with their process.
-STALE_AFTER = dt.timedelta(minutes=10)
 CSV_COLUMNS = [
     "document_id",
     "number_symbol",
@@ -44,38 +41,68 @@ CSV_COLUMNS = [
     "sealed_at",
     "message",
 ]
+#: Called after each batch with (documents done, documents in the range, tallies so far).
+Report = Callable[[int, int, Mapping[str, int]], None]
 
 
-def create_job(session: Session, actor: User, date_from: date, date_to: date) -> VerificationJob:
+@dataclass(frozen=True)
+class BulkVerification:
+    """A bulk verification job as its pages show it: the range, the progress, the tallies."""
+
+    id: int
+    date_from: date
+    date_to: date
+    state: JobState
+    done: int
+    total: int
+    passed: int
+    failed: int
+    indeterminate: int
+    error: str | None
+
+    @classmethod
+    def of(cls, job: Job) -> BulkVerification:
+        tallies = job.result or {}
+        return cls(
+            id=job.id,
+            date_from=date.fromisoformat(job.payload["date_from"]),
+            date_to=date.fromisoformat(job.payload["date_to"]),
+            state=job.state,
+            done=job.done,
+            total=job.total,
+            passed=tallies.get("passed", 0),
+            failed=tallies.get("failed", 0),
+            indeterminate=tallies.get("indeterminate", 0),
+            error=job.error,
+        )
+
+
+def job_payload(date_from: date, date_to: date) -> dict[str, Any]:
+    """What a bulk verification job needs, once the range is known to be acceptable."""
     if date_to < date_from:
         raise InvalidSigningRequest(N_("The end date is before the start date."))
     if (date_to - date_from).days > MAX_DAYS:
         raise InvalidSigningRequest(N_("Choose a range of at most ten years."))
-    job = VerificationJob(
-        requested_by_id=actor.id, date_from=date_from, date_to=date_to, state=JobState.QUEUED
-    )
-    session.add(job)
-    session.flush()
-    return job
+    return {"date_from": date_from.isoformat(), "date_to": date_to.isoformat()}
 
 
-def get_job(session: Session, job_id: int) -> VerificationJob:
-    job = session.get(VerificationJob, job_id)
-    if job is None:
+def get_verification(session: Session, job_id: int, user: Owner) -> BulkVerification:
+    """The job, if ``user`` started it (core.jobs' rule) and it is a bulk verification."""
+    job = job_status(session, job_id, user)
+    if job.kind != KIND:
         raise SigningRecordNotFound(N_("This verification job does not exist."))
-    if (
-        job.state is JobState.RUNNING
-        and (job.updated_at or job.created_at) < utcnow() - STALE_AFTER
-    ):
-        job.state = JobState.FAILED
-        job.error = "The job stopped making progress (its process ended)."
-    return job
+    return BulkVerification.of(job)
 
 
-def recent_jobs(session: Session, limit: int = 20) -> list[VerificationJob]:
-    return list(
-        session.scalars(sa.select(VerificationJob).order_by(VerificationJob.id.desc()).limit(limit))
+def recent_verifications(session: Session, user: Owner, limit: int = 20) -> list[BulkVerification]:
+    """The user's own latest bulk verifications, newest first."""
+    rows = session.scalars(
+        sa.select(Job)
+        .where(Job.owner_id == user.id, Job.kind == KIND)
+        .order_by(Job.id.desc())
+        .limit(limit)
     )
+    return [BulkVerification.of(job) for job in rows]
 
 
 def _bounds(date_from: date, date_to: date) -> tuple[dt.datetime, dt.datetime]:
@@ -102,68 +129,61 @@ def _chunks(ids: list[int], size: int) -> Iterator[list[int]]:
         yield ids[start : start + size]
 
 
-def run_job(
+def verify_range(
     session: Session,
     blobs: BlobStore,
     settings: SigningSettings,
     job_id: int,
+    report: Report,
     *,
     batch: int = 100,
-) -> VerificationJob:
-    """Verify each document, committing counters every ``batch`` documents; never raises.
+) -> dict[str, int]:
+    """Verify each document signed in the job's range; return the tallies.
 
-    One verifier serves the whole job, so each signer's chain and each CRL are checked once.
+    ``report`` commits each batch's result rows with the progress, so any process can show
+    it. A job run again after its worker died starts over. One verifier serves the whole job,
+    so each signer's chain and each CRL are checked once. The caller commits the last event.
     """
-    job = get_job(session, job_id)
-    try:
-        ids = signed_document_ids(session, job.date_from, job.date_to)
-        job.state, job.total, job.updated_at = JobState.RUNNING, len(ids), utcnow()
-        session.commit()
-        verifier = verifier_for(trust_material(session, settings))
-        for chunk in _chunks(ids, batch):
-            documents = list(session.scalars(sa.select(Document).where(Document.id.in_(chunk))))
-            verdicts = verify_many(session, blobs, verifier, documents)
-            for verdict in verdicts:
-                _count(job, verdict.status)
-            session.add_all(_row(job, verdict) for verdict in verdicts if verdict.request)
-            job.updated_at = utcnow()
-            session.commit()
-        job.state, job.finished_at = JobState.DONE, utcnow()
-        record_event(
-            session,
-            "signing:verification:bulk",
-            actor=job.requested_by_id,
-            subject={"job": job.id},
-            details={
-                "from": job.date_from.isoformat(),
-                "to": job.date_to.isoformat(),
-                "total": job.total,
-                "passed": job.passed,
-                "failed": job.failed,
-                "indeterminate": job.indeterminate,
-            },
-        )
-        session.commit()
-    except Exception as exc:  # a job must end in a state the page can show
-        session.rollback()
-        job = get_job(session, job_id)
-        job.state, job.finished_at = JobState.FAILED, utcnow()
-        job.error = f"{type(exc).__name__}: {exc}"[:500]
-        session.commit()
-    return job
+    job = session.get_one(Job, job_id)
+    verification = BulkVerification.of(job)
+    session.execute(sa.delete(VerificationResult).where(VerificationResult.job_id == job_id))
+    ids = signed_document_ids(session, verification.date_from, verification.date_to)
+    tallies = {"passed": 0, "failed": 0, "indeterminate": 0}
+    done = 0
+    report(done, len(ids), tallies)
+    verifier = verifier_for(trust_material(session, settings))
+    for chunk in _chunks(ids, batch):
+        documents = list(session.scalars(sa.select(Document).where(Document.id.in_(chunk))))
+        verdicts = verify_many(session, blobs, verifier, documents)
+        for verdict in verdicts:
+            tallies[_tally(verdict.status)] += 1
+        done += len(verdicts)
+        session.add_all(_row(job_id, verdict) for verdict in verdicts if verdict.request)
+        report(done, len(ids), tallies)
+    record_event(
+        session,
+        "signing:verification:bulk",
+        actor=job.owner_id,
+        subject={"job": job_id},
+        details={
+            "from": verification.date_from.isoformat(),
+            "to": verification.date_to.isoformat(),
+            "total": len(ids),
+            **tallies,
+        },
+    )
+    return tallies
 
 
-def _count(job: VerificationJob, status: str) -> None:
-    job.done += 1
+def _tally(status: str) -> str:
     if status == Status.TOTAL_PASSED.value:
-        job.passed += 1
-    elif status == Status.TOTAL_FAILED.value:
-        job.failed += 1
-    else:
-        job.indeterminate += 1
+        return "passed"
+    if status == Status.TOTAL_FAILED.value:
+        return "failed"
+    return "indeterminate"
 
 
-def _row(job: VerificationJob, verdict: Verdict) -> VerificationResult:
+def _row(job_id: int, verdict: Verdict) -> VerificationResult:
     request = verdict.request
     assert request is not None
     report = verdict.report
@@ -171,7 +191,7 @@ def _row(job: VerificationJob, verdict: Verdict) -> VerificationResult:
     official = report.official if report else None
     problem = verdict.first_problem()
     return VerificationResult(
-        job_id=job.id,
+        job_id=job_id,
         document_id=verdict.document.id,
         request_id=request.id,
         number_symbol=verdict.document.number_symbol or "",
@@ -191,7 +211,7 @@ def _label(result: SignatureResult | None) -> str:
     return f"{result.status.value}{sub}"
 
 
-def results_of(session: Session, job: VerificationJob) -> list[VerificationResult]:
+def results_of(session: Session, job: BulkVerification) -> list[VerificationResult]:
     return list(
         session.scalars(
             sa.select(VerificationResult)

@@ -1,4 +1,4 @@
-"""Signing records: CAs, certificates, encrypted keys, requests, signatures, CRLs, trust, jobs.
+"""Signing records: CAs, certificates, encrypted keys, requests, signatures, CRLs, trust, results.
 
 Keys are stored only encrypted (PBES2/AES-256 PKCS#8); a signature belongs to one exact version.
 """
@@ -6,7 +6,7 @@ Keys are stored only encrypted (PBES2/AES-256 PKCS#8); a signature belongs to on
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -259,41 +259,13 @@ class TrustedCertificate(Base):
     added_at: Mapped[created_at]
 
 
-class JobState(enum.StrEnum):
-    QUEUED = "queued"
-    RUNNING = "running"
-    DONE = "done"
-    FAILED = "failed"
-
-
-class VerificationJob(Base):
-    """Bulk verification of every document signed in a date range; progress is polled."""
-
-    __tablename__ = "signing_verification_jobs"
-
-    id: Mapped[intpk]
-    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    date_from: Mapped[date]
-    date_to: Mapped[date]
-    state: Mapped[JobState] = mapped_column(enum_column(JobState))
-    total: Mapped[int] = mapped_column(default=0)
-    done: Mapped[int] = mapped_column(default=0)
-    passed: Mapped[int] = mapped_column(default=0)
-    failed: Mapped[int] = mapped_column(default=0)
-    indeterminate: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[created_at]
-    updated_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
-    error: Mapped[str | None] = mapped_column(sa.String(500))
-
-
 class VerificationResult(Base):
-    """One document's verdict inside a bulk job: a row of the CSV report."""
+    """One document's verdict inside a bulk verification job (core.jobs): a row of the report."""
 
     __tablename__ = "signing_verification_results"
 
     id: Mapped[intpk]
-    job_id: Mapped[int] = mapped_column(sa.ForeignKey("signing_verification_jobs.id"), index=True)
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id"), index=True)
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
     request_id: Mapped[int] = mapped_column(sa.ForeignKey("signing_requests.id"))
     number_symbol: Mapped[str] = mapped_column(sa.String(64), default="")

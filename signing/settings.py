@@ -56,5 +56,3 @@ def fill_defaults(config: MutableMapping[str, Any]) -> None:
             config[key] = secret_file(Path(config[f"{key}_FILE"]))
     if not config.get("SIGNING_KDF_ROUNDS"):
         config["SIGNING_KDF_ROUNDS"] = DEFAULT_KDF_ROUNDS
-    # Tests run bulk verification inside the request instead of in a background thread.
-    config.setdefault("SIGNING_JOBS_INLINE", False)

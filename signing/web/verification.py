@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
 from typing import Any
 from urllib.parse import quote
 
 from flask import (
+    Flask,
     Response,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -27,6 +26,7 @@ from flask_login import current_user
 
 from accounts import auth
 from accounts.models import Role
+from core import jobs as background
 from core import ratelimit
 from core.clock import today_local
 from core.db import get_session
@@ -37,7 +37,6 @@ from documents.models import Document, DocumentVersion
 from signing import authority, document_checks, flow, jobs
 from signing.crypto.pki import chain_to_pem
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
-from signing.models import JobState
 from signing.settings import from_config
 from signing.web.blueprint import (
     auditors,
@@ -198,7 +197,7 @@ def audit_index() -> ResponseReturnValue:
         bundle_form=UploadForm(),
         signature_form=SignatureCheckForm(),
         job_form=JobForm(),
-        jobs=jobs.recent_jobs(get_session()) if is_auditor else [],
+        jobs=jobs.recent_verifications(get_session(), user) if is_auditor else [],
         is_auditor=is_auditor,
         today=today_local(),
     )
@@ -238,42 +237,36 @@ def audit_job_start() -> ResponseReturnValue:
     form = JobForm()
     if not form.validate_on_submit() or form.date_from.data is None or form.date_to.data is None:
         raise InvalidSigningRequest(N_("Choose both dates."))
-    db = get_session()
-    job = jobs.create_job(db, auth.signed_in_user(), form.date_from.data, form.date_to.data)
-    db.commit()
-    _start(job.id)
+    payload = jobs.job_payload(form.date_from.data, form.date_to.data)
+    job_id = background.enqueue(jobs.KIND, auth.signed_in_user(), payload)
     flash(gettext("Verification started."), "success")
-    return redirect(url_for("signing.audit_job", job_id=job.id))
+    return redirect(url_for("signing.audit_job", job_id=job_id))
 
 
-def _start(job_id: int) -> None:
-    """Run the job in this request (tests) or in a thread; its row reports progress either way."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config["SIGNING_JOBS_INLINE"]:
-        jobs.run_job(get_session(), blobs(), settings(), job_id)
-        return
+def run_bulk_verification(run: background.JobRun) -> dict[str, int]:
+    """The job's handler, registered with core.jobs by ``signing.web.views.init_app``."""
+    return jobs.verify_range(
+        run.session, blob_store(run.app), from_config(run.app.config), run.job.id, run.progress
+    )
 
-    def work() -> None:
-        with app.app_context():
-            jobs.run_job(get_session(), blob_store(app), from_config(app.config), job_id)
 
-    threading.Thread(target=work, name=f"vanthu-verify-{job_id}", daemon=True).start()
+def register_jobs(app: Flask) -> None:
+    background.register(app, jobs.KIND, run_bulk_verification)
 
 
 @bp.get("/signing/audit/jobs/<int:job_id>")
 @auditors
 def audit_job(job_id: int) -> ResponseReturnValue:
     db = get_session()
-    job = jobs.get_job(db, job_id)
-    db.commit()
-    results = jobs.results_of(db, job) if job.state is JobState.DONE else []
+    job = jobs.get_verification(db, job_id, auth.signed_in_user())
+    results = jobs.results_of(db, job) if job.state is background.JobState.DONE else []
     return render_template("signing/job.html", job=job, results=results)
 
 
 @bp.get("/signing/audit/jobs/<int:job_id>/progress")
 @auditors
 def audit_job_progress(job_id: int) -> ResponseReturnValue:
-    job = jobs.get_job(get_session(), job_id)
+    job = jobs.get_verification(get_session(), job_id, auth.signed_in_user())
     return jsonify(
         {
             "state": job.state.value,
@@ -290,7 +283,7 @@ def audit_job_progress(job_id: int) -> ResponseReturnValue:
 @auditors
 def audit_job_csv(job_id: int) -> ResponseReturnValue:
     db = get_session()
-    job = jobs.get_job(db, job_id)
+    job = jobs.get_verification(db, job_id, auth.signed_in_user())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(jobs.CSV_COLUMNS)

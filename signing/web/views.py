@@ -56,6 +56,7 @@ def init_app(app: Flask) -> None:
     """Register the blueprint, menu entries, `vanthu pki`/`vanthu signing` and template helpers."""
     fill_defaults(app.config)
     app.register_blueprint(bp)
+    verification.register_jobs(app)
     navigation.add_entry(
         app, "signing.queue", _l("Signing"), lambda user: user.has_role(Role.CLERK, Role.OFFICIAL)
     )

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from core import migrate
 from core.app import import_models
-from core.db import Base, get_engine
+from core.db import Base, get_engine, make_engine
+from core.jobs import Job, JobState
 from core.migrate import include_name
 
 
@@ -18,3 +28,81 @@ def test_migrated_schema_matches_the_models(app):
         )
         differences = compare_metadata(context, Base.metadata)
     assert differences == []
+
+
+def test_bulk_verifications_become_jobs_with_the_same_ids(tmp_path):
+    """0009 moves each bulk verification into `jobs`; one still running then can never finish."""
+    with scratch_database(tmp_path) as url:
+        _check_bulk_verifications_moved(make_engine(url))
+
+
+@contextmanager
+def scratch_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the kind the suite runs on, dropped afterwards."""
+    test_url = os.environ.get("VANTHU_TEST_DATABASE_URL")
+    if not test_url:
+        yield f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        return
+    url = sa.make_url(test_url)
+    name = f"{url.database}_scratch"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _check_bulk_verifications_moved(engine: Engine) -> None:
+    try:
+        migrate.upgrade(engine, "0007")
+        when = "2026-11-26 03:00:00+00:00"
+        with engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    "INSERT INTO units (id, code, name, abbreviation, kind, created_at)"
+                    " VALUES (1, 'U', 'UBND', 'UBND', 'province', :when)"
+                ),
+                {"when": when},
+            )
+            conn.execute(
+                sa.text(
+                    "INSERT INTO users (id, username, full_name, title, unit_id, active,"
+                    " session_generation, created_at, password_hash)"
+                    " VALUES (7, 'kiemtoan', 'K', '', 1, true, 0, :when, '')"
+                ),
+                {"when": when},
+            )
+            for job_id, state in ((4, "done"), (9, "running")):
+                conn.execute(
+                    sa.text(
+                        "INSERT INTO signing_verification_jobs (id, requested_by_id, date_from,"
+                        " date_to, state, total, done, passed, failed, indeterminate, created_at)"
+                        " VALUES (:id, 7, '2026-01-01', '2026-06-30', :state, 3, 3, 2, 1, 0, :when)"
+                    ),
+                    {"id": job_id, "state": state, "when": when},
+                )
+        migrate.upgrade(engine)
+        with engine.connect() as conn:
+            rows = conn.execute(
+                sa.select(
+                    Job.id, Job.kind, Job.owner_id, Job.state, Job.payload, Job.result
+                ).order_by(Job.id)
+            ).all()
+        assert [(r.id, r.kind, r.owner_id, r.state) for r in rows] == [
+            (4, "signing.verify_bulk", 7, JobState.DONE),
+            (9, "signing.verify_bulk", 7, JobState.FAILED),
+        ]
+        assert rows[0].payload == {"date_from": "2026-01-01", "date_to": "2026-06-30"}
+        assert rows[0].result == {"passed": 2, "failed": 1, "indeterminate": 0}
+        with Session(engine) as session:  # a new job gets an id after the moved ones
+            job = Job(kind="test", owner_id=7, state=JobState.QUEUED, payload={})
+            session.add(job)
+            session.commit()
+            assert job.id == 10
+    finally:
+        engine.dispose()

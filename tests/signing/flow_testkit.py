@@ -29,7 +29,7 @@ CHAIRMAN_PIN = "730164"
 VICE_PIN = "915372"
 
 #: Fast key encryption and bulk verification inside the request, for every signing test.
-FAST_CONFIG: dict[str, Any] = {"SIGNING_KDF_ROUNDS": 1000, "SIGNING_JOBS_INLINE": True}
+FAST_CONFIG: dict[str, Any] = {"SIGNING_KDF_ROUNDS": 1000, "JOBS_IMMEDIATE": True}
 
 
 @dataclass

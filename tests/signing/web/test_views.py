@@ -16,17 +16,16 @@ from cryptography import x509
 
 from accounts.models import Role
 from audit.models import AuditEvent
+from core.jobs import Job, JobState
 from documents.decree30 import Confidentiality
 from documents.models import Notification, Status
 from signing.crypto import bundle
 from signing.crypto.pki import chain_to_pem
 from signing.models import (
     Certificate,
-    JobState,
     RequestState,
     Signature,
     SigningRequest,
-    VerificationJob,
 )
 from tests.conftest import login
 from tests.signing.flow_testkit import CHAIRMAN_PIN, SEAL_PIN, Office
@@ -305,7 +304,7 @@ def test_auditor_pages_give_the_same_verdicts_as_vanthu_verify(client, office: O
         assert f'data-status="{expected}"' in page
 
 
-def test_bulk_verification_job_with_progress_and_csv(client, office: Office, db):
+def test_bulk_verification_job_with_progress_and_csv(client, office: Office, db, make):
     first, _ = office.signed_and_sealed()
     second, request = office.signed_and_sealed(subject="Quyết định thứ hai")
     seal = next(s for s in request.signatures if s.role.value == "seal")
@@ -316,10 +315,15 @@ def test_bulk_verification_job_with_progress_and_csv(client, office: Office, db)
         "/signing/audit/jobs", data={"date_from": "2026-01-01", "date_to": "2030-12-31"}
     )
     assert response.status_code == 302
-    job = db.scalars(sa.select(VerificationJob)).one()
-    db.refresh(job)
-    assert job.state is JobState.DONE
-    assert (job.total, job.done, job.passed, job.failed) == (2, 2, 1, 1)
+    job = db.scalars(sa.select(Job)).one()
+    assert response.headers["Location"].endswith(f"/signing/audit/jobs/{job.id}")
+    assert (job.kind, job.owner_id, job.state) == (
+        "signing.verify_bulk",
+        office.auditor.id,
+        JobState.DONE,
+    )
+    assert (job.total, job.done) == (2, 2)
+    assert job.result == {"passed": 1, "failed": 1, "indeterminate": 0}
     page = client.get(f"/signing/audit/jobs/{job.id}").get_data(as_text=True)
     assert 'data-testid="job-csv"' in page and "signing-progress.js" in page
     progress = client.get(f"/signing/audit/jobs/{job.id}/progress").get_json()
@@ -341,6 +345,15 @@ def test_bulk_verification_job_with_progress_and_csv(client, office: Office, db)
         == 400
     )
     assert "signing:verification:bulk" in set(db.scalars(sa.select(AuditEvent.action)))
+
+    # Another auditor neither sees the job listed nor opens it.
+    other = make.user("kiemtoan2", roles=[Role.AUDITOR], unit=office.province)
+    login(client, other)
+    assert f"/signing/audit/jobs/{job.id}" not in client.get("/signing/audit").get_data(
+        as_text=True
+    )
+    for suffix in ("", "/progress", "/report.csv"):
+        assert client.get(f"/signing/audit/jobs/{job.id}{suffix}").status_code == 404
 
 
 @pytest.fixture
