@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -183,12 +193,14 @@ def delete_note(meeting_id: int, note_id: int) -> ResponseReturnValue:
     return target
 
 
-@bp.get("/<int:meeting_id>/notes/export.<any(docx, pdf):file_format>")
+@bp.get("/<int:meeting_id>/notes/export.<file_format>")
 @signed_in
 def export_notes(meeting_id: int, file_format: str) -> ResponseReturnValue:
     """My notes on this meeting as a Word file or a PDF, grouped by agenda item."""
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id)
+    if file_format not in EXPORT_TYPES:
+        abort(404)
     data = note_export.export(db, user, meeting, file_format, _labels())
     db.commit()
     name = f"ghi-chu-cuoc-hop-{meeting.id}.{file_format}"
