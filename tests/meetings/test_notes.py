@@ -486,3 +486,11 @@ def test_my_notes_export_as_word_and_pdf_grouped_by_agenda_item(db, blobs, offic
 
 def _docx_text(data: bytes) -> str:
     return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
+
+
+def test_the_demo_meeting_holds_the_chairs_shared_note_on_the_corrected_material(runner, db):
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    note = db.scalars(sa.select(MeetingNote)).one()
+    assert note.shared and note.quote == "Du toan ngan sach - du thao lan 1"
+    assert note.placement is NotePlacement.FUZZY
+    assert note.placed_material_version_id != note.material_version_id
