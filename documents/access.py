@@ -216,10 +216,29 @@ def get_version(
     return document, version
 
 
+def _has_role(role: Role) -> sa.ColumnElement[bool]:
+    """Whether the row's `User` holds ``role``, as SQL."""
+    return (
+        sa.exists()
+        .where(UserRole.user_id == User.id, UserRole.role == role)
+        .correlate_except(UserRole)
+    )
+
+
+#: The reader as the columns of their own `User` row: for asking the rule in the same statement
+#: that loads the account (the file route's fast path), from the account id alone.
+_STORED = _Reader(
+    User.id,
+    User.unit_id,
+    _has_role(Role.AUDITOR),
+    sa.case((_has_role(Role.CLERK), User.unit_id), else_=sa.null()),
+)
+
+
 def _build_statements() -> None:
     """Build the statements of the hot paths once (and again when a grant is registered):
     every opening of a file skips building and hashing the rule."""
-    global _CAN_VIEW, _CAN_OPEN, _DOCUMENT, _VERSION
+    global _CAN_VIEW, _CAN_OPEN, _DOCUMENT, _VERSION, OPENING
     _CAN_VIEW = sa.select(_document_rule(_PARAMETERS)).where(
         Document.id == sa.bindparam("document_id")
     )
@@ -240,12 +259,35 @@ def _build_statements() -> None:
             DocumentVersion.number == sa.bindparam("number"),
         )
     )
+    # One round trip for a signed-in account opening a version: the account's state for the
+    # session check, the version, and the rule's verdict. No row: no such account or version.
+    OPENING = (
+        sa.select(
+            User.active,
+            User.session_generation,
+            Document.status,
+            DocumentVersion.id,
+            DocumentVersion.sha256,
+            DocumentVersion.mime,
+            DocumentVersion.file_name,
+            _rule(_STORED, DocumentVersion),
+        )
+        .select_from(User)
+        .join(DocumentVersion, sa.true())
+        .join(Document, Document.id == DocumentVersion.document_id)
+        .where(
+            User.id == sa.bindparam("user_id"),
+            DocumentVersion.document_id == sa.bindparam("document_id"),
+            DocumentVersion.number == sa.bindparam("number"),
+        )
+    )
 
 
 _CAN_VIEW: Any
 _CAN_OPEN: Any
 _DOCUMENT: Any
 _VERSION: Any
+OPENING: Any
 _build_statements()
 
 
@@ -267,48 +309,6 @@ def _refuse_unless(
     if manage and not can_manage(user, document):
         raise NotAllowed(N_("Only the issuing unit’s clerks may do this."), document=document_id)
     return document
-
-
-def _has_role(role: Role) -> sa.ColumnElement[bool]:
-    """Whether the row's `User` holds ``role``, as SQL."""
-    return (
-        sa.exists()
-        .where(UserRole.user_id == User.id, UserRole.role == role)
-        .correlate_except(UserRole)
-    )
-
-
-#: The reader as the columns of their own `User` row: for asking the rule in the same statement
-#: that loads the account (the file route's fast path), from the account id alone.
-_STORED = _Reader(
-    User.id,
-    User.unit_id,
-    _has_role(Role.AUDITOR),
-    sa.case((_has_role(Role.CLERK), User.unit_id), else_=sa.null()),
-)
-
-#: One round trip for a signed-in account opening a version: the account's state for the
-#: session check, the version, and the rule's verdict. No row: no such account or version.
-OPENING = (
-    sa.select(
-        User.active,
-        User.session_generation,
-        Document.status,
-        DocumentVersion.id,
-        DocumentVersion.sha256,
-        DocumentVersion.mime,
-        DocumentVersion.file_name,
-        _rule(_STORED, DocumentVersion),
-    )
-    .select_from(User)
-    .join(DocumentVersion, sa.true())
-    .join(Document, Document.id == DocumentVersion.document_id)
-    .where(
-        User.id == sa.bindparam("user_id"),
-        DocumentVersion.document_id == sa.bindparam("document_id"),
-        DocumentVersion.number == sa.bindparam("number"),
-    )
-)
 
 
 @dataclass(frozen=True)

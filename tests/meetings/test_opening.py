@@ -96,3 +96,25 @@ def test_a_document_of_another_item_cannot_be_opened_through_this_one(
     login(client, office.home_a)
     url = f"/meetings/{meeting.id}/items/{shown.id}/documents/{attachment.id}"
     assert client.get(url).status_code == 404
+
+
+def test_the_file_fast_path_honours_the_meetings_grant(app, client, db, blobs, office):
+    """The documents rule asked below Flask (documents/views/fast_file.py) includes the grant a
+    meeting gives its participants, and loses it when they are removed."""
+    meeting = new_meeting(db, office)
+    invite(db, office, meeting, "home_a")
+    item = add_item(db, office, meeting, "item")
+    document = draft(db, blobs, office.clerk)
+    attach(db, office, meeting, item, document)
+    publish(db, office, meeting)
+    login(client, office.home_a)
+    fast_path = app.extensions["vanthu.file_fast_path"]
+    direct = f"/documents/{document.id}/v/{document.versions[-1].number}/file"
+    before = fast_path.served
+    assert client.get(direct).status_code == 200
+    assert fast_path.served == before + 1
+    row = db.scalar(sa.select(Participant).where(Participant.user_id == office.home_a.id))
+    participants.remove(db, office.clerk, meeting, row.id)
+    db.commit()
+    assert client.get(direct).status_code in (403, 404)
+    assert fast_path.served == before + 1
