@@ -1,7 +1,7 @@
 """meeting notes: private notes and highlights on exact versions, re-anchored
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -11,7 +11,7 @@ import core.db
 
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 
