@@ -19,12 +19,12 @@ from accounts.models import User
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
-from core.storage import StagedBlobs
+from core.storage import BlobStore, StagedBlobs
 from documents import access as document_access
 from documents.circulation import refuse_if_recalled
 from documents.files import InspectedFile, inspect_upload
 from documents.models import Document, DocumentVersion
-from meetings import access
+from meetings import access, notes
 from meetings.errors import BadMeeting, BadMove
 from meetings.meetings import claim_version, refuse_unless_editable
 from meetings.models import (
@@ -410,9 +410,12 @@ def replace_document_version(
     number: int | None,
     *,
     expected_version: int,
+    store: BlobStore,
 ) -> ItemDocument:
     """Put another version of the same document on the item (the current one if ``number`` is
-    None): from now on participants open that version, and the item shows as changed."""
+    None): from now on participants open that version, and the item shows as changed. Notes
+    written on the item's document are re-anchored on that version (their text read from
+    ``store``)."""
     _may_change(session, actor, meeting, expected_version)
     attachment, item = _attachment(session, meeting, attachment_id)
     if attachment.document_id is None:
@@ -426,6 +429,7 @@ def replace_document_version(
     attachment.version_id = version.id
     item.changed_at = utcnow()
     session.flush()
+    notes.follow_new_version(session, store, attachment)
     record_event(
         session,
         "meetings:attachment:replace",
@@ -473,6 +477,7 @@ def replace_material(
     attachment.material_version_id = version.id
     item.changed_at = utcnow()
     session.flush()
+    notes.follow_new_version(session, staged.store, attachment)
     record_event(
         session,
         "meetings:material:upload",

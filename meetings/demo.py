@@ -1,5 +1,6 @@
 """Demonstration meeting: tomorrow's published People's Committee meeting with a nested agenda,
-the issued công văn and meeting materials on its items, and participants from two departments."""
+the issued công văn and meeting materials on its items, participants from two departments, and
+the chair's shared note on a material corrected after it was written."""
 
 from __future__ import annotations
 
@@ -16,8 +17,8 @@ from core.db import utcnow
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from documents.models import Document, Status
-from meetings import agenda, calendar, invitations, meetings, participants
-from meetings.models import ItemKind, Meeting, MeetingKind
+from meetings import agenda, calendar, invitations, meetings, notes, participants
+from meetings.models import ItemKind, Meeting, MeetingKind, NoteKind
 
 
 def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
@@ -82,6 +83,21 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             expected_version=meeting.version,
         )
         meetings.publish(session, clerk, meeting, _sending(app, staged))
+        # The chair notes something on the first draft and shares it; the corrected upload
+        # below carries the note onto its changed words.
+        note = notes.write(
+            session,
+            staged.store,
+            chairman,
+            meeting,
+            budget,
+            attachment.id,
+            version=1,
+            selection=notes.Selection(page=1, quote="Du toan ngan sach - du thao lan 1"),
+            kind=NoteKind.NOTE,
+            text="Đề nghị Sở Tài chính giải trình các khoản tăng so với năm trước.",
+        )
+        notes.share(session, chairman, meeting, note.id, shared=True)
         # Corrected after publishing: the item shows as changed to everyone who looked.
         agenda.replace_material(
             session,

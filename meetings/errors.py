@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.errors import BadInput, Conflict, Forbidden, NotFound
+from core.errors import BadInput, Conflict, Forbidden, NotFound, VanThuError
 
 
 class MeetingNotFound(NotFound):
@@ -84,3 +84,28 @@ class ArchiveNotFound(NotFound):
     """No archive of this meeting has been built (yet)."""
 
     code = "archive_not_found"
+
+
+class NoteNotFound(MeetingNotFound):
+    """No such note, or one the user may not see (another's private note answers the same)."""
+
+    code = "note_not_found"
+
+
+class BadNote(BadInput):
+    """A note's kind, text or document does not fit (too long, a file without text, …)."""
+
+    code = "bad_note"
+
+
+class NewVersionOnItem(Conflict):
+    """The note was written on a version the item no longer holds: reload to see the new one."""
+
+    code = "new_version_on_item"
+
+
+class ExportUnavailable(VanThuError):
+    """The PDF export needs a font with Vietnamese letters that this server does not have."""
+
+    status = 503
+    code = "export_unavailable"

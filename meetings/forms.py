@@ -131,3 +131,16 @@ class StatusForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+class NoteTextForm(FlaskForm):
+    """Changing one's own note's words."""
+
+    text = TextAreaField(_l("Note"), validators=[Optional()])
+    back = HiddenField()
+
+
+class NoteActionForm(FlaskForm):
+    """Sharing, taking back or deleting one's note; ``back`` says which page to return to."""
+
+    back = HiddenField()

@@ -382,3 +382,97 @@ class ReminderSent(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     lead_minutes: Mapped[int]
     sent_at: Mapped[datetime]
+
+
+class NoteKind(enum.StrEnum):
+    HIGHLIGHT = "highlight"  # marked words, perhaps with a word of comment
+    NOTE = "note"  # a written note about the words
+
+
+class NotePlacement(enum.StrEnum):
+    """Where a note stands on the version now on its item (anchoring's `Placement`)."""
+
+    EXACT = "exact"
+    FUZZY = "fuzzy"
+    ORPHANED = "orphaned"  # shown against the version it was written on
+
+
+class MeetingNote(Base):
+    """A private note or highlight on one exact version of an item's document (or material).
+
+    What it was written on never changes: the version and the anchor (page, offset, quoted words
+    and their context). When the item gets another version, the note is re-anchored: the
+    ``placed_*`` columns say where it stands on the version now attached, or that it could not
+    be placed (orphaned). The author may share it with the meeting (góp ý): those who may open
+    the item's document then see it, with the author's name.
+    """
+
+    __tablename__ = "meeting_notes"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(document_id IS NULL) = (version_id IS NULL)"
+            " AND (material_id IS NULL) = (material_version_id IS NULL)"
+            " AND (document_id IS NULL) <> (material_id IS NULL)",
+            name="one_version",
+        ),
+        sa.CheckConstraint(
+            "(placed_version_id IS NULL) = (version_id IS NULL)"
+            " AND (placed_material_version_id IS NULL) = (material_version_id IS NULL)",
+            name="placed_like_written",
+        ),
+        sa.CheckConstraint("page >= 1 AND start_offset >= 0", name="anchor_in_text"),
+        sa.Index("ix_meeting_notes_author_meeting", "author_id", "meeting_id"),
+        sa.Index("ix_meeting_notes_item_document", "item_id", "document_id"),
+        sa.Index("ix_meeting_notes_item_material", "item_id", "material_id"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"))
+    #: None once the secretary deleted the item: the note stays its author's.
+    item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agenda_items.id", ondelete="SET NULL")
+    )
+    author_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[NoteKind] = mapped_column(enum_column(NoteKind))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: The document and the exact version the note was written on (or a material's).
+    document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
+    version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document_versions.id"))
+    material_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meeting_materials.id"))
+    material_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meeting_material_versions.id")
+    )
+    #: The anchor on that version (`meetings.anchoring.Anchor`), kept forever.
+    page: Mapped[int]
+    start_offset: Mapped[int]
+    quote: Mapped[str] = mapped_column(sa.Text)
+    prefix: Mapped[str] = mapped_column(sa.Text, default="")
+    suffix: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Shared with the meeting (góp ý) since then; None while private.
+    shared_at: Mapped[datetime | None]
+    created_at: Mapped[created_at]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Where it stands on the version now attached to its item.
+    placed_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document_versions.id"))
+    placed_material_version_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("meeting_material_versions.id")
+    )
+    placement: Mapped[NotePlacement] = mapped_column(
+        enum_column(NotePlacement), default=NotePlacement.EXACT
+    )
+    #: Page and offsets on the placed version; None when orphaned.
+    placed_page: Mapped[int | None]
+    placed_start: Mapped[int | None]
+    placed_end: Mapped[int | None]
+    #: 1.0 exact, the similarity when fuzzy, the best similarity found when orphaned.
+    placement_score: Mapped[float] = mapped_column(default=1.0)
+
+    author: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+
+    @property
+    def shared(self) -> bool:
+        return self.shared_at is not None
+
+    @property
+    def placed(self) -> bool:
+        return self.placement is not NotePlacement.ORPHANED

@@ -127,6 +127,16 @@ ANY_USER |= {
     "meetings.my_calendar",
     "meetings.new_feed",
     "meetings.revoke_feed",
+    # Notes: tests/meetings/test_note_views.py tests their refusals.
+    "meetings.read",
+    "meetings.write_note",
+    "meetings.my_notes",
+    "meetings.note",
+    "meetings.edit_note",
+    "meetings.share_note",
+    "meetings.unshare_note",
+    "meetings.delete_note",
+    "meetings.export_notes",
 }
 #: A calendar app fetches the feed without a session: its secret token is the key, an unknown
 #: or revoked one is not found (tests/meetings/test_feeds.py).

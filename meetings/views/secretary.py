@@ -397,7 +397,13 @@ def replace(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
             )
         else:
             attachment = agenda.replace_document_version(
-                db, user, meeting, attachment_id, form.number.data, expected_version=_version()
+                db,
+                user,
+                meeting,
+                attachment_id,
+                form.number.data,
+                expected_version=_version(),
+                store=staged.store,
             )
         db.commit()
     flash(gettext("The document on the item was replaced."), "success")

@@ -179,7 +179,13 @@ def test_replacing_the_version_after_publishing_marks_the_item_changed(db, blobs
     changed_before = item.changed_at
     second = new_version(db, blobs, office, document, "corrected")
     agenda.replace_document_version(
-        db, office.clerk, meeting, attachment.id, None, expected_version=meeting.version
+        db,
+        office.clerk,
+        meeting,
+        attachment.id,
+        None,
+        expected_version=meeting.version,
+        store=blobs,
     )
     db.commit()
     assert db.get(ItemDocument, attachment.id).version_id == second.id

@@ -124,6 +124,7 @@ def test_a_reader_of_a_replaced_version_has_opened_an_earlier_one(db, blobs, off
         small.budget.id,
         None,
         expected_version=small.meeting.version,
+        store=blobs,
     )
     db.commit()
     report = readiness.report(db, office.clerk, small.meeting)

@@ -1,7 +1,8 @@
 // VanThu: a PDF read with pdf.js, one page at a time: a canvas with the page's text above it
-// (selectable, and where highlights and notes will anchor), fitted to the tablet's width, zoomed
-// with buttons or two fingers, reopened at the page the reader last reached. Whatever fails
-// here, the reader gets the browser's own PDF viewer instead.
+// (selectable: notes and highlights anchor there, js/meeting-notes.mjs listening to the
+// `reader:page-shown` event), fitted to the tablet's width, zoomed with buttons or two fingers,
+// reopened at the page the reader last reached. Whatever fails here, the reader gets the
+// browser's own PDF viewer instead.
 //
 // Every element marked `data-pdf-reader` (templates/documents/_reader.html) is mounted; a page
 // that adds one later calls `mountReader(element)`.
@@ -46,6 +47,9 @@ function fallBack(root, error) {
 }
 
 async function rememberedPage(url) {
+  if (!url) {
+    return null; // a file with no remembered position (a meeting material)
+  }
   try {
     const response = await fetch(url, { headers: { Accept: "application/json" } });
     if (!response.ok) {
@@ -274,6 +278,10 @@ class Reader {
     this.pageNumber = number;
     this.root.dataset.page = String(number);
     this.root.dataset.state = "shown";
+    // Whoever draws on the page (notes and highlights) learns that it is there.
+    this.root.dispatchEvent(
+      new CustomEvent("reader:page-shown", { bubbles: true, detail: { page: number, text } }),
+    );
     this.scheduleSave();
   }
 
@@ -285,7 +293,7 @@ class Reader {
   saveNow() {
     window.clearTimeout(this.saveTimer);
     const page = this.pageNumber;
-    if (!page || page === this.savedPage) {
+    if (!page || page === this.savedPage || !this.root.dataset.positionUrl) {
       return;
     }
     this.savedPage = page;
