@@ -33,7 +33,7 @@ from core.clock import VIETNAM
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
 from documents.models import ReadReceipt
-from meetings import agenda, meetings, participants
+from meetings import agenda, attachments, meetings, participants
 from meetings.models import MeetingKind
 
 PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
@@ -98,7 +98,7 @@ def build_meeting(app, people: int, documents: int, size_kb: int) -> tuple[list[
                 item = agenda.add_item(
                     session, clerk, meeting, data, expected_version=meeting.version
                 )
-                attached = agenda.attach_document(
+                attached = attachments.attach_document(
                     session,
                     clerk,
                     meeting,

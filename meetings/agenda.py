@@ -1,5 +1,5 @@
 """The agenda: an ordered tree of items (1, 1.1, …) with presenters, planned durations and start
-times, item types and access lists, and the exact versions attached to each item.
+times, item types and access lists (the versions attached to items: `meetings.attachments`).
 
 Every change claims the meeting's version (`meetings.claim_version`): a form drawn from an older
 version is refused, never applied over someone else's change.
@@ -19,12 +19,7 @@ from accounts.models import User
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
-from core.storage import BlobStore, StagedBlobs
-from documents import access as document_access
-from documents.circulation import refuse_if_recalled
-from documents.files import InspectedFile, inspect_upload
-from documents.models import Document, DocumentVersion
-from meetings import access, notes
+from meetings import access
 from meetings.errors import BadMeeting, BadMove
 from meetings.meetings import claim_version, refuse_unless_editable
 from meetings.models import (
@@ -34,8 +29,6 @@ from meetings.models import (
     ItemDocument,
     ItemKind,
     ItemLook,
-    Material,
-    MaterialVersion,
     Meeting,
     MeetingStatus,
     Participant,
@@ -121,7 +114,7 @@ def add_item(
 ) -> AgendaItem:
     """Add an item at the end of the agenda or of ``parent_id``'s sub-items; after publishing it
     is marked as a late addition."""
-    _may_change(session, actor, meeting, expected_version)
+    may_change(session, actor, meeting, expected_version)
     _check_item(session, data)
     items = items_of(session, meeting)
     if parent_id is not None:
@@ -162,9 +155,9 @@ def edit_item(
     *,
     expected_version: int,
 ) -> AgendaItem:
-    _may_change(session, actor, meeting, expected_version)
+    may_change(session, actor, meeting, expected_version)
     _check_item(session, data)
-    item = _item(session, meeting, item_id)
+    item = item_of(session, meeting, item_id)
     _apply(item, data)
     item.changed_at = utcnow()
     session.flush()
@@ -189,7 +182,7 @@ def move_item(
     expected_version: int,
 ) -> None:
     """Put an item (with its sub-items) under ``parent_id`` (None: the top) at ``position``."""
-    _may_change(session, actor, meeting, expected_version)
+    may_change(session, actor, meeting, expected_version)
     items = {i.id: i for i in items_of(session, meeting)}
     item = items.get(item_id)
     if item is None:
@@ -236,8 +229,8 @@ def delete_item(
     session: Session, actor: User, meeting: Meeting, item_id: int, *, expected_version: int
 ) -> None:
     """Remove an item that has no sub-items and no documents left."""
-    _may_change(session, actor, meeting, expected_version)
-    item = _item(session, meeting, item_id)
+    may_change(session, actor, meeting, expected_version)
+    item = item_of(session, meeting, item_id)
     has_children = session.scalar(sa.select(AgendaItem.id).where(AgendaItem.parent_id == item.id))
     has_documents = session.scalar(
         sa.select(ItemDocument.id).where(ItemDocument.item_id == item.id)
@@ -275,8 +268,8 @@ def set_access_list(
 ) -> None:
     """Let only these participants (besides the chair and secretary) see the item and what is
     under it; an empty list opens it again to everyone its type allows."""
-    _may_change(session, actor, meeting, expected_version)
-    item = _item(session, meeting, item_id)
+    may_change(session, actor, meeting, expected_version)
+    item = item_of(session, meeting, item_id)
     chosen = set(participant_ids)
     found = set(
         session.scalars(
@@ -312,202 +305,7 @@ def access_list(session: Session, item: AgendaItem) -> set[int]:
     )
 
 
-def attach_document(
-    session: Session,
-    actor: User,
-    meeting: Meeting,
-    item_id: int,
-    document_id: int,
-    number: int | None,
-    *,
-    expected_version: int,
-) -> ItemDocument:
-    """Attach one exact version (the current one when ``number`` is None) of a VanThu document
-    that ``actor`` may open; participants who see the item may then open that version."""
-    _may_change(session, actor, meeting, expected_version)
-    item = _item(session, meeting, item_id)
-    document, version = _openable_version(session, actor, document_id, number)
-    if session.scalar(
-        sa.select(ItemDocument.id).where(
-            ItemDocument.item_id == item.id, ItemDocument.document_id == document.id
-        )
-    ):
-        raise BadMeeting(N_("This document is already on this item: replace its version instead."))
-    attachment = ItemDocument(
-        item_id=item.id,
-        position=_next_position(session, item),
-        document_id=document.id,
-        version_id=version.id,
-        attached_by_id=actor.id,
-    )
-    session.add(attachment)
-    item.changed_at = utcnow()
-    session.flush()
-    record_event(
-        session,
-        "meetings:attachment:add",
-        actor=actor,
-        subject={"meeting": meeting.id, "item": item.id, "attachment": attachment.id},
-        details={"document": document.id, "version": version.number, "sha256": version.sha256},
-    )
-    return attachment
-
-
-def add_material(
-    session: Session,
-    staged: StagedBlobs,
-    actor: User,
-    meeting: Meeting,
-    item_id: int,
-    *,
-    title: str,
-    data: bytes,
-    file_name: str,
-    max_bytes: int,
-    expected_version: int,
-) -> ItemDocument:
-    """Upload a meeting material (no number, no signature) and attach its first version.
-
-    The file is screened like any upload and stored in ``staged``: if the transaction fails,
-    the caller's `StagedBlobs` block removes it again.
-    """
-    _may_change(session, actor, meeting, expected_version)
-    item = _item(session, meeting, item_id)
-    title = " ".join(title.split())
-    inspected = inspect_upload(data, file_name, max_bytes)
-    title = title or inspected.safe_name
-    if len(title) > 500:
-        raise BadMeeting(N_("The title is too long (at most 500 characters)."))
-    material = Material(meeting_id=meeting.id, title=title, created_by_id=actor.id)
-    session.add(material)
-    session.flush()
-    version = _store_material_version(session, staged, actor, material, data, inspected, 1)
-    attachment = ItemDocument(
-        item_id=item.id,
-        position=_next_position(session, item),
-        material_id=material.id,
-        material_version_id=version.id,
-        attached_by_id=actor.id,
-    )
-    session.add(attachment)
-    item.changed_at = utcnow()
-    session.flush()
-    record_event(
-        session,
-        "meetings:material:upload",
-        actor=actor,
-        subject={"meeting": meeting.id, "item": item.id, "attachment": attachment.id},
-        details={"material": material.id, "version": 1, "sha256": version.sha256},
-    )
-    return attachment
-
-
-def replace_document_version(
-    session: Session,
-    actor: User,
-    meeting: Meeting,
-    attachment_id: int,
-    number: int | None,
-    *,
-    expected_version: int,
-    store: BlobStore,
-) -> ItemDocument:
-    """Put another version of the same document on the item (the current one if ``number`` is
-    None): from now on participants open that version, and the item shows as changed. Notes
-    written on the item's document are re-anchored on that version (their text read from
-    ``store``)."""
-    _may_change(session, actor, meeting, expected_version)
-    attachment, item = _attachment(session, meeting, attachment_id)
-    if attachment.document_id is None:
-        raise BadMeeting(N_("Upload a new file to replace a meeting material."))
-    document, version = _openable_version(session, actor, attachment.document_id, number)
-    if version.id == attachment.version_id:
-        raise BadMeeting(N_("This version is already the one on the agenda."))
-    before = session.scalar(
-        sa.select(DocumentVersion.number).where(DocumentVersion.id == attachment.version_id)
-    )
-    attachment.version_id = version.id
-    item.changed_at = utcnow()
-    session.flush()
-    notes.follow_new_version(session, store, attachment)
-    record_event(
-        session,
-        "meetings:attachment:replace",
-        actor=actor,
-        subject={"meeting": meeting.id, "item": item.id, "attachment": attachment.id},
-        details={
-            "document": document.id,
-            "from_version": before,
-            "version": version.number,
-            "sha256": version.sha256,
-        },
-    )
-    return attachment
-
-
-def replace_material(
-    session: Session,
-    staged: StagedBlobs,
-    actor: User,
-    meeting: Meeting,
-    attachment_id: int,
-    *,
-    data: bytes,
-    file_name: str,
-    max_bytes: int,
-    expected_version: int,
-) -> ItemDocument:
-    """Upload a new version of a meeting material; the item shows as changed."""
-    _may_change(session, actor, meeting, expected_version)
-    attachment, item = _attachment(session, meeting, attachment_id)
-    if attachment.material_id is None:
-        raise BadMeeting(N_("Choose another version of the document to replace it."))
-    inspected = inspect_upload(data, file_name, max_bytes)
-    material = session.get(Material, attachment.material_id)
-    assert material is not None
-    number = (
-        session.scalar(
-            sa.select(sa.func.max(MaterialVersion.number)).where(
-                MaterialVersion.material_id == material.id
-            )
-        )
-        or 0
-    ) + 1
-    version = _store_material_version(session, staged, actor, material, data, inspected, number)
-    attachment.material_version_id = version.id
-    item.changed_at = utcnow()
-    session.flush()
-    notes.follow_new_version(session, staged.store, attachment)
-    record_event(
-        session,
-        "meetings:material:upload",
-        actor=actor,
-        subject={"meeting": meeting.id, "item": item.id, "attachment": attachment.id},
-        details={"material": material.id, "version": number, "sha256": version.sha256},
-    )
-    return attachment
-
-
-def detach(
-    session: Session, actor: User, meeting: Meeting, attachment_id: int, *, expected_version: int
-) -> None:
-    """Take a document off an item; receipts of it stay."""
-    _may_change(session, actor, meeting, expected_version)
-    attachment, item = _attachment(session, meeting, attachment_id)
-    details = {"document": attachment.document_id, "material": attachment.material_id}
-    session.delete(attachment)
-    item.changed_at = utcnow()
-    session.flush()
-    record_event(
-        session,
-        "meetings:attachment:remove",
-        actor=actor,
-        subject={"meeting": meeting.id, "item": item.id, "attachment": attachment_id},
-        details=details,
-    )
-
-
-def _may_change(session: Session, actor: User, meeting: Meeting, expected_version: int) -> None:
+def may_change(session: Session, actor: User, meeting: Meeting, expected_version: int) -> None:
     access.refuse_unless_manager(actor, meeting)
     refuse_unless_editable(meeting)
     claim_version(session, meeting, expected_version)
@@ -538,72 +336,11 @@ def _apply(item: AgendaItem, data: ItemData) -> None:
     item.kind = data.kind
 
 
-def _item(session: Session, meeting: Meeting, item_id: int) -> AgendaItem:
+def item_of(session: Session, meeting: Meeting, item_id: int) -> AgendaItem:
     item = session.get(AgendaItem, item_id)
     if item is None or item.meeting_id != meeting.id:
         raise BadMove(N_("This item is not on this agenda."))
     return item
-
-
-def _attachment(
-    session: Session, meeting: Meeting, attachment_id: int
-) -> tuple[ItemDocument, AgendaItem]:
-    row = session.execute(
-        sa.select(ItemDocument, AgendaItem)
-        .join(AgendaItem, AgendaItem.id == ItemDocument.item_id)
-        .where(ItemDocument.id == attachment_id, AgendaItem.meeting_id == meeting.id)
-    ).first()
-    if row is None:
-        raise BadMeeting(N_("This document is not on this agenda."))
-    return row[0], row[1]
-
-
-def _openable_version(
-    session: Session, actor: User, document_id: int, number: int | None
-) -> tuple[Document, DocumentVersion]:
-    """The version, if ``actor`` may open it by the documents' rule and it was not recalled."""
-    if number is None:
-        document = document_access.get_document(session, actor, document_id)
-        current = session.get(DocumentVersion, document.current_version_id or 0)
-        if current is None:
-            raise BadMeeting(N_("This document has no file yet."))
-        number = current.number
-    document, version = document_access.get_version(session, actor, document_id, number)
-    refuse_if_recalled(document)
-    return document, version
-
-
-def _next_position(session: Session, item: AgendaItem) -> int:
-    return (
-        session.scalar(
-            sa.select(sa.func.count(ItemDocument.id)).where(ItemDocument.item_id == item.id)
-        )
-        or 0
-    )
-
-
-def _store_material_version(
-    session: Session,
-    staged: StagedBlobs,
-    actor: User,
-    material: Material,
-    data: bytes,
-    inspected: InspectedFile,
-    number: int,
-) -> MaterialVersion:
-    version = MaterialVersion(
-        material_id=material.id,
-        number=number,
-        sha256=staged.put(data),
-        kind=inspected.kind.value,
-        mime=inspected.mime,
-        file_name=inspected.safe_name,
-        size=inspected.size,
-        uploaded_by_id=actor.id,
-    )
-    session.add(version)
-    session.flush()
-    return version
 
 
 def _depth(items: dict[int, AgendaItem], item_id: int) -> int:
@@ -638,15 +375,3 @@ def _rebuild_paths(session: Session, meeting: Meeting) -> None:
             ancestor = parents[ancestor]
     if rows:
         session.execute(sa.insert(AgendaItemPath), rows)
-
-
-def attachable_documents(session: Session, user: User, *, limit: int = 200) -> list[Document]:
-    """Documents ``user`` may open a version of, newest first: what they may attach."""
-    return list(
-        session.scalars(
-            sa.select(Document)
-            .where(document_access.visible_to(user), Document.current_version_id.is_not(None))
-            .order_by(Document.created_at.desc(), Document.id.desc())
-            .limit(limit)
-        )
-    )

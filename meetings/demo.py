@@ -17,7 +17,16 @@ from core.db import utcnow
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from documents.models import Document, Status
-from meetings import agenda, calendar, invitations, meetings, notes, participants
+from meetings import (
+    agenda,
+    attachments,
+    calendar,
+    invitations,
+    meetings,
+    note_text,
+    notes,
+    participants,
+)
 from meetings.models import ItemKind, Meeting, MeetingKind, NoteKind
 
 
@@ -67,10 +76,10 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
         item("Công tác cán bộ", 30, kind=ItemKind.INTERNAL)
         item("Nội dung chuẩn bị của chủ tọa", 10, kind=ItemKind.HIDDEN)
         if letter is not None:
-            agenda.attach_document(
+            attachments.attach_document(
                 session, clerk, meeting, reform, letter.id, None, expected_version=meeting.version
             )
-        attachment = agenda.add_material(
+        attachment = attachments.add_material(
             session,
             staged,
             clerk,
@@ -93,13 +102,13 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             budget,
             attachment.id,
             version=1,
-            selection=notes.Selection(page=1, quote="Du toan ngan sach - du thao lan 1"),
+            selection=note_text.Selection(page=1, quote="Du toan ngan sach - du thao lan 1"),
             kind=NoteKind.NOTE,
             text="Đề nghị Sở Tài chính giải trình các khoản tăng so với năm trước.",
         )
         notes.share(session, chairman, meeting, note.id, shared=True)
         # Corrected after publishing: the item shows as changed to everyone who looked.
-        agenda.replace_material(
+        attachments.replace_material(
             session,
             staged,
             clerk,

@@ -6,11 +6,19 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 
 from core import navigation
-from meetings.views import calendar_pages, downloads, notes, participant, readiness, secretary
+from meetings.views import (
+    attachments,
+    calendar_pages,
+    downloads,
+    notes,
+    participant,
+    readiness,
+    secretary,
+)
 from meetings.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (participant, secretary, readiness, downloads, calendar_pages, notes)
+PAGES = (participant, secretary, attachments, readiness, downloads, calendar_pages, notes)
 
 
 def init_app(app: Flask) -> None:

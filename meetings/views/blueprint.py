@@ -4,9 +4,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from flask import Blueprint, current_app
+from flask import Blueprint, current_app, redirect, request, url_for
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
 
 from accounts import auth
 from core import mail
@@ -77,3 +79,24 @@ def sending(staged: StagedBlobs) -> invitations.Sending:
         today=today_local(),
         now=utcnow(),
     )
+
+
+F = TypeVar("F", bound=FlaskForm)
+
+
+def back_to_meeting(meeting: Meeting) -> Response:
+    return redirect(url_for("meetings.manage", meeting_id=meeting.id))
+
+
+def valid(form: F) -> F:
+    """The submitted form, or a 400 saying what is wrong with it."""
+    if not form.validate_on_submit():
+        first = next((e for errors in form.errors.values() for e in errors), None)
+        if isinstance(first, str) and "CSRF" not in first:
+            raise BadMeeting(first)
+        raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
+    return form
+
+
+def form_version() -> int:
+    return expected_version(request.form.get("version"))

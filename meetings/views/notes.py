@@ -25,7 +25,7 @@ from core.errors import N_
 from core.storage import blob_store
 from documents import reading, render
 from documents.models import Document, DocumentVersion
-from meetings import note_export, notes, opening
+from meetings import note_export, note_text, notes, opening
 from meetings.errors import BadNote
 from meetings.forms import NoteActionForm, NoteTextForm
 from meetings.models import MaterialVersion, MeetingNote, NoteKind
@@ -105,7 +105,7 @@ def write_note(meeting_id: int, item_id: int, attachment_id: int) -> ResponseRet
         item_id,
         attachment_id,
         version=_int(body.get("version")),
-        selection=notes.Selection(
+        selection=note_text.Selection(
             page=_int(body.get("page")),
             quote=_text(body.get("quote")),
             prefix=_text(body.get("prefix")),

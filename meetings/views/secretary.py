@@ -3,13 +3,9 @@ moving it through its life. The chair may do all of it too."""
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from flask_wtf import FlaskForm
-from werkzeug.wrappers import Response
 
 from accounts import auth
 from accounts.models import Role
@@ -19,7 +15,7 @@ from core.jobs import JobQueueUnavailable
 from documents.circulation import recipients_choice
 from documents.decree30 import Confidentiality
 from documents.views.blueprint import user_choices
-from meetings import agenda, archive, invitations, meetings, packs, participants
+from meetings import agenda, archive, attachments, invitations, meetings, packs, participants
 from meetings.errors import BadMeeting
 from meetings.forms import (
     ITEM_KIND_LABELS,
@@ -40,29 +36,29 @@ from meetings.forms import (
 )
 from meetings.models import (
     ItemKind,
-    Meeting,
     MeetingKind,
     MeetingStatus,
     ParticipantRole,
     Recurrence,
 )
 from meetings.views.blueprint import (
+    back_to_meeting,
     bp,
     expected_version,
+    form_version,
     ids,
     load,
     local,
-    max_upload_bytes,
     optional_id,
     sending,
     signed_in,
     stage,
     utc,
+    valid,
 )
 from meetings.views.downloads import build_archive, start_archive
 
 creators = auth.roles_required(Role.CLERK)
-F = TypeVar("F", bound=FlaskForm)
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -187,7 +183,7 @@ def change_status(meeting_id: int) -> ResponseReturnValue:
             start_archive(meeting, user)
         except JobQueueUnavailable:
             flash(gettext("The archive could not be started now; start it again later."), "error")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.post("/<int:meeting_id>/cancel")
@@ -202,7 +198,7 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
         meetings.cancel(db, user, meeting, sending(staged))
         db.commit()
     flash(gettext("The meeting was cancelled; the participants were told."), "success")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.post("/<int:meeting_id>/items")
@@ -210,7 +206,7 @@ def cancel(meeting_id: int) -> ResponseReturnValue:
 def add_item(meeting_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
-    form = _valid(ItemForm())
+    form = valid(ItemForm())
     agenda.add_item(
         db,
         user,
@@ -221,7 +217,7 @@ def add_item(meeting_id: int) -> ResponseReturnValue:
     )
     db.commit()
     flash(gettext("The item was added to the agenda."), "success")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.get("/<int:meeting_id>/items/<int:item_id>/manage")
@@ -257,7 +253,7 @@ def manage_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
     attach_form = AttachForm(formdata=None, version=meeting.version)
     attach_form.document_id.choices = [
         (str(d.id), f"{d.number_symbol or '—'} · {d.subject}")
-        for d in agenda.attachable_documents(db, user)
+        for d in attachments.attachable_documents(db, user)
     ]
     return render_template(
         "meetings/item_manage.html",
@@ -278,8 +274,8 @@ def manage_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
 def edit_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
-    form = _valid(ItemForm())
-    agenda.edit_item(db, user, meeting, item_id, _item_data(form), expected_version=_version())
+    form = valid(ItemForm())
+    agenda.edit_item(db, user, meeting, item_id, _item_data(form), expected_version=form_version())
     db.commit()
     flash(gettext("The item was saved."), "success")
     return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
@@ -290,7 +286,7 @@ def edit_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
 def move_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
-    form = _valid(MoveForm())
+    form = valid(MoveForm())
     agenda.move_item(
         db,
         user,
@@ -298,11 +294,11 @@ def move_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
         item_id,
         parent_id=optional_id(form.parent_id.data),
         position=max(0, form.position.data or 0),
-        expected_version=_version(),
+        expected_version=form_version(),
     )
     db.commit()
     flash(gettext("The agenda was reordered."), "success")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/delete")
@@ -310,11 +306,11 @@ def move_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
 def delete_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
-    _valid(ActionForm())
-    agenda.delete_item(db, user, meeting, item_id, expected_version=_version())
+    valid(ActionForm())
+    agenda.delete_item(db, user, meeting, item_id, expected_version=form_version())
     db.commit()
     flash(gettext("The item was removed from the agenda."), "success")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.post("/<int:meeting_id>/items/<int:item_id>/access")
@@ -322,106 +318,13 @@ def delete_item(meeting_id: int, item_id: int) -> ResponseReturnValue:
 def item_access(meeting_id: int, item_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
-    form = _valid(AccessForm())
+    form = valid(AccessForm())
     agenda.set_access_list(
-        db, user, meeting, item_id, ids(form.participant_ids.data), expected_version=_version()
+        db, user, meeting, item_id, ids(form.participant_ids.data), expected_version=form_version()
     )
     db.commit()
     flash(gettext("Who sees the item was saved."), "success")
     return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
-
-
-@bp.post("/<int:meeting_id>/items/<int:item_id>/documents")
-@signed_in
-def attach(meeting_id: int, item_id: int) -> ResponseReturnValue:
-    db, user = get_session(), auth.signed_in_user()
-    meeting = load(meeting_id, manage=True)
-    form = _valid(AttachForm())
-    document_id = optional_id(form.document_id.data)
-    if document_id is None:
-        raise BadMeeting(N_("Choose a document."))
-    agenda.attach_document(
-        db, user, meeting, item_id, document_id, form.number.data, expected_version=_version()
-    )
-    db.commit()
-    flash(gettext("The document was attached to the item."), "success")
-    return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
-
-
-@bp.post("/<int:meeting_id>/items/<int:item_id>/materials")
-@signed_in
-def upload_material(meeting_id: int, item_id: int) -> ResponseReturnValue:
-    db, user = get_session(), auth.signed_in_user()
-    meeting = load(meeting_id, manage=True)
-    form = MaterialForm()
-    if not form.validate_on_submit():
-        raise BadMeeting(N_("Choose a file."))
-    with stage() as staged:
-        agenda.add_material(
-            db,
-            staged,
-            user,
-            meeting,
-            item_id,
-            title=form.title.data or "",
-            data=form.file.data.read(),
-            file_name=form.file.data.filename or "",
-            max_bytes=max_upload_bytes(),
-            expected_version=_version(),
-        )
-        db.commit()
-    flash(gettext("The material was uploaded."), "success")
-    return redirect(url_for("meetings.manage_item", meeting_id=meeting.id, item_id=item_id))
-
-
-@bp.post("/<int:meeting_id>/attachments/<int:attachment_id>/replace")
-@signed_in
-def replace(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
-    """Another version of the document, or a new file of the material, on the same item."""
-    db, user = get_session(), auth.signed_in_user()
-    meeting = load(meeting_id, manage=True)
-    form = _valid(ReplaceForm())
-    upload = form.file.data
-    with stage() as staged:
-        if upload is not None and upload.filename:
-            attachment = agenda.replace_material(
-                db,
-                staged,
-                user,
-                meeting,
-                attachment_id,
-                data=upload.read(),
-                file_name=upload.filename or "",
-                max_bytes=max_upload_bytes(),
-                expected_version=_version(),
-            )
-        else:
-            attachment = agenda.replace_document_version(
-                db,
-                user,
-                meeting,
-                attachment_id,
-                form.number.data,
-                expected_version=_version(),
-                store=staged.store,
-            )
-        db.commit()
-    flash(gettext("The document on the item was replaced."), "success")
-    return redirect(
-        url_for("meetings.manage_item", meeting_id=meeting.id, item_id=attachment.item_id)
-    )
-
-
-@bp.post("/<int:meeting_id>/attachments/<int:attachment_id>/remove")
-@signed_in
-def detach(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
-    db, user = get_session(), auth.signed_in_user()
-    meeting = load(meeting_id, manage=True)
-    _valid(ActionForm())
-    agenda.detach(db, user, meeting, attachment_id, expected_version=_version())
-    db.commit()
-    flash(gettext("The document was taken off the item."), "success")
-    return _back(meeting)
 
 
 @bp.post("/<int:meeting_id>/participants")
@@ -429,7 +332,7 @@ def detach(meeting_id: int, attachment_id: int) -> ResponseReturnValue:
 def add_people(meeting_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
-    form = _valid(PeopleForm())
+    form = valid(PeopleForm())
     try:
         role = ParticipantRole(form.role.data or "")
     except ValueError:
@@ -444,7 +347,7 @@ def add_people(meeting_id: int) -> ResponseReturnValue:
     )
     db.commit()
     flash(gettext("%(count)d people were invited.", count=added), "success")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.post("/<int:meeting_id>/guests")
@@ -460,7 +363,7 @@ def add_guest(meeting_id: int) -> ResponseReturnValue:
     )
     db.commit()
     flash(gettext("The guest was invited."), "success")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.post("/<int:meeting_id>/participants/<int:participant_id>/remove")
@@ -468,11 +371,11 @@ def add_guest(meeting_id: int) -> ResponseReturnValue:
 def remove_participant(meeting_id: int, participant_id: int) -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
-    _valid(ActionForm())
+    valid(ActionForm())
     participants.remove(db, user, meeting, participant_id)
     db.commit()
     flash(gettext("The invitation was withdrawn."), "success")
-    return _back(meeting)
+    return back_to_meeting(meeting)
 
 
 @bp.get("/series/<int:series_id>")
@@ -482,24 +385,6 @@ def series(series_id: int) -> ResponseReturnValue:
     return render_template(
         "meetings/series.html", series=the_series, meetings=its_meetings, kind_labels=KIND_LABELS
     )
-
-
-def _back(meeting: Meeting) -> Response:
-    return redirect(url_for("meetings.manage", meeting_id=meeting.id))
-
-
-def _valid(form: F) -> F:
-    """The submitted form, or a 400 saying what is wrong with it."""
-    if not form.validate_on_submit():
-        first = next((e for errors in form.errors.values() for e in errors), None)
-        if isinstance(first, str) and "CSRF" not in first:
-            raise BadMeeting(first)
-        raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
-    return form
-
-
-def _version() -> int:
-    return expected_version(request.form.get("version"))
 
 
 def _people_choices(form: MeetingForm) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
-from meetings import agenda, calendar, invitations, meetings, participants
+from meetings import agenda, attachments, calendar, invitations, meetings, participants
 from meetings.models import AgendaItem, Meeting, MeetingKind, ParticipantRole
 from tests.documents.conftest import build_pdf
 from tests.documents.office_testkit import build_people, issued
@@ -100,7 +100,7 @@ def publish(db, office, meeting, **options):
 
 
 def attach(db, office, meeting, item, document, number=None):
-    attachment = agenda.attach_document(
+    attachment = attachments.attach_document(
         db, office.clerk, meeting, item.id, document.id, number, expected_version=meeting.version
     )
     db.commit()
@@ -109,7 +109,7 @@ def attach(db, office, meeting, item, document, number=None):
 
 def upload(db, blobs, office, meeting, item, text="Bao cao", title="Báo cáo"):
     with StagedBlobs(blobs) as staged:
-        attachment = agenda.add_material(
+        attachment = attachments.add_material(
             db,
             staged,
             office.clerk,

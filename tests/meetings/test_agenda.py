@@ -12,7 +12,7 @@ from core.storage import StagedBlobs, sha256_hex
 from documents import circulation
 from documents.errors import DocumentNotFound, DocumentRecalled, NotAllowed, UnsupportedFile
 from documents.models import DocumentVersion
-from meetings import agenda
+from meetings import agenda, attachments
 from meetings.errors import BadMove, StaleAgenda
 from meetings.models import ItemDocument, ItemKind, Material, MaterialVersion
 from tests.documents.office_testkit import draft
@@ -178,7 +178,7 @@ def test_replacing_the_version_after_publishing_marks_the_item_changed(db, blobs
     publish(db, office, meeting)
     changed_before = item.changed_at
     second = new_version(db, blobs, office, document, "corrected")
-    agenda.replace_document_version(
+    attachments.replace_document_version(
         db,
         office.clerk,
         meeting,
@@ -209,7 +209,7 @@ def test_a_refused_material_leaves_no_file_and_no_row(db, blobs, office):
     meeting = new_meeting(db, office)
     item = add_item(db, office, meeting, "item")
     with pytest.raises(UnsupportedFile), StagedBlobs(blobs) as staged:
-        agenda.add_material(
+        attachments.add_material(
             db,
             staged,
             office.clerk,
@@ -233,7 +233,7 @@ def test_a_material_whose_transaction_fails_leaves_no_orphan_file(db, blobs, off
     item = add_item(db, office, meeting, "item")
     data = build_pdf("never committed")
     with pytest.raises(RuntimeError), StagedBlobs(blobs) as staged:
-        agenda.add_material(
+        attachments.add_material(
             db,
             staged,
             office.clerk,
@@ -259,7 +259,7 @@ def test_a_material_gets_new_versions_and_each_is_kept(db, blobs, office):
     from tests.documents.conftest import build_pdf
 
     with StagedBlobs(blobs) as staged:
-        agenda.replace_material(
+        attachments.replace_material(
             db,
             staged,
             office.clerk,

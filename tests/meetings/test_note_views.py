@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from audit.models import AuditEvent
 from documents.models import ReadReceipt
-from meetings import notes, participants
+from meetings import note_text, notes, participants
 from meetings.models import MaterialReceipt, MeetingNote, NoteKind, NotePlacement, Participant
 from tests.conftest import login
 from tests.documents.office_testkit import draft
@@ -252,7 +252,7 @@ def test_a_note_is_written_on_a_word_document_shown_as_html(client, db, blobs, o
     page = client.get(READ.format(**ids)).get_data(as_text=True)
     assert "data-note-surface" in page
     attached = notes.attached_version(db, office.home_a, meeting, item.id, attachment.id)
-    words = " ".join(notes.text_of(blobs, attached.sha256, attached.kind).pages[0].split()[5:9])
+    words = " ".join(note_text.text_of(blobs, attached.sha256, attached.kind).pages[0].split()[5:9])
     response = post_note(client, ids, version=1, quote=words, prefix="", suffix="")
     assert response.status_code == 201, response.get_json()
     assert db.scalar(sa.select(sa.func.count(ReadReceipt.id))) == 1  # the page itself counted

@@ -14,7 +14,7 @@ from audit.models import AuditEvent
 from core.storage import StagedBlobs
 from documents import circulation, drafting
 from documents.errors import DocumentRecalled
-from meetings import agenda, note_export, notes, participants
+from meetings import attachments, note_export, note_text, notes, participants
 from meetings.access import get_meeting
 from meetings.errors import (
     AnchorOutsideText,
@@ -85,7 +85,7 @@ def setting(db, blobs, office):
 
 
 def write(db, blobs, user, meeting, item, attachment, quote, *, page=1, version=2, **more):
-    selection = notes.Selection(
+    selection = note_text.Selection(
         page=page,
         quote=quote,
         prefix=more.pop("prefix", ""),
@@ -109,7 +109,7 @@ def write(db, blobs, user, meeting, item, attachment, quote, *, page=1, version=
 
 
 def replace(db, blobs, office, meeting, attachment, number):
-    agenda.replace_document_version(
+    attachments.replace_document_version(
         db,
         office.clerk,
         meeting,
@@ -243,7 +243,7 @@ def test_notes_on_a_material_follow_its_new_upload(db, blobs, office):
         db, blobs, office.home_a, meeting, item, attachment, "ngan sach nam 2027", version=1
     )
     with StagedBlobs(blobs) as staged:
-        agenda.replace_material(
+        attachments.replace_material(
             db,
             staged,
             office.clerk,
@@ -350,7 +350,7 @@ def test_a_note_on_a_recalled_document_stays_readable_by_its_author(db, blobs, o
     attachment = attach(db, office, meeting, item, document)
     publish(db, office, meeting)
     attached = notes.attached_version(db, office.home_a, meeting, item.id, attachment.id)
-    words = notes.text_of(blobs, attached.sha256, attached.kind).pages[0].split()[:3]
+    words = note_text.text_of(blobs, attached.sha256, attached.kind).pages[0].split()[:3]
     note = write(
         db,
         blobs,

@@ -13,7 +13,7 @@ from audit.models import AuditEvent
 from core.mail import get_mailer
 from documents import reading
 from documents.decree30 import Confidentiality
-from meetings import agenda, opening, readiness
+from meetings import attachments, opening, readiness
 from meetings.models import ItemDocument, ItemKind, Meeting, ParticipantRole
 from meetings.readiness import Opened
 from tests.conftest import count_statements, login
@@ -117,7 +117,7 @@ def test_a_reader_of_a_replaced_version_has_opened_an_earlier_one(db, blobs, off
     from documents.models import Document
 
     new_version(db, blobs, office, db.get(Document, document), "Du toan sua doi")
-    agenda.replace_document_version(
+    attachments.replace_document_version(
         db,
         office.clerk,
         small.meeting,
