@@ -22,6 +22,7 @@ from documents.models import (
     Document,
     UnitReceipt,
 )
+from documents.returns import returned_by_unit
 
 
 def may_assign(user: User) -> bool:
@@ -104,7 +105,9 @@ def _received_by(session: Session, document: Document, unit_id: int) -> bool:
         session.scalar(
             sa.select(
                 sa.exists().where(
-                    UnitReceipt.document_id == document.id, UnitReceipt.unit_id == unit_id
+                    UnitReceipt.document_id == document.id,
+                    UnitReceipt.unit_id == unit_id,
+                    ~returned_by_unit(document.id, unit_id),
                 )
             )
         )

@@ -400,8 +400,8 @@ class ReceiptReturn(Base):
     returned_at: Mapped[created_at]
     reason: Mapped[str] = mapped_column(sa.String(500))
 
-    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
-    returned_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    returned_by: Mapped[User] = relationship(lazy="joined")
 
 
 class RecallConfirmation(Base):
@@ -419,8 +419,8 @@ class RecallConfirmation(Base):
     confirmed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     confirmed_at: Mapped[created_at]
 
-    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
-    confirmed_by: Mapped[User] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    confirmed_by: Mapped[User] = relationship(lazy="joined")
 
 
 class AssignmentUnit(Base):
@@ -435,7 +435,7 @@ class AssignmentUnit(Base):
     assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
 
-    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+    unit: Mapped[Unit] = relationship(lazy="joined")
 
 
 class AssignmentReminder(Base):
