@@ -24,6 +24,7 @@ PAGES = (assignments, circulation, drafting, flows, inbox, reading, registers)
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    assignments.init_app(app)
     navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True)
     navigation.add_entry(
         app,
