@@ -83,8 +83,11 @@ def answerable(session: Session, user: User) -> list[Document]:
     )
 
 
-def _replies(answered_ids: Iterable[int], viewer: User | None) -> sa.Select[int, Document]:
-    """Replies to the given documents, the issued ones first, then oldest first."""
+def _replies(
+    answered_ids: Iterable[int], viewer: User | None, unit_id: int | None = None
+) -> sa.Select[int, Document]:
+    """Replies to the given documents (from ``unit_id``, if given), the issued ones first, then
+    oldest first."""
     statement = (
         sa.select(DocumentReply.answered_id, Document)
         .join(Document, Document.id == DocumentReply.reply_id)
@@ -97,6 +100,8 @@ def _replies(answered_ids: Iterable[int], viewer: User | None) -> sa.Select[int,
     )
     if viewer is not None:
         statement = statement.where(access.visible_to(viewer))
+    if unit_id is not None:
+        statement = statement.where(Document.unit_id == unit_id)
     return statement
 
 
@@ -108,23 +113,44 @@ def replies_to(
 
 
 def reply_of(
-    session: Session, incoming_document: Document, *, viewer: User | None = None
+    session: Session,
+    incoming_document: Document,
+    *,
+    viewer: User | None = None,
+    unit_id: int | None = None,
 ) -> Document | None:
-    """The reply to ``incoming_document`` for its register: an issued one if there is one,
-    else the earliest; None when nothing answers it (or nothing ``viewer`` may see)."""
-    row = session.execute(_replies([incoming_document.id], viewer).limit(1)).first()
+    """The reply to ``incoming_document`` for a unit's incoming register: an issued one if
+    there is one, else the earliest; None when nothing answers it (or nothing ``viewer`` may
+    see).
+
+    A document several units received may be answered by each: give the register's
+    ``unit_id``. A document registered from outside has one receiving unit, the default then.
+    """
+    unit_id = _receiving_unit(incoming_document, unit_id)
+    row = session.execute(_replies([incoming_document.id], viewer, unit_id).limit(1)).first()
     return row[1] if row else None
 
 
+def _receiving_unit(document: Document, unit_id: int | None) -> int | None:
+    if unit_id is None and document.direction is Direction.INCOMING:
+        return document.unit_id
+    return unit_id
+
+
 def replies_of(
-    session: Session, answered_ids: Iterable[int], *, viewer: User | None = None
+    session: Session,
+    answered_ids: Iterable[int],
+    *,
+    viewer: User | None = None,
+    unit_id: int | None = None,
 ) -> dict[int, Document]:
-    """`reply_of` for many documents in one query: {answered id: reply}."""
+    """`reply_of` for many documents in one query, {answered id: reply}: for a register, give
+    its ``unit_id``."""
     found: dict[int, Document] = {}
     ids = list(answered_ids)
     if not ids:
         return found
-    for answered_id, reply in session.execute(_replies(ids, viewer)):
+    for answered_id, reply in session.execute(_replies(ids, viewer, unit_id)):
         found.setdefault(answered_id, reply)
     return found
 

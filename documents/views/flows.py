@@ -10,7 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from flask import current_app, flash, redirect, url_for
+import sqlalchemy as sa
+from flask import current_app, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -58,8 +59,6 @@ def confirm_recall(document_id: int) -> ResponseReturnValue:
 @bp.post("/documents/<int:document_id>/replies")
 @signed_in
 def link_reply(document_id: int) -> ResponseReturnValue:
-    from flask import request
-
     document = load(document_id, manage=True)
     answered = request.form.get("answers", "")
     if not answered.isdigit():
@@ -118,8 +117,6 @@ def _own_receipt(db: Any, user: User, document: Document) -> UnitReceipt | None:
     """The receipt of the clerk's unit for a document sent to it through VanThu."""
     if not user.has_role(Role.CLERK):
         return None
-    import sqlalchemy as sa
-
     receipt: UnitReceipt | None = db.scalar(
         sa.select(UnitReceipt).where(
             UnitReceipt.document_id == document.id,

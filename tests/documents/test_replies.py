@@ -5,9 +5,10 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from accounts.models import Role
 from audit.models import AuditEvent
 from core.storage import StagedBlobs
-from documents import errors, incoming, replies
+from documents import circulation, errors, incoming, replies
 from documents.decree30 import DocType
 from documents.models import DocumentReply
 from tests.conftest import login
@@ -104,3 +105,23 @@ def test_both_pages_show_the_link(client, db, blobs, office, pdf_of):
     assert "12/BNV-VP" in client.get(f"/documents/{answer.id}").get_data(as_text=True)
     page = client.get(f"/documents/{question.id}").get_data(as_text=True)
     assert 'data-testid="replies"' in page and "Về việc trả lời Bộ Nội vụ" in page
+
+
+def test_each_receiving_unit_has_its_own_reply(db, blobs, office, make):
+    _, home, finance, people = office
+    finance_clerk = make.user("vanthu.stc", roles=[Role.CLERK], unit=finance)
+    question = issued(db, blobs, people["clerk"])
+    circulation.circulate(db, people["clerk"], question, unit_ids=[home.id, finance.id])
+    db.commit()
+    with pytest.raises(errors.InvalidDocument):  # not yet registered by the unit
+        replies.link(db, people["home_clerk"], draft(db, blobs, people["home_clerk"]), question.id)
+    db.rollback()
+    for clerk in (people["home_clerk"], finance_clerk):
+        incoming.acknowledge(db, clerk, question, TODAY)
+    db.commit()
+    answer = draft(db, blobs, people["home_clerk"])
+    replies.link(db, people["home_clerk"], answer, question.id)
+    db.commit()
+    assert replies.reply_of(db, question, unit_id=home.id) == answer
+    assert replies.reply_of(db, question, unit_id=finance.id) is None
+    assert replies.replies_of(db, [question.id], unit_id=finance.id) == {}
