@@ -224,3 +224,20 @@ def test_the_assign_page_takes_units_and_refuses_others(client, db, blobs, offic
     assert client.post(f"/documents/{document.id}/assign", data=form).status_code == 302
     page = client.get("/tasks").get_data(as_text=True)
     assert home.name in page and finance.name in page
+
+
+def test_the_lead_units_leader_passes_it_on_to_a_person_of_the_unit(db, blobs, office):
+    _, home, finance, people = office
+    document = received_and_passed_on(db, blobs, people, home, finance)
+    to_units(db, people, document, home, finance)
+    db.commit()
+    mine = assignments.assign(
+        db, people["home_leader"], document, lead_id=people["home_a"].id, today=TODAY
+    )
+    db.commit()
+    assert mine.unit_id == home.id and mine.deadline == DUE
+    assert [a.id for a in assignments.assignments_for(db, people["home_a"])] == [mine.id]
+    with pytest.raises(errors.NotAllowed):  # a cooperating unit's clerk cannot pick home's staff
+        assignments.assign(
+            db, people["finance_clerk"], document, lead_id=people["home_b"].id, today=TODAY
+        )
