@@ -76,6 +76,8 @@ class DocumentFlows:
 
     returns: list[ReceiptReturn] = field(default_factory=list)
     may_return: bool = False
+    #: The viewer's unit returned it: nothing to acknowledge.
+    returned_here: bool = False
     recall_status: list[recalls.UnitRecall] = field(default_factory=list)
     may_confirm_recall: bool = False
     answers: list[Document] = field(default_factory=list)
@@ -90,11 +92,12 @@ def document_flows(document: Document) -> DocumentFlows:
     receipt = _own_receipt(db, user, document)
     all_returns = returns.returns_of(db, document)
     flows.returns = [r for r in all_returns if sender or r.unit_id == user.unit_id]
+    flows.returned_here = any(r.unit_id == user.unit_id for r in all_returns)
     flows.may_return = bool(
         receipt is not None
         and receipt.acknowledged_at is None
         and document.status is Status.ISSUED
-        and all(r.unit_id != user.unit_id for r in all_returns)
+        and not flows.returned_here
     )
     if document.status is Status.RECALLED:
         status = recalls.recall_status(db, document)

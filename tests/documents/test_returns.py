@@ -129,6 +129,7 @@ def test_the_return_page_records_it_and_the_sender_sees_the_reason(client, db, b
         client.post(f"/documents/{document.id}/return", data={"reason": REASON}).status_code == 403
     )
     login(client, people["home_clerk"])
+    assert 'data-testid="return"' in client.get(f"/documents/{document.id}").get_data(as_text=True)
     empty = client.post(f"/documents/{document.id}/return", data={"reason": ""})
     assert empty.status_code == 400 and "lý do" in empty.get_data(as_text=True)
     response = client.post(f"/documents/{document.id}/return", data={"reason": REASON})
@@ -137,3 +138,6 @@ def test_the_return_page_records_it_and_the_sender_sees_the_reason(client, db, b
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert REASON in page and home.name in page
     assert REASON in client.get(f"/documents/{document.id}/receipts").get_data(as_text=True)
+    login(client, people["home_clerk"])
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert 'data-testid="acknowledge"' not in page and 'data-testid="return"' not in page
