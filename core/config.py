@@ -63,6 +63,18 @@ def _hours_list(name: str, default: str) -> tuple[float, ...]:
     return tuple(hours)
 
 
+def _days_list(name: str, default: str) -> tuple[int, ...]:
+    """A comma-separated list of whole days from 0 to 60, largest first (e.g. ``3,1``)."""
+    raw = _text(name, default) or default
+    try:
+        days = sorted({int(part) for part in raw.split(",") if part.strip()}, reverse=True)
+    except ValueError:
+        raise ConfigurationError(f"{name} must be days separated by commas, e.g. 3,1") from None
+    if not days or any(not 0 <= d <= 60 for d in days):
+        raise ConfigurationError(f"{name} must list days from 0 to 60, e.g. 3,1")
+    return tuple(days)
+
+
 def instance_path() -> Path:
     """The folder for the SQLite file, the generated secrets and the demo logins."""
     return Path(_text("VANTHU_INSTANCE_DIR") or PROJECT_ROOT / "instance")
@@ -206,4 +218,6 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "PUBLIC_URL": _text("VANTHU_PUBLIC_URL"),
         # How long before a meeting its participants are reminded, in hours (one reminder each).
         "MEETING_REMINDER_HOURS": _hours_list("VANTHU_MEETING_REMINDER_HOURS", "24,1"),
+        # How many days before an assignment's deadline its handlers are reminded (once each).
+        "ASSIGNMENT_REMINDER_DAYS": _days_list("VANTHU_ASSIGNMENT_REMINDER_DAYS", "3,1"),
     }

@@ -8,7 +8,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
-from accounts.models import Role, User
+from accounts.models import Role, Unit, User
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
@@ -18,10 +18,12 @@ from documents.models import (
     Assignment,
     AssignmentCooperator,
     AssignmentState,
+    AssignmentUnit,
     Direction,
     Document,
     UnitReceipt,
 )
+from documents.returns import returned_by_unit
 
 
 def may_assign(user: User) -> bool:
@@ -34,31 +36,82 @@ def assign(
     actor: User,
     document: Document,
     *,
-    lead_id: int,
+    lead_id: int | None = None,
+    lead_unit_id: int | None = None,
     cooperator_ids: Iterable[int] = (),
+    cooperating_unit_ids: Iterable[int] = (),
     deadline: date | None = None,
     instructions: str = "",
     today: date,
 ) -> Assignment:
-    """A clerk or leader of a unit that received the document gives it to people of that unit
-    to handle.
+    """A clerk or leader of a unit that received the document gives it to handle: to a lead
+    person of that unit or a lead unit (đơn vị chủ trì), with cooperating people and units.
 
-    Assigning grants nothing: everyone assigned must already be allowed to open the document,
-    and finds the task on their tasks page.
+    The deadline is the document's own due date unless an earlier one is given. Assigning
+    grants nothing: every person assigned must already be allowed to open the document, and
+    every unit must have received it (and not returned it); they find it on their tasks page.
     """
     if not may_assign(actor) or not _received_by(session, document, actor.unit_id):
         raise errors.NotAllowed(
             N_("Only the clerks or leaders of a unit that received this document can assign it."),
             document=document.id,
         )
-    if deadline is not None and deadline < today:
-        raise errors.InvalidDocument(N_("The deadline cannot be in the past."))
+    if (lead_id is None) == (lead_unit_id is None):
+        raise errors.InvalidDocument(N_("Choose who leads: one person or one unit."))
+    deadline = _deadline(document, deadline, today)
     refuse_if_recalled(document)
     cooperators = set(cooperator_ids) - {lead_id}
-    people = list(
-        session.scalars(sa.select(User).where(User.id.in_({lead_id, *cooperators}), User.active))
+    if lead_id is not None or cooperators:
+        _check_people(session, actor, document, {*cooperators, *([lead_id] if lead_id else [])})
+    units = set(cooperating_unit_ids) - {lead_unit_id}
+    if lead_unit_id is not None or units:
+        _check_units(session, document, {*units, *([lead_unit_id] if lead_unit_id else [])})
+    assignment = Assignment(
+        document_id=document.id,
+        unit_id=actor.unit_id,
+        lead_id=lead_id,
+        lead_unit_id=lead_unit_id,
+        assigned_by_id=actor.id,
+        deadline=deadline,
+        instructions=instructions.strip()[:1000],
+        cooperators=[AssignmentCooperator(user_id=uid) for uid in sorted(cooperators)],
+        cooperating_units=[AssignmentUnit(unit_id=uid) for uid in sorted(units)],
     )
-    if len(people) != len(cooperators) + 1:
+    session.add(assignment)
+    session.flush()
+    record_event(
+        session,
+        "documents:assignment:create",
+        actor=actor,
+        subject={"document": document.id, "assignment": assignment.id},
+        details={
+            "lead": lead_id,
+            "lead_unit": lead_unit_id,
+            "cooperators": sorted(cooperators),
+            "cooperating_units": sorted(units),
+            "deadline": deadline.isoformat() if deadline else None,
+        },
+    )
+    return assignment
+
+
+def _deadline(document: Document, deadline: date | None, today: date) -> date | None:
+    """The assignment's deadline: the one given, never after the document's own due date."""
+    if deadline is None:
+        return document.due_on
+    if deadline < today:
+        raise errors.InvalidDocument(N_("The deadline cannot be in the past."))
+    if document.due_on is not None and deadline > document.due_on:
+        raise errors.InvalidDocument(
+            N_("The deadline cannot be after the document's own due date (%(due)s)."),
+            due=document.due_on.strftime("%d/%m/%Y"),
+        )
+    return deadline
+
+
+def _check_people(session: Session, actor: User, document: Document, ids: set[int]) -> None:
+    people = list(session.scalars(sa.select(User).where(User.id.in_(ids), User.active)))
+    if len(people) != len(ids):
         raise errors.RecipientNotFound(N_("Some of the chosen people do not exist."))
     outsiders = [
         p.id
@@ -71,44 +124,48 @@ def assign(
             document=document.id,
             people=sorted(outsiders),
         )
-    assignment = Assignment(
-        document_id=document.id,
-        unit_id=actor.unit_id,
-        lead_id=lead_id,
-        assigned_by_id=actor.id,
-        deadline=deadline,
-        instructions=instructions.strip()[:1000],
-        cooperators=[AssignmentCooperator(user_id=uid) for uid in sorted(cooperators)],
-    )
-    session.add(assignment)
-    session.flush()
-    record_event(
-        session,
-        "documents:assignment:create",
-        actor=actor,
-        subject={"document": document.id, "assignment": assignment.id},
-        details={
-            "lead": lead_id,
-            "cooperators": sorted(cooperators),
-            "deadline": deadline.isoformat() if deadline else None,
-        },
-    )
-    return assignment
+
+
+def _check_units(session: Session, document: Document, ids: set[int]) -> None:
+    """Every unit exists and holds the document: an assignment sends nothing to anyone."""
+    found = set(session.scalars(sa.select(Unit.id).where(Unit.id.in_(ids))))
+    if found != ids:
+        raise errors.RecipientNotFound(N_("Some of the chosen units do not exist."))
+    missing = sorted(u for u in ids if not _received_by(session, document, u))
+    if missing:
+        raise errors.NotAllowed(
+            N_(
+                "A unit can be assigned a document only once it has received it: send it to "
+                "the unit first."
+            ),
+            document=document.id,
+            units=missing,
+        )
 
 
 def _received_by(session: Session, document: Document, unit_id: int) -> bool:
-    """The unit received the document: sent to it, or registered by it as incoming."""
-    if document.direction is Direction.INCOMING:
-        return document.unit_id == unit_id
+    """The unit received the document: registered it as incoming, or was sent it (and did
+    not return it)."""
+    if document.direction is Direction.INCOMING and document.unit_id == unit_id:
+        return True
     return bool(
         session.scalar(
             sa.select(
                 sa.exists().where(
-                    UnitReceipt.document_id == document.id, UnitReceipt.unit_id == unit_id
+                    UnitReceipt.document_id == document.id,
+                    UnitReceipt.unit_id == unit_id,
+                    ~returned_by_unit(document.id, unit_id),
                 )
             )
         )
     )
+
+
+def may_report(user: User, assignment: Assignment) -> bool:
+    """The lead person, or the clerks and leaders of the lead unit."""
+    if assignment.lead_id is not None:
+        return user.id == assignment.lead_id
+    return assignment.lead_unit_id == user.unit_id and may_assign(user)
 
 
 def get_assignment(session: Session, assignment_id: int) -> Assignment:
@@ -121,8 +178,8 @@ def get_assignment(session: Session, assignment_id: int) -> Assignment:
 def report_progress(
     session: Session, actor: User, assignment: Assignment, state: AssignmentState, note: str
 ) -> None:
-    """The lead reports progress; "done" closes the assignment."""
-    if actor.id != assignment.lead_id:
+    """The lead (or a clerk or leader of the lead unit) reports progress; "done" closes it."""
+    if not may_report(actor, assignment):
         raise errors.NotAllowed(N_("Only the person leading this task can report progress."))
     assignment.state = state
     assignment.progress_note = note.strip()[:1000]
@@ -142,7 +199,11 @@ def assignments_for(
     """Tasks the user leads or cooperates on, or that their unit gave; optionally only overdue."""
     statement = (
         sa.select(Assignment)
-        .options(joinedload(Assignment.document), joinedload(Assignment.lead))
+        .options(
+            joinedload(Assignment.document),
+            joinedload(Assignment.lead),
+            joinedload(Assignment.lead_unit),
+        )
         .where(
             sa.or_(
                 Assignment.lead_id == user.id,
@@ -151,7 +212,17 @@ def assignments_for(
                     AssignmentCooperator.assignment_id == Assignment.id,
                     AssignmentCooperator.user_id == user.id,
                 ),
-                sa.and_(Assignment.unit_id == user.unit_id, sa.literal(may_assign(user))),
+                sa.and_(
+                    sa.literal(may_assign(user)),
+                    sa.or_(
+                        Assignment.unit_id == user.unit_id,
+                        Assignment.lead_unit_id == user.unit_id,
+                        sa.exists().where(
+                            AssignmentUnit.assignment_id == Assignment.id,
+                            AssignmentUnit.unit_id == user.unit_id,
+                        ),
+                    ),
+                ),
             ),
             Assignment.document.has(access.visible_to(user)),
         )

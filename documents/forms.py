@@ -72,8 +72,10 @@ class CirculateForm(FlaskForm):
 
 
 class AssignForm(FlaskForm):
-    lead = SelectField(_l("Lead"), validate_choice=False)
-    cooperators = SelectMultipleField(_l("Cooperating"), validate_choice=False)
+    lead = SelectField(_l("Lead person"), validate_choice=False)
+    lead_unit = SelectField(_l("or lead unit"), validate_choice=False)
+    cooperators = SelectMultipleField(_l("Cooperating people"), validate_choice=False)
+    cooperating_units = SelectMultipleField(_l("Cooperating units"), validate_choice=False)
     deadline = DateField(_l("Deadline"), validators=[Optional()])
     instructions = TextAreaField(_l("Instructions"), validators=[Optional(), max_length(1000)])
 

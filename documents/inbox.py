@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, joinedload
 from accounts.models import User
 from documents.access import visible_to
 from documents.models import Delivery, Document, Notification, ReadReceipt, UnitReceipt
+from documents.returns import returned_by_unit
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,15 @@ def inbox(
     statement = (
         sa.select(Document, Delivery.delivered_at, ~opened)
         .join(Delivery, Delivery.document_id == Document.id)
-        .where(Delivery.user_id == user.id, visible_to(user))
+        .where(
+            Delivery.user_id == user.id,
+            visible_to(user),
+            # Sent only through a unit that returned it: the unit did not accept it.
+            sa.or_(
+                Delivery.via_unit_id.is_(None),
+                ~returned_by_unit(Delivery.document_id, Delivery.via_unit_id),
+            ),
+        )
         .order_by(Delivery.delivered_at.desc(), Document.id.desc())
         .limit(limit)
     )
@@ -45,7 +54,11 @@ def unit_receipts_pending(session: Session, user: User) -> list[UnitReceipt]:
         session.scalars(
             sa.select(UnitReceipt)
             .options(joinedload(UnitReceipt.document))
-            .where(UnitReceipt.unit_id == user.unit_id, UnitReceipt.acknowledged_at.is_(None))
+            .where(
+                UnitReceipt.unit_id == user.unit_id,
+                UnitReceipt.acknowledged_at.is_(None),
+                ~returned_by_unit(UnitReceipt.document_id, UnitReceipt.unit_id),
+            )
             .order_by(UnitReceipt.delivered_at)
         )
     )

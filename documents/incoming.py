@@ -16,7 +16,7 @@ from audit import record_event
 from core.db import utcnow
 from core.errors import N_
 from core.storage import StagedBlobs
-from documents import errors
+from documents import errors, returns
 from documents.decree30 import Confidentiality, DocType, Urgency, parse_number_symbol
 from documents.drafting import MAIN_FILE_KINDS, Settings, add_version, check_subject
 from documents.files import inspect_upload
@@ -37,6 +37,7 @@ def acknowledge(session: Session, actor: User, document: Document, today: date) 
         raise errors.NotAllowed(N_("This document was not sent to your unit."))
     if receipt.acknowledged_at is not None:
         raise errors.WrongState(N_("Receipt of this document was already acknowledged."))
+    returns.refuse_if_returned(session, document, actor.unit_id)
     receipt.acknowledged_at = utcnow()
     receipt.acknowledged_by_id = actor.id
     receipt.incoming_year = today.year

@@ -306,14 +306,21 @@ class AssignmentState(enum.StrEnum):
 
 
 class Assignment(Base):
-    """Handling of a received document: a lead, cooperating people and a deadline."""
+    """Handling of a received document: a lead (a person or a unit), cooperating people and
+    units, and a deadline."""
 
     __tablename__ = "assignments"
+    __table_args__ = (
+        sa.CheckConstraint("(lead_id IS NULL) <> (lead_unit_id IS NULL)", name="one_lead"),
+    )
 
     id: Mapped[intpk]
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    #: The unit that assigned it (one that received the document).
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    lead_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    #: The lead person, or else the lead unit (đơn vị chủ trì).
+    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
+    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     assigned_at: Mapped[created_at]
     deadline: Mapped[date | None] = mapped_column(index=True)
@@ -325,9 +332,13 @@ class Assignment(Base):
     instructions: Mapped[str] = mapped_column(sa.String(1000), default="")
 
     document: Mapped[Document] = relationship()
-    lead: Mapped[User] = relationship(foreign_keys=[lead_id])
+    lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
+    lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
     cooperators: Mapped[list[AssignmentCooperator]] = relationship(
         cascade="all, delete-orphan", lazy="selectin"
+    )
+    cooperating_units: Mapped[list[AssignmentUnit]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="AssignmentUnit.unit_id"
     )
 
 
@@ -368,3 +379,91 @@ class AccessGrant(Base):
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
     granted_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     granted_at: Mapped[created_at]
+
+
+# --- the flows a văn thư expects: returns, recall confirmations, unit tasks, replies -------------
+
+
+class ReceiptReturn(Base):
+    """A document a receiving unit's clerk sent back to its sender instead of registering it,
+    with the reason (Art. 21: it failed the check of authenticity, integrity or form)."""
+
+    __tablename__ = "receipt_returns"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "unit_id", name="uq_receipt_returns_document_unit"),
+    )
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    returned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    returned_at: Mapped[created_at]
+    reason: Mapped[str] = mapped_column(sa.String(500))
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    returned_by: Mapped[User] = relationship(lazy="joined")
+
+
+class RecallConfirmation(Base):
+    """A recipient unit's clerk confirming to the sender that the unit deleted or froze a
+    recalled document (thu hồi)."""
+
+    __tablename__ = "recall_confirmations"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "unit_id", name="uq_recall_confirmations_document_unit"),
+    )
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    confirmed_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    confirmed_at: Mapped[created_at]
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+    confirmed_by: Mapped[User] = relationship(lazy="joined")
+
+
+class AssignmentUnit(Base):
+    """A unit cooperating (phối hợp) on an assignment."""
+
+    __tablename__ = "assignment_units"
+    __table_args__ = (
+        sa.UniqueConstraint("assignment_id", "unit_id", name="uq_assignment_units_pair"),
+    )
+
+    id: Mapped[intpk]
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
+
+    unit: Mapped[Unit] = relationship(lazy="joined")
+
+
+class AssignmentReminder(Base):
+    """A reminder sent for an assignment this many days before its deadline: once each."""
+
+    __tablename__ = "assignment_reminders"
+    __table_args__ = (
+        sa.UniqueConstraint("assignment_id", "days_before", name="uq_assignment_reminders_key"),
+    )
+
+    id: Mapped[intpk]
+    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
+    days_before: Mapped[int]
+    sent_at: Mapped[datetime]
+
+
+class DocumentReply(Base):
+    """An outgoing document answering an incoming one (văn bản trả lời)."""
+
+    __tablename__ = "document_replies"
+    __table_args__ = (
+        sa.UniqueConstraint("reply_id", "answered_id", name="uq_document_replies_pair"),
+    )
+
+    id: Mapped[intpk]
+    #: The outgoing document that answers.
+    reply_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+    #: The incoming document it answers.
+    answered_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
+    linked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    linked_at: Mapped[created_at]

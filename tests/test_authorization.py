@@ -37,6 +37,7 @@ ANY_USER = {
     "documents.receipts",
     "documents.upload_version",
     "documents.upload_attachment",
+    "documents.link_reply",  # manage the reply (checked by the service): tests/documents
     # Receipts of log entries: auditors, or the person who acted (tests/audit checks the rest).
     "audit.receipt",
     "audit.find_receipt",
@@ -62,6 +63,8 @@ RESTRICTED: dict[str, set[Role]] = {
     "documents.circulate": {Role.CLERK},
     "documents.acknowledge": {Role.CLERK},
     "documents.recall": {Role.CLERK},
+    "documents.return_to_sender": {Role.CLERK},
+    "documents.confirm_recall": {Role.CLERK},
     "documents.register_incoming": {Role.CLERK},
     "documents.outgoing_register": {Role.CLERK, Role.AUDITOR},
     "documents.incoming_register": {Role.CLERK, Role.AUDITOR},

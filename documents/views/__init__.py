@@ -7,15 +7,24 @@ from flask_babel import lazy_gettext as _l
 
 from accounts.models import Role
 from core import navigation
-from documents.views import assignments, circulation, drafting, inbox, reading, registers
+from documents.views import (
+    assignments,
+    circulation,
+    drafting,
+    flows,
+    inbox,
+    reading,
+    registers,
+)
 from documents.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (assignments, circulation, drafting, inbox, reading, registers)
+PAGES = (assignments, circulation, drafting, flows, inbox, reading, registers)
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    assignments.init_app(app)
     navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True)
     navigation.add_entry(
         app,

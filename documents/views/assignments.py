@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Flask, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
+from sqlalchemy.orm import Session
+from wtforms.fields.choices import SelectChoice
 
 from accounts import auth
+from core import jobs, mail
 from core.clock import today_local
-from core.db import get_session
-from documents import assignments, circulation
+from core.db import get_session, utcnow
+from documents import assignments, circulation, deadlines
 from documents.forms import AssignForm, ProgressForm
 from documents.models import AssignmentState
 from documents.views.blueprint import bp, choice, drafters, ids, load, user_choices
@@ -20,19 +23,26 @@ from documents.views.blueprint import bp, choice, drafters, ids, load, user_choi
 def assign(document_id: int) -> ResponseReturnValue:
     document = load(document_id)
     db = get_session()
-    _, users = circulation.recipients_choice(db)
+    units, users = circulation.recipients_choice(db)
     form = AssignForm()
     form.lead.choices = user_choices(users, True)
+    form.lead_unit.choices = [SelectChoice("", "—")] + [
+        SelectChoice(str(u.id), u.name) for u in units
+    ]
     form.cooperators.choices = user_choices(users)
-    if not form.validate_on_submit() or not (form.lead.data or "").isdigit():
+    form.cooperating_units.choices = [SelectChoice(str(u.id), u.name) for u in units]
+    lead, lead_unit = ids([form.lead.data or ""]), ids([form.lead_unit.data or ""])
+    if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return render_template("documents/assign.html", form=form, document=document), status
     assignments.assign(
         db,
         auth.signed_in_user(),
         document,
-        lead_id=int(form.lead.data or 0),
+        lead_id=lead[0] if lead else None,
+        lead_unit_id=lead_unit[0] if lead_unit else None,
         cooperator_ids=ids(form.cooperators.data),
+        cooperating_unit_ids=ids(form.cooperating_units.data),
         deadline=form.deadline.data,
         instructions=form.instructions.data or "",
         today=today_local(),
@@ -47,9 +57,8 @@ def assign(document_id: int) -> ResponseReturnValue:
 def tasks() -> ResponseReturnValue:
     overdue = request.args.get("overdue") == "1"
     today = today_local()
-    items = assignments.assignments_for(
-        get_session(), auth.signed_in_user(), overdue_on=today if overdue else None
-    )
+    user = auth.signed_in_user()
+    items = assignments.assignments_for(get_session(), user, overdue_on=today if overdue else None)
     return render_template(
         "documents/tasks.html",
         items=items,
@@ -57,6 +66,7 @@ def tasks() -> ResponseReturnValue:
         today=today,
         progress_form=ProgressForm(),
         done=AssignmentState.DONE,
+        reportable={item.id for item in items if assignments.may_report(user, item)},
     )
 
 
@@ -76,3 +86,21 @@ def progress(assignment_id: int) -> ResponseReturnValue:
     db.commit()
     flash(gettext("Progress saved."), "success")
     return redirect(url_for("documents.tasks"))
+
+
+def remind(app: Flask, session: Session) -> None:
+    """The periodic job: remind the handlers of assignments whose deadline comes near."""
+    deadlines.send_due(
+        session,
+        today_local(),
+        app.config["ASSIGNMENT_REMINDER_DAYS"],
+        now=utcnow(),
+        email=mail.get_mailer(app) is not None,
+        site_url=app.config.get("PUBLIC_URL"),
+    )
+
+
+def init_app(app: Flask) -> None:
+    jobs.periodic(
+        app, "assignment_reminders", jobs.crontab(minute=deadlines.CRONTAB_MINUTE), remind
+    )
