@@ -6,6 +6,7 @@ time limit; it leaves no file and no process behind, whatever happens.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -90,7 +91,7 @@ def _run(command: list[str], folder: Path, timeout: float) -> int:
     leave the real program running with the temporary folder open.
     """
     env = {**os.environ, "HOME": str(folder), "TMPDIR": str(folder)}
-    process = subprocess.Popen(  # noqa: S603 - a fixed program and arguments, no shell
+    process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
@@ -115,8 +116,6 @@ def _run(command: list[str], folder: Path, timeout: float) -> int:
 
 def _kill_group(process: subprocess.Popen[bytes]) -> None:
     """Whatever is left of the group (children that outlive a finished launcher included)."""
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is gone
         os.killpg(process.pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass  # the group is gone already
     process.wait()

@@ -120,7 +120,8 @@ class DraftSpec:
         if collective and not _clean(self.signer_collective or ""):
             raise BadDraft(
                 N_(
-                    "Say on behalf of which collective the signer signs (for example: Ủy ban nhân dân)."
+                    "Say on behalf of which collective the signer signs "
+                    "(for example: Ủy ban nhân dân)."
                 )
             )
         require_drafting_unit(self.doc_type, self.unit_abbr)
