@@ -382,3 +382,20 @@ def about_line(subject: str) -> str:
     """
     text = _collapse(subject)
     return f"V/v {_ABOUT_RE.sub('', text, count=1)}"
+
+
+# Abbreviations a unit's short name commonly uses that the header spells out (Annex I).
+_SPELT_OUT = (
+    (re.compile(r"\bUBND\b"), "Ủy ban nhân dân"),
+    (re.compile(r"\bHĐND\b"), "Hội đồng nhân dân"),
+    (re.compile(r"\bTP\.\s*"), "thành phố "),
+)
+
+
+def header_name(name: str) -> str:
+    """The issuing body's name in full for the header: "UBND tỉnh Hậu Giang" becomes
+    "Ủy ban nhân dân tỉnh Hậu Giang" (a unit may also store its header name itself)."""
+    text = _normalise_d(_collapse(name))
+    for pattern, full in _SPELT_OUT:
+        text = pattern.sub(full, text)
+    return text
