@@ -94,7 +94,7 @@ def test_a_reserved_number_freezes_the_text(db, blobs, office, pdf_of):
 
 
 def test_header_prints_the_issuing_body_in_full_with_its_parent_above(db, blobs, office):
-    province, home, _, people = office
+    _, home, _, people = office
     # "UBND tỉnh Hậu Giang" is spelt out; no parent above a province.
     cells = table_cells(blobs.get(draft(db, blobs, people["clerk"]).versions[0].sha256))
     assert cells[0] == ["ỦY BAN NHÂN DÂN TỈNH HẬU GIANG", ""]
