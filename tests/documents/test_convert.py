@@ -34,6 +34,8 @@ def _processes_using(folder: Path) -> list[int]:
 def test_a_conversion_leaves_no_file_behind(tmp_path: Path, drafted_docx: bytes) -> None:
     converted = PdfConverter(work_dir=tmp_path).docx_to_pdf(drafted_docx)
     assert converted.startswith(b"%PDF-")
+    # PDF/A-2b, the archival form: LibreOffice then embeds every font.
+    assert b"<pdfaid:part>2</pdfaid:part>" in converted
     path = tmp_path.parent / f"{tmp_path.name}.pdf"
     path.write_bytes(converted)
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in pdf.text(path)
