@@ -90,14 +90,12 @@ def _run(command: list[str], folder: Path, timeout: float) -> int:
     ``soffice`` is a launcher that starts ``soffice.bin``; killing only the launcher would
     leave the real program running with the temporary folder open.
     """
-    env = {**os.environ, "HOME": str(folder), "TMPDIR": str(folder)}
     process = subprocess.Popen(
         command,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         cwd=folder,
-        env=env,
         start_new_session=True,
     )
     try:
