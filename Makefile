@@ -67,6 +67,10 @@ migrate: install ## Bring the database schema up to date
 
 .PHONY: run
 run: migrate ## Serve on http://127.0.0.1:$(PORT) with demo data (SQLite by default)
+	@command -v $${VANTHU_SOFFICE:-soffice} >/dev/null 2>&1 || { \
+		echo "LibreOffice (soffice) not found: clerks cannot make the PDF original here and"; \
+		echo "  upload the PDF they export instead. Install it with"; \
+		echo "  apt-get install libreoffice-writer-nogui fonts-liberation2 (or set VANTHU_SOFFICE)."; }
 	$(BIN)/vanthu demo
 	$(BIN)/vanthu mail status
 	VANTHU_COOKIE_SECURE=0 $(BIN)/vanthu run --host 127.0.0.1 --port $(PORT)

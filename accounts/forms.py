@@ -51,6 +51,9 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[required(), max_length(32)])
     name = StringField(_l("Name"), validators=[required(), max_length(255)])
     abbreviation = StringField(_l("Abbreviation"), validators=[required(), max_length(32)])
+    header_name = StringField(
+        _l("Name in document headers, in full"), validators=[Optional(), max_length(255)]
+    )
     parent_id = SelectField(_l("Parent unit"), coerce=str, validate_choice=False)
 
 

@@ -48,6 +48,9 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(sa.String(255))
     #: Abbreviation used in document symbols, e.g. "UBND" in "05/QĐ-UBND".
     abbreviation: Mapped[str] = mapped_column(sa.String(32))
+    #: The name in full as a document's header prints it (Annex I), e.g. "Ủy ban nhân dân tỉnh
+    #: Hậu Giang"; empty means ``name`` with its usual abbreviations spelt out.
+    header_name: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     created_at: Mapped[created_at]

@@ -75,9 +75,17 @@ def save_unit(
     abbreviation: str,
     parent_id: int | None,
     unit: Unit | None = None,
+    header_name: str = "",
 ) -> Unit:
-    """Create a unit, or change ``unit``; its kind follows from its place in the tree."""
+    """Create a unit, or change ``unit``; its kind follows from its place in the tree.
+
+    ``header_name`` is the name in full as documents print it ("Ủy ban nhân dân tỉnh ...");
+    empty leaves it to ``name`` with its abbreviations spelt out.
+    """
     code, name, abbreviation = code.strip(), name.strip(), abbreviation.strip()
+    header_name = " ".join(header_name.split())
+    if len(header_name) > 255:
+        raise errors.InvalidUnitData(N_("The name in document headers may have 255 characters."))
     if not UNIT_CODE_PATTERN.match(code):
         raise errors.InvalidUnitData(N_("A unit code has 1–32 letters, digits, dots or dashes."))
     if not name:
@@ -95,12 +103,20 @@ def save_unit(
         raise errors.InvalidUnitData(N_("Another unit already uses this code."))
     created = unit is None
     if unit is None:
-        unit = Unit(code=code, name=name, abbreviation=abbreviation, kind=kind, parent=parent)
+        unit = Unit(
+            code=code,
+            name=name,
+            abbreviation=abbreviation,
+            kind=kind,
+            parent=parent,
+            header_name=header_name,
+        )
         session.add(unit)
     else:
         if unit.children and kind != unit.kind:
             raise errors.InvalidUnitData(N_("Move or remove this unit's sub-units first."))
         unit.code, unit.name, unit.abbreviation, unit.kind = code, name, abbreviation, kind
+        unit.header_name = header_name
         unit.parent = parent
     session.flush()
     record_event(

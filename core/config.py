@@ -155,6 +155,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "ORGANISATION_NAME": _text("VANTHU_ORGANISATION", "UBND tỉnh Hậu Giang"),
         # The place printed before the date on documents: "Hậu Giang, ngày 05 tháng 3 năm 2026".
         "DOCUMENT_PLACE": _text("VANTHU_PLACE", "Hậu Giang"),
+        # LibreOffice, which turns the final Word file into the PDF original (a name looked up
+        # in PATH, or a path), and the longest one conversion may take before it is stopped.
+        "SOFFICE": _text("VANTHU_SOFFICE", "soffice"),
+        "CONVERT_TIMEOUT_SECONDS": _float("VANTHU_CONVERT_TIMEOUT_SECONDS", 120),
         "SESSION_COOKIE_SECURE": cookie_secure,
         "REMEMBER_COOKIE_SECURE": cookie_secure,
         "SESSION_COOKIE_HTTPONLY": True,

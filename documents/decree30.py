@@ -12,7 +12,7 @@ from datetime import date
 from enum import Enum
 
 from core.errors import N_
-from documents.errors import BadNumberSymbol
+from documents.errors import BadDraft, BadNumberSymbol
 
 SUBJECT_MAX_LENGTH = 500
 """Annex VI: the Subject (trích yếu) metadata field holds at most 500 characters."""
@@ -157,7 +157,12 @@ class Confidentiality(_Mark):
 
 
 class Authority(Enum):
-    """Prefixes placed before the signer's title (Art. 13)."""
+    """Prefixes placed before the signer's title (Art. 13, Annex I part II.8).
+
+    ``TM_KT`` and ``TM_Q`` are the two combinations the decree uses: a deputy (KT.) or an
+    acting head (Q.) signing on behalf of a collective, e.g. "TM. ỦY BAN NHÂN DÂN" over
+    "KT. CHỦ TỊCH" over "PHÓ CHỦ TỊCH".
+    """
 
     meaning: str
 
@@ -172,14 +177,63 @@ class Authority(Enum):
     KT = ("KT.", "Ký thay người đứng đầu")
     TL = ("TL.", "Thừa lệnh")
     TUQ = ("TUQ.", "Thừa ủy quyền")
+    TM_KT = ("TM. KT.", "Thay mặt tập thể, ký thay người đứng đầu")
+    TM_Q = ("TM. Q.", "Thay mặt tập thể, quyền người đứng đầu")
 
     @property
     def prefix(self) -> str:
         return str(self.value)
 
+    @property
+    def on_behalf_of_collective(self) -> bool:
+        """Whether a "TM. <collective>" line comes first, above the head's line."""
+        return self in (Authority.TM_KT, Authority.TM_Q)
+
+    @property
+    def personal(self) -> str:
+        """The prefix of the line right above the title: "KT." for TM. KT., "TM." for TM."""
+        return self.prefix.split()[-1]
+
     def line(self, on_behalf_of: str) -> str:
         """The line above the signer's title, e.g. ``KT. CHỦ TỊCH`` or ``TM. ỦY BAN NHÂN DÂN``."""
-        return f"{self.prefix} {_collapse(on_behalf_of).upper()}"
+        return f"{self.personal} {_collapse(on_behalf_of).upper()}"
+
+
+def signer_lines(
+    authority: Authority | None, title: str, on_behalf_of: str = "", collective: str = ""
+) -> list[str]:
+    """The upper-case lines above the signature (Annex I part II.8), in order.
+
+    ``on_behalf_of`` follows the prefix nearest the title ("Chủ tịch" in "KT. CHỦ TỊCH");
+    ``collective`` follows the "TM." of a combination ("Ủy ban nhân dân"). An acting head
+    (Q.) signs under "Q. CHỦ TỊCH" alone: the title is not printed a second time.
+    """
+    if authority is None:
+        return [_collapse(title).upper()]
+    lines = [f"TM. {_collapse(collective).upper()}"] if authority.on_behalf_of_collective else []
+    lines.append(authority.line(on_behalf_of))
+    if authority.personal != "Q.":
+        lines.append(_collapse(title).upper())
+    return lines
+
+
+def signer_label(
+    authority: Authority | None, title: str, on_behalf_of: str = "", collective: str = ""
+) -> str:
+    """The signer block on one line for pages and lists: "TM. ỦY BAN NHÂN DÂN, KT. CHỦ TỊCH,
+    PHÓ CHỦ TỊCH"."""
+    return ", ".join(line for line in signer_lines(authority, title, on_behalf_of, collective))
+
+
+def require_drafting_unit(doc_type: DocType, unit_abbr: str | None) -> None:
+    """A công văn's symbol names the drafting unit ("12/UBND-VP", never "12/UBND")."""
+    if doc_type is DocType.CONG_VAN and not (unit_abbr or "").strip():
+        raise BadDraft(
+            N_(
+                "A công văn needs the abbreviation of the drafting unit for its symbol "
+                "(for example VP in 12/UBND-VP)."
+            )
+        )
 
 
 def format_number(n: int) -> str:
@@ -203,11 +257,14 @@ def symbol(doc_type: DocType, issuer_abbr: str, unit_abbr: str | None = None) ->
     """The ký hiệu without the number: "QĐ-UBND", or "UBND-VP" for a type without abbreviation.
 
     Annex I puts the drafting unit only in the symbol of a công văn (and of the other type without
-    an abbreviation); passing one for a named type is a caller mistake and raises ``ValueError``.
+    an abbreviation); passing one for a named type, or none for a công văn, is a caller mistake
+    and raises ``ValueError`` (see ``require_drafting_unit`` for the clerk's message).
     """
     issuer = _check_abbr(issuer_abbr, "issuer_abbr")
     if doc_type.abbr is None:
         if unit_abbr is None or not unit_abbr.strip():
+            if doc_type is DocType.CONG_VAN:
+                raise ValueError("a công văn symbol needs the drafting unit")
             return issuer
         return f"{issuer}-{_check_abbr(unit_abbr, 'unit_abbr')}"
     if unit_abbr is not None and unit_abbr.strip():
@@ -312,3 +369,33 @@ def format_date(when: date | None) -> str:
 def place_date_line(place: str, when: date | None) -> str:
     """The italic line under the Tiêu ngữ: "Hậu Giang, ngày 05 tháng 3 năm 2026"."""
     return f"{_collapse(place)}, {format_date(when)}"
+
+
+_ABOUT_RE = re.compile(r"^(?:về\s+việc|v\s*/\s*v)\b[\s:.,-]*", re.IGNORECASE)
+
+
+def about_line(subject: str) -> str:
+    """A công văn's subject under its number: "V/v <subject>" (Annex I).
+
+    "V/v" abbreviates "Về việc", so a subject already starting with either is not given a
+    second one: "Về việc triển khai..." prints "V/v triển khai...".
+    """
+    text = _collapse(subject)
+    return f"V/v {_ABOUT_RE.sub('', text, count=1)}"
+
+
+# Abbreviations a unit's short name commonly uses that the header spells out (Annex I).
+_SPELT_OUT = (
+    (re.compile(r"\bUBND\b"), "Ủy ban nhân dân"),
+    (re.compile(r"\bHĐND\b"), "Hội đồng nhân dân"),
+    (re.compile(r"\bTP\.\s*"), "thành phố "),
+)
+
+
+def header_name(name: str) -> str:
+    """The issuing body's name in full for the header: "UBND tỉnh Hậu Giang" becomes
+    "Ủy ban nhân dân tỉnh Hậu Giang" (a unit may also store its header name itself)."""
+    text = _normalise_d(_collapse(name))
+    for pattern, full in _SPELT_OUT:
+        text = pattern.sub(full, text)
+    return text

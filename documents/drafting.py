@@ -19,7 +19,14 @@ from core.errors import N_
 from core.storage import StagedBlobs
 from documents import errors
 from documents.circulation import refuse_if_recalled
-from documents.decree30 import SUBJECT_MAX_LENGTH, Authority, Confidentiality, DocType, Urgency
+from documents.decree30 import (
+    SUBJECT_MAX_LENGTH,
+    Authority,
+    Confidentiality,
+    DocType,
+    Urgency,
+    header_name,
+)
 from documents.extract import extract_text
 from documents.files import FileKind, InspectedFile, inspect_upload
 from documents.layout import DraftSpec, render_draft
@@ -43,7 +50,9 @@ class DraftData:
     signer_id: int | None = None
     signer_authority: Authority | None = None
     signer_on_behalf_of: str = ""
+    signer_collective: str = ""
     recipients: str = ""
+    addressees: str = ""
     drafter_abbr: str = ""
     urgency: Urgency = Urgency.THUONG
     confidentiality: Confidentiality = Confidentiality.THUONG
@@ -75,12 +84,14 @@ def create_draft(
         place=settings.place,
         signer_authority=data.signer_authority,
         signer_on_behalf_of=data.signer_on_behalf_of.strip(),
+        signer_collective=data.signer_collective.strip(),
         signer_title=data.signer_title.strip() or (signer.title if signer else ""),
         signer_name=data.signer_name.strip() or (signer.full_name if signer else ""),
         signer_id=signer.id if signer else None,
         urgency=data.urgency,
         confidentiality=data.confidentiality,
         recipients_text=data.recipients.strip(),
+        addressees_text=data.addressees.strip(),
         content_text=data.content.strip(),
         drafter_abbr=data.drafter_abbr.strip(),
         due_on=data.due_on,
@@ -132,13 +143,22 @@ def _grant(session: Session, actor: User, document: Document, user_ids: Iterable
     )
 
 
+def header_body(unit: Unit) -> str:
+    """The issuing body as the header prints it: the unit's header name, else its name in full."""
+    return unit.header_name.strip() or header_name(unit.name)
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
 def _draft_spec(document: Document, unit: Unit) -> DraftSpec:
     parent = unit.parent
     return DraftSpec(
         doc_type=document.doc_type,
-        issuing_body=unit.name,
+        issuing_body=header_body(unit),
         issuer_abbr=unit.abbreviation,
-        parent_body=parent.name if parent else None,
+        parent_body=header_body(parent) if parent else None,
         place=document.place,
         date=document.issued_on,
         number=document.number,
@@ -147,10 +167,12 @@ def _draft_spec(document: Document, unit: Unit) -> DraftSpec:
         content=[p for p in document.content_text.splitlines() if p.strip()],
         signer_authority=document.signer_authority,
         signer_on_behalf_of=document.signer_on_behalf_of or None,
+        signer_collective=document.signer_collective or None,
         signer_title=document.signer_title or "...",
         signer_name=document.signer_name or "...",
         drafter_unit=document.drafter_abbr or unit.abbreviation,
-        recipients=[r.strip() for r in document.recipients_text.splitlines() if r.strip()],
+        recipients=_lines(document.recipients_text),
+        addressees=_lines(document.addressees_text),
         urgency=document.urgency,
         confidentiality=document.confidentiality,
     )

@@ -137,3 +137,24 @@ class BadPage(BadInput):
     """A reading position that is not a page number the reader could have shown."""
 
     code = "bad_page"
+
+
+class ConversionUnavailable(VanThuError):
+    """LibreOffice (``soffice``) is not installed: the clerk exports the PDF themselves."""
+
+    status = 503
+    code = "conversion_unavailable"
+
+
+class ConversionFailed(BadInput):
+    """LibreOffice ran but made no PDF of this file."""
+
+    status = 422
+    code = "conversion_failed"
+
+
+class ConversionTimedOut(BadInput):
+    """LibreOffice did not finish within the configured time and was stopped."""
+
+    status = 422
+    code = "conversion_timed_out"

@@ -45,9 +45,15 @@ class DraftForm(FlaskForm):
     )
     signer_authority = SelectField(_l("Signing authority"), choices=_choices(Authority, "—"))
     signer_on_behalf_of = StringField(_l("On behalf of"), validators=[Optional(), max_length(255)])
+    signer_collective = StringField(
+        _l("On behalf of the collective (TM.)"), validators=[Optional(), max_length(255)]
+    )
     signer_id = SelectField(_l("Signer"), validate_choice=False)
     signer_title = StringField(_l("Signer's title"), validators=[Optional(), max_length(255)])
     recipients = TextAreaField(_l("Recipients (nơi nhận), one per line"), validators=[Optional()])
+    addressees = TextAreaField(
+        _l("Addressees of a công văn (kính gửi), one per line"), validators=[Optional()]
+    )
     urgency = SelectField(_l("Urgency"), choices=_choices(Urgency))
     confidentiality = SelectField(_l("Confidentiality"), choices=_choices(Confidentiality))
     due_on = DateField(_l("Due date"), validators=[Optional()])

@@ -31,8 +31,11 @@ from documents.decree30 import (
     Confidentiality,
     DocType,
     Urgency,
+    about_line,
     number_line,
     place_date_line,
+    require_drafting_unit,
+    signer_lines,
 )
 from documents.errors import BadDraft
 
@@ -40,7 +43,15 @@ FONT = "Times New Roman"
 PAGE_WIDTH_MM, PAGE_HEIGHT_MM = 210, 297
 MARGIN_TOP_MM = MARGIN_BOTTOM_MM = 20
 MARGIN_LEFT_MM, MARGIN_RIGHT_MM = 30, 15
-_LEFT_COL_MM, _RIGHT_COL_MM = 70, 95
+# The right column holds the Quốc hiệu (12.5 pt bold, about 92 mm) on one line.
+_LEFT_COL_MM, _RIGHT_COL_MM = 62, 103
+# Word's and LibreOffice's default left and right padding of a table cell (0.08 inch).
+_CELL_PADDING_MM = 1.905
+# The Tiêu ngữ at 13 pt bold in Times New Roman (and its metric twin Liberation Serif): the
+# line under it is exactly as long (Annex I).
+MOTTO_WIDTH_MM = 56.1
+# The line under the issuing body: a third to a half of "ỦY BAN NHÂN DÂN TỈNH" (56 mm).
+BODY_RULE_MM = 22.0
 _ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
 # WordprocessingML fixes the order of property elements; Word rejects files that break it.
 _PPR_AFTER_PBDR = (
@@ -63,6 +74,7 @@ class DraftSpec:
     ``number`` is ``None`` until the clerk numbers the document ("Số: .../QĐ-UBND"); the
     symbol comes from ``issuer_abbr`` and, for a công văn, ``unit_abbr``. ``signer_authority``
     with ``signer_on_behalf_of`` gives the line "KT. CHỦ TỊCH" above ``signer_title``.
+    ``signer_collective`` is the collective of a "TM. ... / KT. ..." combination.
     ``addressees`` fill "Kính gửi:" of a công văn; ``drafter_unit`` ends "Lưu: VT, <unit>.".
     """
 
@@ -81,6 +93,7 @@ class DraftSpec:
     date: date | None = None
     signer_authority: Authority | None = None
     signer_on_behalf_of: str | None = None
+    signer_collective: str | None = None
     recipients: Sequence[str] = field(default_factory=tuple)
     addressees: Sequence[str] = field(default_factory=tuple)
     urgency: Urgency = Urgency.THUONG
@@ -101,6 +114,17 @@ class DraftSpec:
             )
         if self.signer_authority is not None and not _clean(self.signer_on_behalf_of or ""):
             raise BadDraft(N_("Say on whose behalf the signer signs (for example: Chủ tịch)."))
+        collective = self.signer_authority is not None and (
+            self.signer_authority.on_behalf_of_collective
+        )
+        if collective and not _clean(self.signer_collective or ""):
+            raise BadDraft(
+                N_(
+                    "Say on behalf of which collective the signer signs "
+                    "(for example: Ủy ban nhân dân)."
+                )
+            )
+        require_drafting_unit(self.doc_type, self.unit_abbr)
         if self.number is not None and self.number < 1:
             raise BadDraft(N_("Document numbers start at 01."))
         try:
@@ -255,19 +279,24 @@ def _header_table(doc: Any, spec: DraftSpec) -> None:
         _para(body, _clean(spec.issuing_body).upper(), bold=True, size=13)
     else:
         _first_para(body, _clean(spec.issuing_body).upper(), bold=True, size=13)
-    _rule(body.add_paragraph(), indent_mm=25)
+    _rule(body.add_paragraph(), indent_mm=_centred_indent(_LEFT_COL_MM, BODY_RULE_MM))
     _first_para(motto, QUOC_HIEU, bold=True, size=12.5)
     _para(motto, TIEU_NGU, bold=True, size=13)
-    _rule(motto.add_paragraph(), indent_mm=23)
+    _rule(motto.add_paragraph(), indent_mm=_centred_indent(_RIGHT_COL_MM, MOTTO_WIDTH_MM))
 
     number, when = table.rows[1].cells
     _first_para(number, spec.number_line(), size=13)
     if spec.doc_type is DocType.CONG_VAN:
-        _para(number, f"V/v {_clean(spec.subject)}", size=12)
+        _para(number, about_line(spec.subject), size=12)
     for mark in (spec.confidentiality.mark, spec.urgency.mark):
         if mark:
             _para(number, mark, bold=True, size=13, space_before=6)
     _first_para(when, place_date_line(spec.place, spec.date), italic=True, size=14)
+
+
+def _centred_indent(column_mm: float, length_mm: float) -> float:
+    """Equal left and right indents that leave a ``length_mm`` line centred in the column."""
+    return (column_mm - 2 * _CELL_PADDING_MM - length_mm) / 2
 
 
 def _addressees(doc: Any, addressees: Sequence[str]) -> None:
@@ -301,12 +330,15 @@ def _signature_table(doc: Any, spec: DraftSpec) -> None:
     heading.alignment = WD_ALIGN_PARAGRAPH.LEFT
     for line in _recipient_lines(spec):
         _para(left, line, size=11, align=WD_ALIGN_PARAGRAPH.LEFT)
-    if spec.signer_authority is not None:
-        on_behalf = spec.signer_on_behalf_of or ""
-        _first_para(right, spec.signer_authority.line(on_behalf), bold=True)
-        _para(right, _clean(spec.signer_title).upper(), bold=True)
-    else:
-        _first_para(right, _clean(spec.signer_title).upper(), bold=True)
+    first, *rest = signer_lines(
+        spec.signer_authority,
+        spec.signer_title,
+        spec.signer_on_behalf_of or "",
+        spec.signer_collective or "",
+    )
+    _first_para(right, first, bold=True)
+    for line in rest:
+        _para(right, line, bold=True)
     for _ in range(4):
         _para(right, "")
     _para(right, _clean(spec.signer_name), bold=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import Unit, User
 from core.db import Base, created_at, enum_column, intpk
-from documents.decree30 import Authority, Confidentiality, DocType, Urgency
+from documents.decree30 import Authority, Confidentiality, DocType, Urgency, signer_label
 
 
 class Direction(enum.StrEnum):
@@ -59,6 +59,8 @@ class Document(Base):
     number_symbol: Mapped[str | None] = mapped_column(sa.String(64), index=True)
     signer_authority: Mapped[Authority | None] = mapped_column(enum_column(Authority, length=8))
     signer_on_behalf_of: Mapped[str] = mapped_column(sa.String(255), default="")
+    #: The collective after "TM." in a TM. KT. / TM. Q. signer block ("Ủy ban nhân dân").
+    signer_collective: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
     signer_title: Mapped[str] = mapped_column(sa.String(255), default="")
     signer_name: Mapped[str] = mapped_column(sa.String(255), default="")
     signer_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
@@ -68,6 +70,8 @@ class Document(Base):
     )
     #: Nơi nhận as printed on the document, one recipient per line.
     recipients_text: Mapped[str] = mapped_column(sa.Text, default="")
+    #: Kính gửi: the bodies a công văn is addressed to, one per line.
+    addressees_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     content_text: Mapped[str] = mapped_column(sa.Text, default="")
     due_on: Mapped[date | None]
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
@@ -96,6 +100,18 @@ class Document(Base):
     @property
     def latest_version(self) -> DocumentVersion | None:
         return self.versions[-1] if self.versions else None
+
+    @property
+    def signer_block(self) -> str:
+        """The lines above the signature on one line: "TM. ỦY BAN NHÂN DÂN, KT. CHỦ TỊCH, ..."."""
+        if not self.signer_title and self.signer_authority is None:
+            return ""
+        return signer_label(
+            self.signer_authority,
+            self.signer_title,
+            self.signer_on_behalf_of,
+            self.signer_collective,
+        )
 
 
 class DocumentVersion(Base):

@@ -17,7 +17,7 @@ from core.errors import N_
 from core.storage import StagedBlobs
 from documents import errors
 from documents.circulation import refuse_if_recalled
-from documents.decree30 import number_symbol
+from documents.decree30 import number_symbol, require_drafting_unit
 from documents.drafting import TEMPLATE_NOTE, render_numbered_version
 from documents.models import (
     Direction,
@@ -63,6 +63,7 @@ def reserve_number(session: Session, actor: User, document: Document, today: dat
     if document.direction is not Direction.OUTGOING or document.number is not None:
         raise errors.WrongState(N_("This document already has a number."))
     refuse_if_recalled(document)
+    require_drafting_unit(document.doc_type, document.drafter_abbr)
     series = NumberSeries.CONFIDENTIAL if document.is_confidential else NumberSeries.REGULAR
     unit = document.unit
     number = next_number(session, unit.id, today.year, series)

@@ -60,6 +60,7 @@ RESTRICTED: dict[str, set[Role]] = {
     "documents.progress": CLERK_OR_OFFICIAL,
     "documents.issue": {Role.CLERK},
     "documents.void_number": {Role.CLERK},
+    "documents.pdf_original": {Role.CLERK},
     "documents.circulate": {Role.CLERK},
     "documents.acknowledge": {Role.CLERK},
     "documents.recall": {Role.CLERK},

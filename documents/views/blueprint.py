@@ -17,6 +17,7 @@ from accounts.models import Role, User
 from core.db import get_session
 from core.storage import StagedBlobs, blob_store
 from documents import access, drafting, errors
+from documents.convert import PdfConverter
 from documents.models import Document
 
 bp = Blueprint("documents", __name__)
@@ -30,6 +31,13 @@ def settings() -> drafting.Settings:
     config = current_app.config
     return drafting.Settings(
         place=config["DOCUMENT_PLACE"], max_upload_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024
+    )
+
+
+def converter() -> PdfConverter:
+    config = current_app.config
+    return PdfConverter(
+        soffice=config["SOFFICE"], timeout_seconds=float(config["CONVERT_TIMEOUT_SECONDS"])
     )
 
 

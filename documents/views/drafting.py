@@ -10,13 +10,15 @@ from flask_babel import lazy_gettext as _l
 from accounts import auth
 from accounts.models import Role
 from core.db import get_session
-from documents import access, assignments, circulation, drafting, errors
+from documents import access, assignments, circulation, drafting, errors, originals
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
 from documents.forms import DraftForm, ReasonForm, UploadForm
 from documents.models import Document
 from documents.views.blueprint import (
     bp,
     choice,
+    clerks,
+    converter,
     drafters,
     ids,
     load,
@@ -65,7 +67,9 @@ def new() -> ResponseReturnValue:
         signer_id=int(form.signer_id.data) if (form.signer_id.data or "").isdigit() else None,
         signer_authority=choice(Authority, form.signer_authority.data),
         signer_on_behalf_of=form.signer_on_behalf_of.data or "",
+        signer_collective=form.signer_collective.data or "",
         recipients=form.recipients.data or "",
+        addressees=form.addressees.data or "",
         drafter_abbr=form.drafter_abbr.data or "",
         urgency=choice(Urgency, form.urgency.data, Urgency.THUONG),
         confidentiality=choice(Confidentiality, form.confidentiality.data, Confidentiality.THUONG),
@@ -99,6 +103,7 @@ def show(document_id: int) -> ResponseReturnValue:
         reason_form=ReasonForm(),
         action_form=ReasonForm(),
         is_clerk=user.has_role(Role.CLERK),
+        can_convert=converter().available,
         may_assign=assignments.may_assign(user),
     )
 
@@ -148,4 +153,19 @@ def upload_attachment(document_id: int) -> ResponseReturnValue:
         )
         db.commit()
     flash(gettext("The attachment is stored."), "success")
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/pdf-original")
+@clerks
+def pdf_original(document_id: int) -> ResponseReturnValue:
+    """Turn the final Word file into the PDF original (a new version)."""
+    document = load(document_id, manage=True)
+    db = get_session()
+    with stage() as staged:
+        version = originals.make_pdf_original(
+            db, staged, auth.signed_in_user(), document, converter(), settings()
+        )
+        db.commit()
+    flash(gettext("The PDF original is stored as version %(n)d.", n=version.number), "success")
     return redirect(url_for("documents.show", document_id=document.id))

@@ -146,9 +146,8 @@ def _mark(document: Document, row: Any, *, last: bool) -> Mark:
     if row.role is CertRole.SEAL:
         capacity = ""  # the seal's name is the organisation itself
     elif last:
-        prefix = document.signer_authority.value if document.signer_authority else ""
-        parts = [f"{prefix} {document.signer_on_behalf_of}".strip(), document.signer_title]
-        capacity = " – ".join(p for p in parts if p) or row.title
+        # Every authority line once, as the document prints them (Q. without a second title).
+        capacity = document.signer_block or row.title
     else:
         capacity = row.title
     return Mark(

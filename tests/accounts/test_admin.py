@@ -251,3 +251,16 @@ def test_user_list_issues_a_constant_number_of_queries(app, client, admin, make)
         page = client.get("/admin/users").get_data(as_text=True)
     assert "extra29" in page
     assert len(many) == len(few)
+
+
+def test_admin_sets_the_name_documents_print_in_their_header(client, admin, db):
+    data = {"code": "CT", "name": "UBND TP Cần Thơ", "abbreviation": "UBND", "parent_id": ""}
+    client.post("/admin/units/new", data=data)
+    unit = db.scalar(sa.select(Unit).where(Unit.code == "CT"))
+    assert unit.header_name == ""
+    form = client.get(f"/admin/units/{unit.id}").get_data(as_text=True)
+    assert 'name="header_name"' in form
+    data["header_name"] = "Ủy ban nhân dân  thành phố Cần Thơ"
+    assert client.post(f"/admin/units/{unit.id}", data=data).status_code == 302
+    db.refresh(unit)
+    assert unit.header_name == "Ủy ban nhân dân thành phố Cần Thơ"

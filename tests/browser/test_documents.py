@@ -36,6 +36,8 @@ def test_draft_number_send_read_and_see_who_opened(page, make):
     page.goto("/documents/new")
     page.get_by_label("Trích yếu").fill("Về việc đẩy mạnh cải cách hành chính")
     page.get_by_label("Nội dung").fill("Đề nghị các sở triển khai văn bản điện tử.")
+    # A công văn's symbol names its drafting unit: "01/UBND-VP".
+    page.get_by_label("Chữ viết tắt đơn vị soạn thảo").fill("VP")
     page.get_by_test_id("create-draft").click()
     page.wait_for_url("**/documents/*")
     document_url = page.url
@@ -43,7 +45,7 @@ def test_draft_number_send_read_and_see_who_opened(page, make):
 
     page.get_by_test_id("issue").click()
     page.wait_for_load_state()
-    assert "01/UBND" in page.get_by_test_id("document-title").inner_text()
+    assert "01/UBND-VP" in page.get_by_test_id("document-title").inner_text()
 
     assert page.get_by_test_id("read-v2").is_visible()  # laid out again with the number
 
@@ -58,7 +60,7 @@ def test_draft_number_send_read_and_see_who_opened(page, make):
         sign_in(page, username)
         page.goto("/inbox")
         assert page.locator(".unread-mark").count() == 1
-        page.get_by_role("link", name="01/UBND", exact=True).click()
+        page.get_by_role("link", name="01/UBND-VP", exact=True).click()
         assert page.get_by_test_id("read-v1").count() == 0  # the draft was not sent to them
         page.get_by_test_id("read-v2").click()
         assert page.get_by_test_id("reader").is_visible()
@@ -73,4 +75,4 @@ def test_draft_number_send_read_and_see_who_opened(page, make):
     page.screenshot(path=str(ARTIFACTS / "receipts.png"), full_page=True)
 
     page.goto("/search?q=day+manh+cai+cach+hanh+chinh")
-    assert "01/UBND" in page.get_by_test_id("results").inner_text()
+    assert "01/UBND-VP" in page.get_by_test_id("results").inner_text()

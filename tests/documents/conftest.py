@@ -11,10 +11,12 @@ import zipfile
 import zlib
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import pytest
 
 from core.storage import BlobStore
+from documents.convert import PdfConverter
 from documents.decree30 import Authority, DocType
 from documents.layout import DraftSpec, render_draft
 
@@ -178,3 +180,21 @@ def lie_about_size() -> Callable[[bytes, str, int], bytes]:
 def blobs(tmp_path):
     """A blob store of its own for each test that calls the services directly."""
     return BlobStore(tmp_path / "blobs")
+
+
+@pytest.fixture(scope="session")
+def converted(tmp_path_factory) -> Callable[..., Path]:
+    """The PDF LibreOffice makes of a drafted spec (``make_spec`` changes), cached per spec."""
+    cache: dict[str, Path] = {}
+    folder = tmp_path_factory.mktemp("converted")
+
+    def convert(**changes: object) -> Path:
+        key = repr(sorted(changes.items()))
+        if key not in cache:
+            pdf = PdfConverter().docx_to_pdf(render_draft(make_spec(**changes)))
+            path = folder / f"{len(cache)}.pdf"
+            path.write_bytes(pdf)
+            cache[key] = path
+        return cache[key]
+
+    return convert

@@ -21,15 +21,19 @@ from documents.decree30 import (
     CopyKind,
     DocType,
     Urgency,
+    about_line,
     format_date,
     format_number,
     number_line,
     number_symbol,
     parse_number_symbol,
     place_date_line,
+    require_drafting_unit,
+    signer_label,
+    signer_lines,
     symbol,
 )
-from documents.errors import BadNumberSymbol
+from documents.errors import BadDraft, BadNumberSymbol
 
 EXPECTED_TYPES = {
     "Nghị quyết": "NQ",
@@ -106,9 +110,72 @@ def test_urgency_and_confidentiality_labels_and_marks() -> None:
 
 
 def test_authority_prefixes() -> None:
-    assert [a.prefix for a in Authority] == ["TM.", "Q.", "KT.", "TL.", "TUQ."]
+    assert [a.prefix for a in Authority] == ["TM.", "Q.", "KT.", "TL.", "TUQ.", "TM. KT.", "TM. Q."]
     assert Authority.KT.line("Chủ tịch") == "KT. CHỦ TỊCH"
     assert Authority.TM.line("Ủy ban  nhân dân") == "TM. ỦY BAN NHÂN DÂN"
+
+
+@pytest.mark.parametrize(
+    ("authority", "expected"),
+    [
+        (None, ["CHỦ TỊCH"]),
+        (Authority.TM, ["TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"]),
+        (Authority.KT, ["KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),
+        (Authority.Q, ["Q. CHỦ TỊCH"]),
+        (Authority.TL, ["TL. CHỦ TỊCH", "CHÁNH VĂN PHÒNG"]),
+        (Authority.TUQ, ["TUQ. CHỦ TỊCH", "GIÁM ĐỐC SỞ NỘI VỤ"]),
+        (Authority.TM_KT, ["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]),
+        (Authority.TM_Q, ["TM. ỦY BAN NHÂN DÂN", "Q. CHỦ TỊCH"]),
+    ],
+)
+def test_signer_lines_for_every_authority_the_decree_uses(
+    authority: Authority | None, expected: list[str]
+) -> None:
+    titles = {
+        None: "Chủ tịch",
+        Authority.TM: "Chủ tịch",
+        Authority.TL: "Chánh Văn phòng",
+        Authority.TUQ: "Giám đốc Sở Nội vụ",
+    }
+    on_behalf = "Ủy ban nhân dân" if authority is Authority.TM else "Chủ tịch"
+    lines = signer_lines(
+        authority,
+        titles.get(authority, "Phó Chủ tịch"),
+        on_behalf_of=on_behalf,
+        collective="Ủy ban  nhân dân",
+    )
+    assert lines == expected
+
+
+def test_acting_head_does_not_print_the_title_twice() -> None:
+    lines = signer_lines(Authority.Q, "Quyền Chủ tịch", on_behalf_of="Chủ tịch")
+    assert lines == ["Q. CHỦ TỊCH"]
+    assert signer_label(Authority.TM_KT, "Phó Chủ tịch", "Chủ tịch", "Ủy ban nhân dân") == (
+        "TM. ỦY BAN NHÂN DÂN, KT. CHỦ TỊCH, PHÓ CHỦ TỊCH"
+    )
+
+
+@pytest.mark.parametrize(
+    ("subject", "line"),
+    [
+        ("triển khai chữ ký số", "V/v triển khai chữ ký số"),
+        ("Về việc triển khai chữ ký số", "V/v triển khai chữ ký số"),
+        ("về  việc triển khai chữ ký số", "V/v triển khai chữ ký số"),
+        ("V/v triển khai chữ ký số", "V/v triển khai chữ ký số"),
+        ("Vấn đề an toàn thông tin", "V/v Vấn đề an toàn thông tin"),
+    ],
+)
+def test_cong_van_about_line_never_doubles_vv(subject: str, line: str) -> None:
+    assert about_line(subject) == line
+
+
+def test_cong_van_needs_the_drafting_unit() -> None:
+    with pytest.raises(ValueError):
+        number_symbol(5, DocType.CONG_VAN, "UBND")
+    with pytest.raises(BadDraft):
+        require_drafting_unit(DocType.CONG_VAN, " ")
+    require_drafting_unit(DocType.CONG_VAN, "VP")
+    require_drafting_unit(DocType.QUYET_DINH, None)
 
 
 def test_constants() -> None:
@@ -133,7 +200,7 @@ def test_number_symbol_examples_from_the_decree() -> None:
     assert number_symbol(5, DocType.QUYET_DINH, "UBND") == "05/QĐ-UBND"
     assert number_symbol(12, DocType.CONG_VAN, "UBND", "VP") == "12/UBND-VP"
     assert number_symbol(3, DocType.QUY_DINH, "UBND") == "03/QyĐ-UBND"
-    assert number_symbol(120, DocType.CONG_VAN, "UBND") == "120/UBND"
+    assert number_symbol(120, DocType.CONG_VAN, "UBND", "VP") == "120/UBND-VP"
 
 
 def test_symbol_rejects_unit_on_named_type_and_bad_abbreviations() -> None:

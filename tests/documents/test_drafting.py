@@ -22,8 +22,8 @@ def test_a_draft_is_laid_out_from_the_template(db, blobs, office):
     assert version.kind == "docx" and version.note == drafting.TEMPLATE_NOTE
     cells = table_cells(blobs.get(version.sha256))
     assert ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc", ""] in cells
-    # Under the number of a công văn, "V/v" and the subject as the clerk typed it, spaces collapsed.
-    assert ["Số: .../UBND-VP", "V/v Về việc dùng văn bản điện tử"] in cells
+    # Under the number of a công văn, "V/v" stands for the "Về việc" the clerk typed: once.
+    assert ["Số: .../UBND-VP", "V/v dùng văn bản điện tử"] in cells
     assert document.subject == "Về việc dùng văn bản điện tử"
 
 
@@ -91,3 +91,15 @@ def test_a_reserved_number_freezes_the_text(db, blobs, office, pdf_of):
     numbering.void_number(db, clerk, document, "Sửa nội dung")
     db.commit()
     assert _upload(db, blobs, clerk, document, pdf_of("Noi dung moi"), "v5.pdf").number == 5
+
+
+def test_header_prints_the_issuing_body_in_full_with_its_parent_above(db, blobs, office):
+    _, home, _, people = office
+    # "UBND tỉnh Hậu Giang" is spelt out; no parent above a province.
+    cells = table_cells(blobs.get(draft(db, blobs, people["clerk"]).versions[0].sha256))
+    assert cells[0] == ["ỦY BAN NHÂN DÂN TỈNH HẬU GIANG", ""]
+    # A department prints its parent above itself; a unit's own header name wins.
+    home.header_name = "Sở Nội vụ tỉnh Hậu Giang"
+    db.commit()
+    cells = table_cells(blobs.get(draft(db, blobs, people["home_clerk"]).versions[0].sha256))
+    assert cells[0] == ["ỦY BAN NHÂN DÂN TỈNH HẬU GIANG", "SỞ NỘI VỤ TỈNH HẬU GIANG", ""]

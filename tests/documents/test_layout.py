@@ -215,6 +215,8 @@ def test_parent_body_marks_and_plain_signer(spec_with: SpecFactory) -> None:
         {"issuer_abbr": "UB ND"},
         {"unit_abbr": "VP"},
         {"number": 0},
+        {"doc_type": DocType.CONG_VAN, "unit_abbr": None},
+        {"signer_authority": Authority.TM_KT, "signer_collective": None},
     ],
 )
 def test_incomplete_or_invalid_specs_are_refused(
@@ -226,3 +228,54 @@ def test_incomplete_or_invalid_specs_are_refused(
 
 def test_subject_of_exactly_500_characters_is_accepted(spec_with: SpecFactory) -> None:
     assert len(spec_with(subject="x" * 500).subject) == 500
+
+
+def test_cong_van_subject_starting_with_ve_viec_gets_one_vv(spec_with: SpecFactory) -> None:
+    spec = spec_with(
+        doc_type=DocType.CONG_VAN,
+        unit_abbr="VP",
+        subject="Về việc triển khai chữ ký số",
+        addressees=["Sở Nội vụ"],
+    )
+    lines = texts(open_docx(render_draft(spec)))
+    assert "V/v triển khai chữ ký số" in lines
+    assert not any("V/v Về việc" in line for line in lines)
+    assert "Kính gửi: Sở Nội vụ." in lines
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (
+            {"signer_authority": Authority.Q, "signer_title": "Quyền Chủ tịch"},
+            ["Q. CHỦ TỊCH", "", "", "", "", "Nguyễn Văn An"],
+        ),
+        (
+            {"signer_authority": Authority.TM_KT, "signer_collective": "Ủy ban nhân dân"},
+            [
+                "TM. ỦY BAN NHÂN DÂN",
+                "KT. CHỦ TỊCH",
+                "PHÓ CHỦ TỊCH",
+                "",
+                "",
+                "",
+                "",
+                "Nguyễn Văn An",
+            ],
+        ),
+        (
+            {
+                "signer_authority": Authority.TM_Q,
+                "signer_collective": "Ủy ban nhân dân",
+                "signer_title": "Quyền Chủ tịch",
+            },
+            ["TM. ỦY BAN NHÂN DÂN", "Q. CHỦ TỊCH", "", "", "", "", "Nguyễn Văn An"],
+        ),
+    ],
+)
+def test_signer_block_prints_each_authority_line_once(
+    spec_with: SpecFactory, changes: dict[str, object], expected: list[str]
+) -> None:
+    document = open_docx(render_draft(spec_with(**changes)))
+    signer = [p.text for p in document.tables[1].rows[0].cells[1].paragraphs]  # type: ignore[attr-defined]
+    assert signer == expected

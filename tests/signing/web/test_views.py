@@ -452,3 +452,18 @@ def test_an_anonymous_verification_adds_nothing_to_the_log(client, office: Offic
         sa.select(AuditEvent.actor_id).where(AuditEvent.action == "signing:document:verify")
     ).all()
     assert len(actors) == 1 and actors[0] is not None
+
+
+def test_the_official_mark_prints_each_authority_line_once(client, office: Office):
+    from documents.decree30 import Authority
+
+    document, request = office.signed_and_sealed(
+        signer_authority=Authority.TM_Q,
+        signer_collective="Ủy ban nhân dân",
+        signer_on_behalf_of="Chủ tịch",
+    )
+    login(client, office.clerk)
+    page = client.get(f"/documents/{document.id}/v/{request.version.number}")
+    text = page.get_data(as_text=True)
+    assert "TM. ỦY BAN NHÂN DÂN, Q. CHỦ TỊCH" in text
+    assert "CHỦ TỊCH, CHỦ TỊCH" not in text and "Q. Chủ tịch – Chủ tịch" not in text
