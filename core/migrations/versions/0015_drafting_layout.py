@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_drafting"
-down_revision = "0014"
+down_revision = "0015_flows"
 branch_labels = None
 depends_on = None
 
