@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import sqlalchemy as sa
 
@@ -92,6 +94,9 @@ def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
     assert second.incoming_number == 2
 
 
+_files = itertools.count()
+
+
 def _register(db, blobs, clerk, pdf_of, issuer, number_symbol, *, accept=False):
     data = incoming.IncomingData(
         issuer_name=issuer,
@@ -106,7 +111,7 @@ def _register(db, blobs, clerk, pdf_of, issuer, number_symbol, *, accept=False):
             staged,
             clerk,
             data,
-            pdf_of(number_symbol + issuer),
+            pdf_of(f"received {next(_files)}"),
             "qd.pdf",
             documents_settings(),
             today=TODAY,
