@@ -5,10 +5,10 @@ Either way its clerk gives it the next number of the unit's incoming register.
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
-
-import unicodedata
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -82,10 +82,8 @@ def duplicate_key(number_symbol: str, issuer_name: str) -> str:
 
     Computed here and stored, never by SQL ``lower()``, which leaves Đ alone on SQLite.
     """
-    try:
+    with contextlib.suppress(errors.BadNumberSymbol):
         number_symbol = str(parse_number_symbol(number_symbol))
-    except errors.BadNumberSymbol:
-        pass
     return f"{fold(number_symbol)}|{fold(issuer_name)}"[:320]
 
 

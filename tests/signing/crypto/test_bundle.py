@@ -297,7 +297,10 @@ def test_unzip_and_rezip_with_info_zip_still_verifies(good_zip: bytes, tmp_path:
     assert (work / "document.pdf").read_bytes() == DOCUMENT
     names = sorted(path.name for path in work.iterdir())
     subprocess.run(
-        [zip_tool, "-q", "-X", str(tmp_path / "again.zip"), *names], cwd=work, check=True, timeout=60
+        [zip_tool, "-q", "-X", str(tmp_path / "again.zip"), *names],
+        cwd=work,
+        check=True,
+        timeout=60,
     )
     code, text = _run(tmp_path, (tmp_path / "again.zip").read_bytes())
     assert code == 0, text
