@@ -129,3 +129,16 @@ def _visible_text(html: str) -> str:
     """What a reader sees: no tags, attributes, scripts or styles."""
     html = re.sub(r"(?s)<(script|style)\b.*?</\1>", " ", html)
     return re.sub(r"<[^>]+>", " ", html)
+
+
+def test_each_authority_prefix_has_its_own_label():
+    from documents.decree30 import Authority
+    from documents.forms import _label
+
+    labels = {member.prefix: _label(member) for member in Authority}
+    assert set(labels) == {"TM.", "Q.", "KT.", "TL.", "TUQ."}
+    assert len(set(labels.values())) == 5
+    assert all(label.startswith(prefix + " (") for prefix, label in labels.items())
+    assert "Thay mặt" in labels["TM."] and "Ký thay" in labels["KT."]
+    assert "Thừa lệnh" in labels["TL."] and "Thừa ủy quyền" in labels["TUQ."]
+    assert "Quyền" in labels["Q."]
