@@ -1,15 +1,19 @@
-"""Demonstration data: a province with its units, about sixty officials, clerks and an auditor.
+"""Demonstration data: a province-level body with its units, about sixty officials, clerks and an
+auditor. Which body is configurable (`organisation`).
 
 Loaded once by `vanthu demo`; the demo passwords are random, kept in the instance folder only.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from flask import Flask
@@ -18,47 +22,58 @@ from sqlalchemy.orm import Session
 from accounts.models import Role, Unit, UnitKind, User, UserRole
 from accounts.passwords import hash_password
 
-PROVINCE = ("HG", "UBND tỉnh Hậu Giang", "UBND")
-DEPARTMENTS = [
-    (
-        "VP",
-        "Văn phòng UBND tỉnh",
-        "VP",
-        [("VP-HCTC", "Phòng Hành chính - Tổ chức", "HCTC"), ("VP-TH", "Phòng Tổng hợp", "TH")],
-    ),
-    (
-        "SNV",
-        "Sở Nội vụ",
-        "SNV",
-        [
-            ("SNV-CCHC", "Phòng Cải cách hành chính", "CCHC"),
-            ("SNV-TCBC", "Phòng Tổ chức - Biên chế", "TCBC"),
-        ],
-    ),
-    (
-        "STC",
-        "Sở Tài chính",
-        "STC",
-        [
-            ("STC-NS", "Phòng Quản lý ngân sách", "QLNS"),
-            ("STC-TCDN", "Phòng Tài chính doanh nghiệp", "TCDN"),
-        ],
-    ),
-    (
-        "SKHDT",
-        "Sở Kế hoạch và Đầu tư",
-        "SKHĐT",
-        [("SKHDT-TH", "Phòng Tổng hợp, Quy hoạch", "THQH")],
-    ),
-    (
-        "STTTT",
-        "Sở Thông tin và Truyền thông",
-        "STTTT",
-        [("STTTT-CNTT", "Phòng Công nghệ thông tin", "CNTT")],
-    ),
-    ("SYT", "Sở Y tế", "SYT", [("SYT-NVY", "Phòng Nghiệp vụ Y", "NVY")]),
-    ("SGDDT", "Sở Giáo dục và Đào tạo", "SGDĐT", [("SGDDT-TCCB", "Phòng Tổ chức cán bộ", "TCCB")]),
-]
+DEFAULT_ORGANISATION = Path(__file__).with_name("demo_organisation.json")
+
+
+@dataclass(frozen=True)
+class DemoUnit:
+    code: str
+    name: str
+    abbreviation: str
+    divisions: tuple[DemoUnit, ...] = ()
+
+
+@dataclass(frozen=True)
+class DemoOrganisation:
+    """The demo's province-level body and its departments, read from a small JSON file."""
+
+    code: str
+    name: str
+    #: How its own documents name it in running text ("UBND thành phố").
+    short_name: str
+    abbreviation: str
+    place: str
+    email_domain: str
+    departments: tuple[DemoUnit, ...]
+
+
+def organisation(app: Flask) -> DemoOrganisation:
+    """The organisation of ``app.config["DEMO_ORGANISATION"]`` (a file), else the built-in one."""
+    path = Path(app.config.get("DEMO_ORGANISATION") or DEFAULT_ORGANISATION)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return DemoOrganisation(
+            code=data["code"],
+            name=data["name"],
+            short_name=data.get("short_name", data["name"]),
+            abbreviation=data["abbreviation"],
+            place=data["place"],
+            email_domain=data.get("email_domain", "example.gov.vn"),
+            departments=tuple(_unit(d) for d in data["departments"]),
+        )
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise ValueError(f"VANTHU_DEMO_ORGANISATION: cannot read {path}: {exc}") from exc
+
+
+def _unit(data: dict[str, Any]) -> DemoUnit:
+    return DemoUnit(
+        code=data["code"],
+        name=data["name"],
+        abbreviation=data["abbreviation"],
+        divisions=tuple(_unit(d) for d in data.get("divisions", ())),
+    )
+
+
 FAMILY = [
     "Nguyễn",
     "Trần",
@@ -120,32 +135,33 @@ LOGIN_FILE = "demo_logins.txt"
 def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     """Create the demo province unless it exists; return (role, username, password) logins."""
     login_file = Path(app.instance_path) / LOGIN_FILE
-    if session.scalar(sa.select(Unit.id).where(Unit.code == PROVINCE[0])) is not None:
+    org = organisation(app)
+    if session.scalar(sa.select(Unit.id).where(Unit.code == org.code)) is not None:
         return _read_logins(login_file)
     profile = app.config["PASSWORD_HASH_PROFILE"]
     rng = random.Random(2020)  # noqa: S311 - names only; the same people on every machine
     province = Unit(
-        code=PROVINCE[0], name=PROVINCE[1], abbreviation=PROVINCE[2], kind=UnitKind.PROVINCE
+        code=org.code, name=org.name, abbreviation=org.abbreviation, kind=UnitKind.PROVINCE
     )
     session.add(province)
     people: list[User] = []
-    namer = _Namer(rng)
+    namer = _Namer(rng, org.email_domain)
     people.append(namer.person("Chủ tịch", province))
     people.extend(namer.person("Phó Chủ tịch", province) for _ in range(2))
-    for code, name, abbreviation, divisions in DEPARTMENTS:
+    for unit in org.departments:
         department = Unit(
-            code=code,
-            name=name,
-            abbreviation=abbreviation,
+            code=unit.code,
+            name=unit.name,
+            abbreviation=unit.abbreviation,
             kind=UnitKind.DEPARTMENT,
             parent=province,
         )
         people.extend(namer.person(title, department) for title in DEPARTMENT_TITLES)
-        for div_code, div_name, div_abbreviation in divisions:
+        for div in unit.divisions:
             division = Unit(
-                code=div_code,
-                name=div_name,
-                abbreviation=div_abbreviation,
+                code=div.code,
+                name=div.name,
+                abbreviation=div.abbreviation,
                 kind=UnitKind.DIVISION,
                 parent=department,
             )
@@ -191,8 +207,9 @@ def _departments(province: Unit) -> list[Unit]:
 class _Namer:
     """Deterministic Vietnamese names and unique ASCII usernames."""
 
-    def __init__(self, rng: random.Random) -> None:
+    def __init__(self, rng: random.Random, email_domain: str) -> None:
         self.rng = rng
+        self.email_domain = email_domain
         self.taken: set[str] = set()
 
     def person(self, title: str, unit: Unit, username: str | None = None) -> User:
@@ -213,7 +230,7 @@ class _Namer:
             full_name=full_name,
             title=title,
             unit=unit,
-            email=f"{candidate}@haugiang.gov.vn",
+            email=f"{candidate}@{self.email_domain}",
         )
 
 

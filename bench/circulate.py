@@ -25,9 +25,11 @@ def main() -> None:
     args = arguments(__doc__ or "", recipients=1000, rounds=5)
     app = fresh_app(args.database_url)
     engine = get_engine(app)
-    settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=10 << 20)
+    settings = drafting.Settings(place="Cần Thơ", max_upload_bytes=10 << 20)
     with Session(engine, expire_on_commit=False) as session:
-        province = Unit(code="HG", name="UBND tỉnh", abbreviation="UBND", kind=UnitKind.PROVINCE)
+        province = Unit(
+            code="CT", name="UBND thành phố", abbreviation="UBND", kind=UnitKind.PROVINCE
+        )
         department = Unit(
             code="SNV",
             name="Sở Nội vụ",

@@ -45,7 +45,9 @@ def build_meeting(app, people: int, documents: int, size_kb: int) -> tuple[list[
     path for the bare route."""
     password_hash = hash_password(PASSWORD, "fast")
     with Session(get_engine(app), expire_on_commit=False) as session:
-        province = Unit(code="HG", name="UBND tỉnh", abbreviation="UBND", kind=UnitKind.PROVINCE)
+        province = Unit(
+            code="CT", name="UBND thành phố", abbreviation="UBND", kind=UnitKind.PROVINCE
+        )
         department = Unit(
             code="SNV", name="Sở Nội vụ", abbreviation="SNV", kind=UnitKind.DEPARTMENT
         )

@@ -179,7 +179,9 @@ def main() -> None:
     app = fresh_app(args.database_url)
     engine = get_engine(app)
     with Session(engine, expire_on_commit=False) as session:
-        province = Unit(code="HG", name="UBND tỉnh", abbreviation="UBND", kind=UnitKind.PROVINCE)
+        province = Unit(
+            code="CT", name="UBND thành phố", abbreviation="UBND", kind=UnitKind.PROVINCE
+        )
         department = Unit(
             code="SNV",
             name="Sở Nội vụ",

@@ -39,7 +39,9 @@ def build_province(app, officials: int, documents: int, size_kb: int) -> tuple[l
     engine = get_engine(app)
     password_hash = hash_password(PASSWORD, "fast")
     with Session(engine, expire_on_commit=False) as session:
-        province = Unit(code="HG", name="UBND tỉnh", abbreviation="UBND", kind=UnitKind.PROVINCE)
+        province = Unit(
+            code="CT", name="UBND thành phố", abbreviation="UBND", kind=UnitKind.PROVINCE
+        )
         departments = [
             Unit(
                 code=f"S{i:02d}",

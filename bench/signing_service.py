@@ -33,7 +33,9 @@ ROOT_PASSPHRASE = "bench root passphrase"  # noqa: S105 - a throw-away CA of a t
 
 
 def _office(session: Session) -> tuple[User, User]:
-    unit = Unit(code="HG", name="UBND tỉnh Hậu Giang", abbreviation="UBND", kind=UnitKind.PROVINCE)
+    unit = Unit(
+        code="CT", name="UBND thành phố Cần Thơ", abbreviation="UBND", kind=UnitKind.PROVINCE
+    )
     clerk = User(username="vanthu", full_name="Văn Thư", title="Văn thư", unit=unit)
     clerk.role_rows = [UserRole(role=Role.CLERK)]
     chairman = User(username="chutich", full_name="Lê Văn Chủ", title="Chủ tịch", unit=unit)
@@ -63,7 +65,7 @@ def _draft(session: Session, staged: StagedBlobs, clerk: User, chairman: User, n
         signer_id=chairman.id,
         signer_title="Chủ tịch",
     )
-    settings = drafting.Settings(place="Hậu Giang", max_upload_bytes=8 << 20)
+    settings = drafting.Settings(place="Cần Thơ", max_upload_bytes=8 << 20)
     return drafting.create_draft(session, staged, clerk, data, settings)
 
 
@@ -101,7 +103,7 @@ def sign_phase(iterations: int) -> None:
     settings = from_config(app.config)
     blobs = blob_store(app)
     ours, raw = [], []
-    upload = drafting.Settings(place="Hậu Giang", max_upload_bytes=8 << 20)
+    upload = drafting.Settings(place="Cần Thơ", max_upload_bytes=8 << 20)
     for n in range(iterations):
         with StagedBlobs(blobs) as staged:
             document = _draft(session, staged, clerk, chairman, n)

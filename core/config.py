@@ -152,9 +152,12 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MAX_UPLOAD_MB": max_upload_mb,
         # Flask refuses bodies over this with 413 before a view reads them; allow form overhead.
         "MAX_CONTENT_LENGTH": max_upload_mb * 1024 * 1024 + 1024 * 1024,
-        "ORGANISATION_NAME": _text("VANTHU_ORGANISATION", "UBND tỉnh Hậu Giang"),
-        # The place printed before the date on documents: "Hậu Giang, ngày 05 tháng 3 năm 2026".
-        "DOCUMENT_PLACE": _text("VANTHU_PLACE", "Hậu Giang"),
+        "ORGANISATION_NAME": _text("VANTHU_ORGANISATION", "UBND thành phố Cần Thơ"),
+        # The place printed before the date on documents: "Cần Thơ, ngày 05 tháng 3 năm 2026".
+        "DOCUMENT_PLACE": _text("VANTHU_PLACE", "Cần Thơ"),
+        # The demo's organisation and units (`vanthu demo`): a JSON file like
+        # accounts/demo_organisation.json; empty for that built-in one (Cần Thơ).
+        "DEMO_ORGANISATION": _text("VANTHU_DEMO_ORGANISATION", ""),
         # LibreOffice, which turns the final Word file into the PDF original (a name looked up
         # in PATH, or a path), and the longest one conversion may take before it is stopped.
         "SOFFICE": _text("VANTHU_SOFFICE", "soffice"),

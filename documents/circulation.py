@@ -17,6 +17,7 @@ from documents.models import (
     Circulation,
     CirculationRecipient,
     Delivery,
+    Direction,
     Document,
     Notification,
     Status,
@@ -46,7 +47,9 @@ def circulate(
     receipt its clerk acknowledges. Confidential documents go to named people only.
     """
     if document.status is not Status.ISSUED:
-        raise errors.WrongState(N_("Number the document before sending it."))
+        raise errors.NotSealed.unsigned()
+    if document.direction is Direction.OUTGOING and not document.is_sealed:
+        raise errors.NotSealed.unsigned()
     if document.current_version_id is None:
         raise errors.WrongState(N_("Upload the document's file before sending it."))
     units, users = set(unit_ids), set(user_ids)

@@ -21,7 +21,7 @@ QUOC_HIEU = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
 TIEU_NGU = "Độc lập - Tự do - Hạnh phúc"
 
 
-def _normalise_d(text: str) -> str:
+def normalise_d(text: str) -> str:
     """Legacy Vietnamese encodings put the Icelandic eth (Ð/ð) where Đ/đ belongs."""
     return text.replace("\u00d0", "\u0110").replace("\u00f0", "\u0111")
 
@@ -92,7 +92,7 @@ class DocType(Enum):
 
 
 def _fold_abbr(abbr: str) -> str:
-    return _normalise_d(unicodedata.normalize("NFC", abbr)).strip().casefold()
+    return normalise_d(unicodedata.normalize("NFC", abbr)).strip().casefold()
 
 
 _BY_ABBR: dict[str, DocType] = {_fold_abbr(t.abbr): t for t in DocType if t.abbr}
@@ -247,7 +247,7 @@ _ABBR_RE = re.compile(r"^[^\W_]+$")
 
 
 def _check_abbr(abbr: str, what: str) -> str:
-    abbr = _normalise_d(unicodedata.normalize("NFC", abbr.strip()))
+    abbr = normalise_d(unicodedata.normalize("NFC", abbr.strip()))
     if not _ABBR_RE.match(abbr):
         raise ValueError(f"{what} must be letters and digits only, got {abbr!r}")
     return abbr
@@ -322,7 +322,7 @@ def parse_number_symbol(text: str) -> NumberSymbol:
     Tolerates a leading "Số", spaces around separators and typographic dashes; raises
     ``BadNumberSymbol`` when the text is not a number followed by a symbol.
     """
-    raw = _normalise_d(unicodedata.normalize("NFC", text)).translate(_DASHES).strip()
+    raw = normalise_d(unicodedata.normalize("NFC", text)).translate(_DASHES).strip()
     raw = re.sub(r"^(?:số|so)\s*[:.]?\s*", "", raw, flags=re.IGNORECASE)
     raw = re.sub(r"\s*([/-])\s*", r"\1", raw)
     match = _NUMBER_SYMBOL_RE.match(raw)
@@ -395,7 +395,7 @@ _SPELT_OUT = (
 def header_name(name: str) -> str:
     """The issuing body's name in full for the header: "UBND tỉnh Hậu Giang" becomes
     "Ủy ban nhân dân tỉnh Hậu Giang" (a unit may also store its header name itself)."""
-    text = _normalise_d(_collapse(name))
+    text = normalise_d(_collapse(name))
     for pattern, full in _SPELT_OUT:
         text = pattern.sub(full, text)
     return text

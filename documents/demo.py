@@ -1,4 +1,8 @@
-"""Demonstration documents: a numbered công văn circulated to two departments, a draft, a task."""
+"""Demonstration documents: a công văn and a Quyết định drafted for signing.
+
+Neither is issued here: a document is issued and sent only once signed and sealed, which the
+signing demo does (signing/demo.py) before sending the công văn to two departments.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +10,10 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from accounts.models import Unit, User
-from core.clock import today_local
+from accounts.demo import organisation
+from accounts.models import User
 from core.storage import StagedBlobs, blob_store
-from documents import circulation, drafting, numbering
+from documents import drafting
 from documents.decree30 import Authority, DocType
 from documents.models import Document
 
@@ -25,12 +29,9 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     settings = drafting.Settings(
         place=app.config["DOCUMENT_PLACE"], max_upload_bytes=app.config["MAX_UPLOAD_MB"] << 20
     )
-    departments = list(
-        session.scalars(sa.select(Unit).where(Unit.code.in_(["SNV", "STC"])).order_by(Unit.code))
-    )
-    today = today_local()
+    org = organisation(app)
     with StagedBlobs(blob_store(app)) as staged:
-        letter = drafting.create_draft(
+        drafting.create_draft(
             session,
             staged,
             clerk,
@@ -39,25 +40,17 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
                 subject="Về việc đẩy mạnh cải cách hành chính và sử dụng văn bản điện tử",
                 content=(
                     "Thực hiện Nghị định số 30/2020/NĐ-CP của Chính phủ về công tác văn thư, "
-                    "UBND tỉnh đề nghị các sở, ban, ngành gửi, nhận văn bản hoàn toàn qua hệ "
-                    "thống VanThu, không gửi văn bản giấy song song.\n"
+                    f"{org.short_name} đề nghị các sở, ban, ngành gửi, nhận văn bản hoàn toàn "
+                    "qua hệ thống VanThu, không gửi văn bản giấy song song.\n"
                     "Các đơn vị xác nhận đã nhận văn bản trong ngày và báo cáo kết quả thực "
                     "hiện trước ngày 15 của tháng sau."
                 ),
                 signer_id=chairman.id,
                 signer_title="Chủ tịch",
                 drafter_abbr="VP",
-                recipients="Các sở, ban, ngành tỉnh\nLưu: VT",
+                recipients=f"Các sở, ban, ngành {org.short_name.removeprefix('UBND ')}\nLưu: VT",
             ),
             settings,
-        )
-        numbering.issue(session, staged, clerk, letter, today)
-        circulation.circulate(
-            session,
-            clerk,
-            letter,
-            unit_ids=[u.id for u in departments],
-            message="Đề nghị các đơn vị triển khai thực hiện.",
         )
         drafting.create_draft(
             session,
@@ -65,7 +58,7 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             clerk,
             drafting.DraftData(
                 doc_type=DocType.QUYET_DINH,
-                subject="Ban hành Quy chế làm việc không giấy của UBND tỉnh",
+                subject=f"Ban hành Quy chế làm việc không giấy của {org.short_name}",
                 content="Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc không giấy.",
                 signer_id=chairman.id,
                 signer_title="Chủ tịch",

@@ -115,6 +115,22 @@ class WrongState(Conflict):
     code = "wrong_state"
 
 
+class NotSealed(WrongState):
+    """An outgoing document issued or sent without the official's signature and the seal."""
+
+    code = "not_sealed"
+
+    @classmethod
+    def unsigned(cls) -> NotSealed:
+        """The one message wherever an unsigned document would be issued or sent."""
+        return cls(
+            N_(
+                "A document is issued and sent only after the official has signed it and the "
+                "clerk has applied the organisation's seal: submit it for signing first."
+            )
+        )
+
+
 class PossibleDuplicate(Conflict):
     """An incoming document with the same number, symbol and issuer is already registered."""
 

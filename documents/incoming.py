@@ -5,6 +5,8 @@ Either way its clerk gives it the next number of the unit's incoming register.
 
 from __future__ import annotations
 
+import contextlib
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,7 +19,13 @@ from core.db import utcnow
 from core.errors import N_
 from core.storage import StagedBlobs
 from documents import errors, returns
-from documents.decree30 import Confidentiality, DocType, Urgency, parse_number_symbol
+from documents.decree30 import (
+    Confidentiality,
+    DocType,
+    Urgency,
+    normalise_d,
+    parse_number_symbol,
+)
 from documents.drafting import MAIN_FILE_KINDS, Settings, add_version, check_subject
 from documents.files import inspect_upload
 from documents.models import Direction, Document, NumberSeries, Status, UnitReceipt
@@ -64,16 +72,33 @@ class IncomingData:
     due_on: date | None = None
 
 
+def fold(text: str) -> str:
+    """Text as a clerk reads it: NFC, Ð read as Đ, case and runs of spaces ignored."""
+    text = normalise_d(unicodedata.normalize("NFC", text))
+    return unicodedata.normalize("NFC", " ".join(text.casefold().split()))
+
+
+def duplicate_key(number_symbol: str, issuer_name: str) -> str:
+    """The key two registrations of one document share ("05/QĐ-BNV" of "Bộ  Nội vụ").
+
+    Computed here and stored, never by SQL ``lower()``, which leaves Đ alone on SQLite.
+    """
+    with contextlib.suppress(errors.BadNumberSymbol):
+        number_symbol = str(parse_number_symbol(number_symbol))
+    return f"{fold(number_symbol)}|{fold(issuer_name)}"[:320]
+
+
 def find_duplicates(session: Session, unit_id: int, data: IncomingData) -> list[Document]:
     """Documents in the unit's incoming register with the same number, symbol and issuer."""
     return list(
         session.scalars(
-            sa.select(Document).where(
+            sa.select(Document)
+            .where(
                 Document.direction == Direction.INCOMING,
                 Document.unit_id == unit_id,
-                sa.func.lower(Document.number_symbol) == data.number_symbol.strip().lower(),
-                sa.func.lower(Document.issuer_name) == data.issuer_name.strip().lower(),
+                Document.duplicate_key == duplicate_key(data.number_symbol, data.issuer_name),
             )
+            .order_by(Document.id)
         )
     )
 
@@ -113,10 +138,11 @@ def register_incoming(
         status=Status.ISSUED,
         doc_type=data.doc_type,
         unit_id=actor.unit_id,
-        issuer_name=data.issuer_name.strip(),
+        issuer_name=" ".join(data.issuer_name.split()),
         subject=" ".join(data.subject.split()),
         number=parsed.number,
         number_symbol=data.number_symbol,
+        duplicate_key=duplicate_key(data.number_symbol, data.issuer_name),
         issued_on=data.issued_on,
         urgency=data.urgency,
         confidentiality=data.confidentiality,

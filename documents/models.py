@@ -23,7 +23,8 @@ class Direction(enum.StrEnum):
 
 class Status(enum.StrEnum):
     DRAFT = "draft"
-    ISSUED = "issued"  # numbered and registered
+    #: Outgoing: signed, sealed, numbered and registered (ban hành); incoming: registered.
+    ISSUED = "issued"
     RECALLED = "recalled"
 
 
@@ -41,6 +42,7 @@ class NumberState(enum.StrEnum):
 
 class Document(Base):
     __tablename__ = "documents"
+    __table_args__ = (sa.Index("ix_documents_unit_duplicate_key", "unit_id", "duplicate_key"),)
 
     id: Mapped[intpk]
     direction: Mapped[Direction] = mapped_column(enum_column(Direction))
@@ -82,6 +84,12 @@ class Document(Base):
     drafter_abbr: Mapped[str] = mapped_column(sa.String(32), default="")
     #: The newest version; a plain column (not a foreign key) to avoid a cycle with versions.
     current_version_id: Mapped[int | None]
+    #: The version that carries the official's signature and the organisation's seal, set when
+    #: the seal is applied: only then is an outgoing document issued (Decree 30, Art. 5).
+    sealed_version_id: Mapped[int | None]
+    #: Incoming documents: number/symbol and issuer folded (NFC, Đ, case, spaces), compared in
+    #: Python's terms on every database to warn about one document registered twice.
+    duplicate_key: Mapped[str | None] = mapped_column(sa.String(320))
     #: Subject and extracted text, lower-cased and without diacritics, for full-text search;
     #: as large as the document's text, so loaded only when asked for.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
@@ -96,6 +104,13 @@ class Document(Base):
     @property
     def is_confidential(self) -> bool:
         return self.confidentiality.is_secret
+
+    @property
+    def is_sealed(self) -> bool:
+        """The current version is the one the official signed and the seal was applied to."""
+        return self.sealed_version_id is not None and (
+            self.sealed_version_id == self.current_version_id
+        )
 
     @property
     def latest_version(self) -> DocumentVersion | None:

@@ -18,11 +18,9 @@ from core.storage import StagedBlobs
 from documents import errors
 from documents.circulation import refuse_if_recalled
 from documents.decree30 import number_symbol, require_drafting_unit
-from documents.drafting import TEMPLATE_NOTE, render_numbered_version
 from documents.models import (
     Direction,
     Document,
-    DocumentVersion,
     IssuedNumber,
     NumberCounter,
     NumberSeries,
@@ -113,17 +111,22 @@ def issue(
     document: Document,
     today: date,
     *,
-    render_template: bool = True,
+    sealed_version_id: int | None = None,
 ) -> IssuedNumber:
-    """Number and register a draft (Art. 14: number, then register).
+    """Issue (ban hành) a signed and sealed draft: its number is used and it is registered.
 
-    If the current version is still the generated template, a new version with the number and
-    date filled in is laid out, so what is circulated shows them. Signing passes
-    ``render_template=False``: the signed version already shows them, and a new version would
-    carry no signature.
+    An outgoing document has legal value only with the official's signature and the
+    organisation's seal (Decree 30, Art. 5 and 14), so it is issued only from the seal, which
+    passes the version it was applied to: the current one, showing the number and date reserved
+    at submission. ``blobs`` is kept for the callers; issuing writes no file.
     """
+    del blobs
     if document.status is not Status.DRAFT:
         raise errors.WrongState(N_("Only a draft can be numbered."))
+    if document.direction is Direction.OUTGOING and (
+        sealed_version_id is None or sealed_version_id != document.current_version_id
+    ):
+        raise errors.NotSealed.unsigned()
     issued = (
         _reserved_number(session, document)
         if document.number is not None
@@ -131,16 +134,14 @@ def issue(
     )
     issued.state = NumberState.USED
     document.status = Status.ISSUED
-    current = session.get(DocumentVersion, document.current_version_id or 0)
-    if render_template and current is not None and current.note == TEMPLATE_NOTE:
-        render_numbered_version(session, blobs, actor, document)
+    document.sealed_version_id = sealed_version_id
     reindex(session, document)
     record_event(
         session,
         "documents:document:issue",
         actor=actor,
         subject={"document": document.id},
-        details={"number_symbol": issued.number_symbol},
+        details={"number_symbol": issued.number_symbol, "version": sealed_version_id},
     )
     return issued
 

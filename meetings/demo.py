@@ -10,12 +10,14 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
+from accounts.demo import organisation
 from accounts.models import Unit, User
 from core import mail
 from core.clock import VIETNAM, today_local
 from core.db import utcnow
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
+from documents.errors import NotSealed
 from documents.models import Document, Status
 from meetings import (
     agenda,
@@ -41,18 +43,19 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     )
     if clerk is None or chairman is None:
         return []
+    org = organisation(app)
     starts = datetime.combine(today_local() + timedelta(days=1), time(8, 0), VIETNAM)
     (meeting,) = meetings.create(
         session,
         clerk,
         meetings.MeetingData(
-            title="Phiên họp thường kỳ UBND tỉnh tháng này",
+            title=f"Phiên họp thường kỳ {org.short_name} tháng này",
             kind=MeetingKind.PEOPLES_COMMITTEE,
             starts_at=starts,
             ends_at=starts + timedelta(hours=4),
             chair_id=chairman.id,
             secretary_id=clerk.id,
-            room="Phòng họp số 1, trụ sở UBND tỉnh",
+            room=f"Phòng họp số 1, trụ sở {org.short_name}",
         ),
     )
     departments = list(
@@ -69,7 +72,7 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
         return added.id
 
     with StagedBlobs(blob_store(app)) as staged:
-        item("Khai mạc, thông qua chương trình", 10, presenter_name="Chủ tịch UBND tỉnh")
+        item("Khai mạc, thông qua chương trình", 10, presenter_name=f"Chủ tịch {org.short_name}")
         report = item("Tình hình kinh tế - xã hội", 30, presenter_name="Sở Kế hoạch và Đầu tư")
         budget = item("Dự toán ngân sách", 20, report, presenter_name="Sở Tài chính")
         reform = item("Cải cách hành chính, văn bản điện tử", 20, report)
@@ -91,7 +94,14 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             max_bytes=max_bytes,
             expected_version=meeting.version,
         )
-        meetings.publish(session, clerk, meeting, _sending(app, staged))
+        try:
+            with session.begin_nested():
+                meetings.publish(session, clerk, meeting, _sending(app, staged))
+        except NotSealed:
+            # Publishing issues the Giấy mời, which is sent only signed and sealed; until it goes
+            # through signature (branch meetinv) the demo meeting stays a draft.
+            session.flush()
+            return []
         # The chair notes something on the first draft and shares it; the corrected upload
         # below carries the note onto its changed words.
         note = notes.write(

@@ -1,4 +1,5 @@
-"""Demonstration signatures: the organisation CA, the chairman's key, a signed and sealed decision.
+"""Demonstration signatures: the organisation CA, the chairman's key, the demo's công văn and
+Quyết định signed and sealed (so issued), and the công văn sent to two departments.
 
 The random demo root passphrase and PINs are kept in instance/demo_signing.txt (mode 0600) only.
 """
@@ -13,9 +14,10 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from accounts.models import User
+from accounts.models import Unit, User
 from core.clock import today_local
 from core.storage import StagedBlobs, blob_store
+from documents import circulation
 from documents.decree30 import DocType
 from documents.models import Document, Status
 from signing import authority, flow, issuance, sealing
@@ -37,18 +39,21 @@ def _pin() -> str:
 
 
 def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
-    """Sign and seal the demo Quyết định once; needs the accounts and documents demo data."""
+    """Sign and seal the demo drafts once; needs the accounts and documents demo data."""
     if session.scalar(sa.select(Signature.id).limit(1)) is not None:
         return []
     clerk = session.scalar(sa.select(User).where(User.username == "vanthu"))
     chairman = session.scalar(sa.select(User).where(User.username == "chutich"))
-    decision = session.scalar(
-        sa.select(Document)
-        .where(Document.doc_type == DocType.QUYET_DINH, Document.status == Status.DRAFT)
-        .order_by(Document.id)
-        .limit(1)
-    )
-    if clerk is None or chairman is None or decision is None:
+    drafts = {
+        doc_type: session.scalar(
+            sa.select(Document)
+            .where(Document.doc_type == doc_type, Document.status == Status.DRAFT)
+            .order_by(Document.id)
+            .limit(1)
+        )
+        for doc_type in (DocType.CONG_VAN, DocType.QUYET_DINH)
+    }
+    if clerk is None or chairman is None or None in drafts.values():
         return []
     if authority.issuing_record(session) is not None:
         return []  # a real CA exists: its seal PIN is not ours to know
@@ -57,13 +62,29 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     issuance.init_pki(session, settings, root_passphrase=root_passphrase, seal_pin=seal_pin)
     issuance.issue_official(session, settings, chairman, chairman_pin, actor=None)
     blobs = blob_store(app)
+    departments = list(
+        session.scalars(sa.select(Unit.id).where(Unit.code.in_(["SNV", "STC"])).order_by(Unit.id))
+    )
     with StagedBlobs(blobs) as staged:
-        request = flow.submit(session, staged, clerk, decision, [chairman.id], today=today_local())
-        flow.sign(session, blobs, settings, chairman, request, chairman_pin, request.sha256)
-        sealing.seal(
-            session, staged, settings, clerk, request, seal_pin, request.sha256,
-            today=today_local(),
-        )  # fmt: skip
+        for document in drafts.values():
+            assert document is not None
+            request = flow.submit(
+                session, staged, clerk, document, [chairman.id], today=today_local()
+            )
+            flow.sign(session, blobs, settings, chairman, request, chairman_pin, request.sha256)
+            sealing.seal(
+                session, staged, settings, clerk, request, seal_pin, request.sha256,
+                today=today_local(),
+            )  # fmt: skip
+        letter = drafts[DocType.CONG_VAN]
+        assert letter is not None
+        circulation.circulate(
+            session,
+            clerk,
+            letter,
+            unit_ids=departments,
+            message="Đề nghị các đơn vị triển khai thực hiện.",
+        )
         session.flush()
     _write_secrets(
         Path(app.instance_path) / SECRETS_FILE,

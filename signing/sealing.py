@@ -71,7 +71,9 @@ def seal(
     signature = add_signature(request, CertRole.SEAL, position, certificate, actor, p7s)
     request.state = RequestState.SEALED
     request.finished_at = utcnow()
-    numbering.issue(session, blobs, actor, request.document, today, render_template=False)
+    numbering.issue(
+        session, blobs, actor, request.document, today, sealed_version_id=request.version_id
+    )
     session.flush()
     record_event(
         session,

@@ -62,4 +62,4 @@ class Factory:
 def documents_settings() -> object:
     from documents.drafting import Settings
 
-    return Settings(place="Hậu Giang", max_upload_bytes=5 * 1024 * 1024)
+    return Settings(place="Cần Thơ", max_upload_bytes=5 * 1024 * 1024)

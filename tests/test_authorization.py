@@ -58,7 +58,6 @@ RESTRICTED: dict[str, set[Role]] = {
     "documents.assign": CLERK_OR_OFFICIAL,
     "documents.tasks": CLERK_OR_OFFICIAL,
     "documents.progress": CLERK_OR_OFFICIAL,
-    "documents.issue": {Role.CLERK},
     "documents.void_number": {Role.CLERK},
     "documents.pdf_original": {Role.CLERK},
     "documents.circulate": {Role.CLERK},

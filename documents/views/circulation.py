@@ -16,20 +16,8 @@ from core.clock import local_time, today_local
 from core.db import get_session
 from documents import access, circulation, errors, incoming, numbering, reading
 from documents.forms import CirculateForm, ReasonForm
-from documents.views.blueprint import bp, clerks, ids, load, signed_in, stage, user_choices
+from documents.views.blueprint import bp, clerks, ids, load, signed_in, user_choices
 from documents.views.exports import csv_response
-
-
-@bp.post("/documents/<int:document_id>/issue")
-@clerks
-def issue(document_id: int) -> ResponseReturnValue:
-    document = load(document_id, manage=True)
-    db = get_session()
-    with stage() as staged:
-        issued = numbering.issue(db, staged, auth.signed_in_user(), document, today_local())
-        db.commit()
-    flash(gettext("Numbered and registered as %(number)s.", number=issued.number_symbol), "success")
-    return redirect(url_for("documents.show", document_id=document.id))
 
 
 @bp.post("/documents/<int:document_id>/void-number")

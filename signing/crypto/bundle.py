@@ -1,6 +1,10 @@
 """The verification bundle, a zip an outside auditor checks offline, and ``vanthu verify``.
 
-It holds the document, official.p7s, seal.p7s, chain.pem, crl.der and manifest.json.
+It holds document.<ext>, official.p7s, seal.p7s, chain.pem, crl.der and manifest.json. Every
+member name is ASCII, so a bundle unpacked and packed again with any zip tool (Info-ZIP's `zip`
+stores names in the local code page unless told otherwise) still verifies; the document's own
+name, Vietnamese letters and all, is kept in the manifest. Bundles of version 1, whose document
+member carried that name, are still read.
 """
 
 from __future__ import annotations
@@ -42,7 +46,8 @@ CHAIN = "chain.pem"
 CRL = "crl.der"
 MANIFEST = "manifest.json"
 FORMAT = "vanthu-verification-bundle"
-VERSION = 1
+VERSION = 2
+DOCUMENT_STEM = "document"
 MAX_MEMBERS = 16
 MAX_MEMBER_SIZE = 256 * 1024 * 1024
 MAX_TOTAL_SIZE = 512 * 1024 * 1024
@@ -51,6 +56,7 @@ _FIXED = (OFFICIAL, SEAL, CHAIN, CRL)
 _RESERVED = {name.lower() for name in (*_FIXED, MANIFEST)}
 _WINDOWS_DEVICES = re.compile(r"^(con|prn|aux|nul|com\d|lpt\d)$", re.IGNORECASE)
 _UNSAFE = re.compile(r'[<>:"|?*/\\]')
+_ASCII_EXTENSION = re.compile(r"^[a-z0-9]{1,16}$")
 
 
 def sanitize_filename(name: str) -> str:
@@ -70,6 +76,15 @@ def sanitize_filename(name: str) -> str:
     if not stem or _WINDOWS_DEVICES.match(stem) or (stem + suffix).lower() in _RESERVED:
         stem = f"document-{stem}" if stem else "document"
     return stem + suffix
+
+
+def document_member(filename: str) -> str:
+    """The document's member name: ``document`` and the file's extension if that is plain ASCII."""
+    stem, dot, ext = sanitize_filename(filename).rpartition(".")
+    ext = ext.lower()
+    if dot and stem and _ASCII_EXTENSION.match(ext):
+        return f"{DOCUMENT_STEM}.{ext}"
+    return DOCUMENT_STEM
 
 
 def _clean(text: object) -> str:
@@ -107,7 +122,8 @@ def build_bundle(
     ``metadata`` (number/symbol, subject, ...) must be JSON-serialisable; it is recorded as given.
     """
     when = (created or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).replace(microsecond=0)
-    name = sanitize_filename(filename)
+    original = sanitize_filename(filename)
+    name = document_member(filename)
     files = {
         name: bytes(document),
         OFFICIAL: bytes(official_p7s),
@@ -119,7 +135,12 @@ def build_bundle(
         "format": FORMAT,
         "version": VERSION,
         "created": when.isoformat(),
-        "document": {"file": name, "sha256": _sha256(document), "size": len(document)},
+        "document": {
+            "file": name,
+            "name": original,
+            "sha256": _sha256(document),
+            "size": len(document),
+        },
         "files": {member: _sha256(data) for member, data in files.items()},
         "metadata": dict(metadata or {}),
         "signers": {
@@ -152,9 +173,16 @@ class _Bundle:
 
     files: dict[str, bytes]
     manifest: dict[str, Any]
+    #: The document's member in the zip.
     document_name: str
     chain: list[x509.Certificate]
     crl: x509.CertificateRevocationList
+
+    @property
+    def original_name(self) -> str:
+        """The document's own file name as the manifest records it (the member name before v2)."""
+        name = self.manifest["document"].get("name")
+        return name if isinstance(name, str) and name else self.document_name
 
 
 def _read_members(source: bytes | str | os.PathLike[str]) -> dict[str, bytes]:
@@ -200,6 +228,9 @@ def _load_manifest(files: Mapping[str, bytes]) -> tuple[dict[str, Any], str]:
         raise BundleError(f"{MANIFEST} is not a VanThu bundle manifest.")
     if not isinstance(name, str) or name != sanitize_filename(name):
         raise BundleError(f"{MANIFEST} names an unsafe document file.")
+    original = manifest["document"].get("name", name)
+    if not isinstance(original, str) or original != sanitize_filename(original):
+        raise BundleError(f"{MANIFEST} gives an unsafe document name.")
     for member in (name, *_FIXED):
         if member not in listed:
             raise BundleError(f"{MANIFEST} does not list {member}.")
@@ -359,7 +390,7 @@ class _View:
         body = {
             "result": "valid" if self.code == 0 else "invalid",
             "exit_code": self.code,
-            "document": {"file": self.bundle.document_name},
+            "document": {"file": self.bundle.document_name, "name": self.bundle.original_name},
             "metadata": self.bundle.manifest.get("metadata", {}),
             "trust_anchor": {
                 "source": "trust-root" if self.roots_given else "bundle",
@@ -373,7 +404,7 @@ class _View:
         """Every value that came from the bundle goes through ``_clean``."""
         report = self.report
         lines = [
-            f"Document: {_clean(self.bundle.document_name)}",
+            f"Document: {_clean(self.bundle.original_name)}",
             f"SHA-256:  {report.document_sha256}",
         ]
         metadata = self.bundle.manifest.get("metadata", {})

@@ -9,7 +9,7 @@ from tests.documents.pages_testkit import sent_to_home
 
 
 def office(make):
-    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    province = make.unit("UBND thành phố Cần Thơ", abbreviation="UBND")
     home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
     return {
         "home": home,

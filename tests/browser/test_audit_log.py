@@ -16,7 +16,7 @@ def test_an_auditor_follows_an_entry_to_its_verified_proof_and_receipt(page, mak
     page.get_by_label("Mật khẩu").fill("correct horse battery")
     page.get_by_test_id("login-submit").click()
     page.wait_for_url("**/")
-    page.get_by_role("link", name="Nhật ký kiểm toán").click()
+    page.get_by_role("link", name="Nhật ký kiểm tra").click()
     page.wait_for_url("**/audit")
     page.get_by_test_id("events").get_by_role("link", name="#0").click()
     assert "Đã xác minh với điểm kiểm tra" in page.get_by_test_id("proof-result").inner_text()

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
 from accounts.models import Role
+from core.storage import StagedBlobs, blob_store
+from documents.models import Document
 from tests.browser.conftest import ARTIFACTS
+from tests.documents.office_testkit import issue_as_sealed
 
 pytestmark = pytest.mark.browser
 
@@ -23,8 +27,8 @@ def sign_out(page):
     page.wait_for_url("**/login")
 
 
-def test_draft_number_send_read_and_see_who_opened(page, make):
-    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+def test_draft_number_send_read_and_see_who_opened(page, app, db, make):
+    province = make.unit("UBND thành phố Cần Thơ", abbreviation="UBND")
     home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
     finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
     make.user("vanthu", roles=[Role.CLERK], unit=province, full_name="Trần Thị Văn Thư")
@@ -43,9 +47,15 @@ def test_draft_number_send_read_and_see_who_opened(page, make):
     document_url = page.url
     assert "Về việc đẩy mạnh cải cách hành chính" in page.get_by_test_id("subject").inner_text()
 
-    page.get_by_test_id("issue").click()
-    page.wait_for_load_state()
+    assert page.get_by_test_id("circulate").count() == 0  # unsigned: nothing to send
+    # Signing and sealing in the browser: tests/browser/test_signing.py; here their result.
+    document = db.scalar(sa.select(Document).order_by(Document.id.desc()))
+    with StagedBlobs(blob_store(app)) as staged:
+        issue_as_sealed(db, staged, document.created_by, document)
+        db.commit()
+    page.reload()
     assert "01/UBND-VP" in page.get_by_test_id("document-title").inner_text()
+    assert page.get_by_test_id("status").inner_text() == "Đã ban hành"
 
     assert page.get_by_test_id("read-v2").is_visible()  # laid out again with the number
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic.script import ScriptDirectory
 
@@ -42,3 +43,51 @@ def test_demo_loads_a_province_once_and_prints_working_logins(runner, db, client
         user = db.scalar(sa.select(User).where(User.username == username))
         assert Role(role) in user.roles
         client.post("/logout")
+
+
+def test_the_demo_sends_only_signed_and_sealed_documents_of_a_current_province(runner, db):
+    """Issue 12 §2.2 and §2.11: the demo's công văn was sent unsigned, from Hậu Giang."""
+    from documents.models import Circulation, Direction, Document, Status
+    from signing.models import CertRole, Signature, SigningRequest
+
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    province = db.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)))
+    assert province.name == "UBND thành phố Cần Thơ"
+    names = " ".join(db.scalars(sa.select(Unit.name)))
+    assert "Hậu Giang" not in names and "huyện" not in names.lower()
+    assert "Sở Kế hoạch và Đầu tư" not in names
+    sent = db.scalars(
+        sa.select(Document).where(Document.id.in_(sa.select(Circulation.document_id)))
+    ).all()
+    assert sent, "the demo sends its công văn"
+    issued = db.scalars(
+        sa.select(Document).where(
+            Document.direction == Direction.OUTGOING, Document.status == Status.ISSUED
+        )
+    ).all()
+    assert {d.id for d in sent} <= {d.id for d in issued}
+    for document in issued:
+        assert document.is_sealed, document.subject
+        roles = db.scalars(
+            sa.select(Signature.role)
+            .join(SigningRequest, SigningRequest.id == Signature.request_id)
+            .where(SigningRequest.version_id == document.sealed_version_id)
+        ).all()
+        assert set(roles) == {CertRole.OFFICIAL, CertRole.SEAL}
+
+
+def test_the_demo_organisation_comes_from_a_file(app, runner, db, tmp_path):
+    import json
+
+    from accounts.demo import DEFAULT_ORGANISATION, organisation
+
+    data = json.loads(DEFAULT_ORGANISATION.read_text(encoding="utf-8"))
+    data.update(code="HN", name="UBND thành phố Hà Nội", place="Hà Nội")
+    path = tmp_path / "org.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    app.config["DEMO_ORGANISATION"] = str(path)
+    assert runner.invoke(args=["demo"]).exit_code == 0
+    assert db.scalar(sa.select(Unit.name).where(Unit.code == "HN")) == "UBND thành phố Hà Nội"
+    app.config["DEMO_ORGANISATION"] = str(tmp_path / "missing.json")
+    with pytest.raises(ValueError, match=r"VANTHU_DEMO_ORGANISATION.*missing\.json"):
+        organisation(app)

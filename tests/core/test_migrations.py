@@ -106,3 +106,69 @@ def _check_bulk_verifications_moved(engine: Engine) -> None:
             assert job.id == 10
     finally:
         engine.dispose()
+
+
+def test_duplicate_keys_are_backfilled_for_incoming_documents(tmp_path):
+    """0015_rules folds the incoming register's number/symbols and issuers as the service does."""
+    with scratch_database(tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            _check_duplicate_keys_backfilled(engine)
+        finally:
+            engine.dispose()
+
+
+def _check_duplicate_keys_backfilled(engine: Engine) -> None:
+    from documents.incoming import duplicate_key
+    from documents.models import Document
+
+    migrate.upgrade(engine, "0014")
+    when = "2026-11-26 03:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO units (id, code, name, abbreviation, kind, created_at)"
+                " VALUES (1, 'U', 'UBND', 'UBND', 'province', :when)"
+            ),
+            {"when": when},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, username, full_name, title, unit_id, active,"
+                " session_generation, created_at, password_hash)"
+                " VALUES (7, 'vanthu', 'V', '', 1, true, 0, :when, '')"
+            ),
+            {"when": when},
+        )
+        for doc_id, direction, symbol, issuer in (
+            (1, "incoming", "05/QĐ-BNV", "Bộ  Nội vụ"),
+            (2, "outgoing", "01/QĐ-UBND", ""),
+        ):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO documents (id, direction, status, doc_type, unit_id,"
+                    " issuer_name, subject, place, number_symbol, urgency, confidentiality,"
+                    " recipients_text, content_text, created_by_id, created_at, drafter_abbr,"
+                    " search_text, signer_on_behalf_of, signer_title, signer_name)"
+                    " VALUES (:id, :direction, 'issued', 'quyet_dinh', 1, :issuer,"
+                    " 'S', '', :symbol, 'thuong', 'thuong', '', '', 7, :when, '', '', '', '', '')"
+                ),
+                {
+                    "id": doc_id,
+                    "direction": direction,
+                    "symbol": symbol,
+                    "issuer": issuer,
+                    "when": when,
+                },
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(Document.id, Document.duplicate_key, Document.sealed_version_id).order_by(
+                Document.id
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        (1, duplicate_key("05/qđ-bnv", "BỘ NỘI VỤ"), None),
+        (2, None, None),
+    ]

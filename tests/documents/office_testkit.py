@@ -11,6 +11,7 @@ from accounts.models import Role
 from core.storage import StagedBlobs
 from documents import drafting, numbering, reading
 from documents.decree30 import DocType
+from documents.models import DocumentVersion
 from tests.factories import documents_settings
 
 TODAY = date(2026, 11, 26)
@@ -18,7 +19,7 @@ TODAY = date(2026, 11, 26)
 
 def build_people(make):
     """A province with two departments, a clerk, a chairman and department staff."""
-    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    province = make.unit("UBND thành phố Cần Thơ", abbreviation="UBND")
     home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
     finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
     people = {
@@ -49,11 +50,27 @@ def draft(db, blobs, author, **changes):
 
 
 def issued(db, blobs, author, **changes):
+    """A draft numbered, laid out with its number and issued as the seal issues it.
+
+    ``sealed_version_id`` stands for signing's seal, which the documents module trusts; the
+    seal itself is applied with real keys in tests/signing.
+    """
     document = draft(db, blobs, author, **changes)
     with StagedBlobs(blobs) as staged:
-        numbering.issue(db, staged, author, document, TODAY)
+        issue_as_sealed(db, staged, author, document)
         db.commit()
     return document
+
+
+def issue_as_sealed(db, staged, author, document, today=TODAY):
+    """What submission and the seal do to a draft, without the keys: number, lay the generated
+    template out again with it (an uploaded final file already shows it), issue that version."""
+    if document.number is None:
+        numbering.reserve_number(db, author, document, today)
+    version = db.get(DocumentVersion, document.current_version_id)
+    if version.note == drafting.TEMPLATE_NOTE:
+        version = drafting.render_numbered_version(db, staged, author, document)
+    return numbering.issue(db, staged, author, document, today, sealed_version_id=version.id)
 
 
 def open_as(db, reader, document, version):

@@ -6,13 +6,15 @@ import io
 
 import sqlalchemy as sa
 
-from accounts.models import Role
+from accounts.models import Role, User
+from core.storage import StagedBlobs, blob_store
 from documents.models import Document, ReadReceipt
 from tests.conftest import login
+from tests.documents.office_testkit import issue_as_sealed
 
 
 def build_office(make):
-    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    province = make.unit("UBND thành phố Cần Thơ", abbreviation="UBND")
     home = make.unit("Sở Nội vụ", parent=province, abbreviation="SNV")
     finance = make.unit("Sở Tài chính", parent=province, abbreviation="STC")
     return {
@@ -59,7 +61,7 @@ def sent_to_home(client, db, office, pdf_of):
     assert client.post(f"/signing/documents/{document.id}/reserve").status_code == 302
     db.refresh(document)
     upload_pdf(client, document, pdf_of(f"Ban chinh thuc so {document.number_symbol}"))
-    assert client.post(f"/documents/{document.id}/issue").status_code == 302
+    issue_sealed(client, db, document)
     units = {"units": [str(office["home"].id)]}
     assert client.post(f"/documents/{document.id}/circulate", data=units).status_code == 302
     return document
@@ -80,3 +82,13 @@ def receipts_of(db, user):
             ReadReceipt.user_id == user.id
         )
     )
+
+
+def issue_sealed(client, db, document):
+    """Stands for submit, sign and seal, which issue the document (real keys: tests/signing)."""
+    app = client.application
+    db.expire_all()  # the pages changed it in their own sessions
+    clerk = db.get(User, document.created_by_id)
+    with app.app_context(), StagedBlobs(blob_store(app)) as staged:
+        issue_as_sealed(db, staged, clerk, db.get(Document, document.id))
+        db.commit()

@@ -6,10 +6,11 @@ import pytest
 import sqlalchemy as sa
 
 from audit.models import AuditEvent
-from documents import circulation, errors, inbox
+from core.storage import StagedBlobs
+from documents import circulation, drafting, errors, inbox, numbering
 from documents.decree30 import Confidentiality
 from documents.models import Delivery, Status, UnitReceipt
-from tests.documents.office_testkit import build_people, draft, issued, open_as
+from tests.documents.office_testkit import TODAY, build_people, draft, issued, open_as
 
 
 @pytest.fixture
@@ -60,6 +61,41 @@ def test_a_draft_cannot_be_sent(db, blobs, office):
     _, home, _, people = office
     document = draft(db, blobs, people["clerk"])
     with pytest.raises(errors.WrongState):
+        circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
+
+
+def test_an_unsigned_document_is_neither_issued_nor_sent(db, blobs, office):
+    """Art. 5: without the official's signature and the seal it has no legal value."""
+    _, home, _, people = office
+    document = draft(db, blobs, people["clerk"])
+    with pytest.raises(errors.NotSealed), StagedBlobs(blobs) as staged:
+        numbering.issue(db, staged, people["clerk"], document, TODAY)
+    db.rollback()
+    assert document.status is Status.DRAFT and document.number is None
+    with pytest.raises(errors.NotSealed):
+        circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
+    assert db.scalar(sa.select(sa.func.count()).select_from(Delivery)) == 0
+
+
+def test_a_seal_on_another_version_does_not_issue(db, blobs, office):
+    _, _, _, people = office
+    document = draft(db, blobs, people["clerk"])
+    first = document.current_version_id
+    with StagedBlobs(blobs) as staged:
+        numbering.reserve_number(db, people["clerk"], document, TODAY)
+        drafting.render_numbered_version(db, staged, people["clerk"], document)
+        with pytest.raises(errors.NotSealed):
+            numbering.issue(db, staged, people["clerk"], document, TODAY, sealed_version_id=first)
+    db.rollback()
+
+
+def test_an_issued_document_without_a_seal_from_before_the_rule_is_not_sent(db, blobs, office):
+    """Documents numbered and registered unsigned before the rule stay in the register only."""
+    _, home, _, people = office
+    document = issued(db, blobs, people["clerk"])
+    document.sealed_version_id = None  # as migration 0015_rules leaves them
+    db.commit()
+    with pytest.raises(errors.NotSealed):
         circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 import sqlalchemy as sa
 
@@ -90,3 +92,65 @@ def test_incoming_documents_warn_about_duplicates(db, blobs, office, pdf_of):
         )
         db.commit()
     assert second.incoming_number == 2
+
+
+_files = itertools.count()
+
+
+def _register(db, blobs, clerk, pdf_of, issuer, number_symbol, *, accept=False):
+    data = incoming.IncomingData(
+        issuer_name=issuer,
+        number_symbol=number_symbol,
+        issued_on=TODAY,
+        doc_type=DocType.QUYET_DINH,
+        subject="Về việc kiện toàn Ban chỉ đạo",
+    )
+    with StagedBlobs(blobs) as staged:
+        receipt = incoming.register_incoming(
+            db,
+            staged,
+            clerk,
+            data,
+            pdf_of(f"received {next(_files)}"),
+            "qd.pdf",
+            documents_settings(),
+            today=TODAY,
+            accept_duplicate=accept,
+        )
+        db.commit()
+    return receipt
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (("Bộ Nội vụ", "05/QĐ-BNV"), ("Bộ Nội vụ", "05/QĐ-BNV")),
+        (("Bộ Nội vụ", "05/QĐ-BNV"), ("BỘ NỘI VỤ", "05/qđ-bnv")),
+        (("Bộ Nội vụ", "05/HĐ-BNV"), ("Bộ  Nội   vụ ", "05/HĐ-BNV")),
+        (("Ủy ban nhân dân tỉnh", "7/ĐA-UBND"), ("Ủy ban nhân dân tỉnh", "07 / ĐA - UBND")),
+        (("Chính phủ", "15/2020/NĐ-CP"), ("Chi\u0301nh phu\u0309", "15/2020/nđ-cp")),
+    ],
+    ids=["same", "case", "double-spaces", "zero-and-spaces", "decomposed"],
+)
+def test_duplicates_with_d_and_spacing_are_caught(db, blobs, office, pdf_of, first, second):
+    """SQL lower() leaves Đ alone on SQLite: the key is normalised in Python and stored."""
+    clerk = office[3]["home_clerk"]
+    _register(db, blobs, clerk, pdf_of, *first)
+    with pytest.raises(errors.PossibleDuplicate):
+        _register(db, blobs, clerk, pdf_of, *second)
+    db.rollback()
+    assert _register(db, blobs, clerk, pdf_of, *second, accept=True).incoming_number == 2
+
+
+def test_other_issuer_or_number_is_not_a_duplicate(db, blobs, office, pdf_of):
+    clerk = office[3]["home_clerk"]
+    _register(db, blobs, clerk, pdf_of, "Bộ Nội vụ", "05/QĐ-BNV")
+    assert _register(db, blobs, clerk, pdf_of, "Bộ Tài chính", "05/QĐ-BNV").incoming_number == 2
+    assert _register(db, blobs, clerk, pdf_of, "Bộ Nội vụ", "06/QĐ-BNV").incoming_number == 3
+
+
+def test_duplicate_key_folds_d_case_spaces_and_composition():
+    key = incoming.duplicate_key
+    assert key("05/QĐ-BNV", "Bộ  Nội vụ") == key("05/qđ-bnv", " BỘ NỘI VỤ")
+    assert key("05/QĐ-BNV", "Bộ Nội vụ") == key("05/Q\u00d0-BNV", "Bo\u0323\u0302 Nội vụ")
+    assert key("05/QĐ-BNV", "Bộ Nội vụ") != key("05/QD-BNV", "Bộ Nội vụ")

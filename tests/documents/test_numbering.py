@@ -11,7 +11,14 @@ from core.storage import StagedBlobs
 from documents import errors, numbering, registers
 from documents.decree30 import Confidentiality, DocType
 from documents.models import Document, IssuedNumber, NumberState, Status
-from tests.documents.office_testkit import TODAY, build_people, draft, issued, table_cells
+from tests.documents.office_testkit import (
+    TODAY,
+    build_people,
+    draft,
+    issue_as_sealed,
+    issued,
+    table_cells,
+)
 
 
 @pytest.fixture
@@ -59,7 +66,7 @@ def test_a_void_number_is_kept_and_never_reused(db, blobs, office):
     db.commit()
     assert document.number is None
     with StagedBlobs(blobs) as staged:
-        numbering.issue(db, staged, people["clerk"], document, TODAY)
+        issue_as_sealed(db, staged, people["clerk"], document)
         db.commit()
     assert document.number == 2
     register = registers.outgoing_register(db, people["clerk"], document.unit_id, TODAY.year)
@@ -87,7 +94,7 @@ def test_numbers_are_unique_under_concurrency(app, db, blobs, office):
                 document = session.get(Document, document_id)
                 barrier.wait()
                 with StagedBlobs(blobs) as staged:
-                    numbering.issue(session, staged, clerk, document, TODAY)
+                    issue_as_sealed(session, staged, clerk, document)
                     session.commit()
             except Exception as error:  # reported below; a thread cannot raise into pytest
                 failures.append(error)

@@ -35,6 +35,7 @@ def test_receipts_are_per_person_per_version(db, blobs, office, pdf_of):
         v3 = drafting.add_version(
             db, staged, people["clerk"], document, pdf_of("Ban chinh thuc"), "chinh-thuc.pdf", ""
         )
+        document.sealed_version_id = v3.id  # only a signed and sealed version is sent
         db.commit()
     circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])  # v3 is sent too
     db.commit()

@@ -11,7 +11,12 @@ import sqlalchemy as sa
 from audit.models import AuditEvent
 from documents.models import Document, DocumentVersion, IssuedNumber, ReadReceipt
 from tests.conftest import count_statements, login
-from tests.documents.pages_testkit import build_office, create_draft, last_document
+from tests.documents.pages_testkit import (
+    build_office,
+    create_draft,
+    issue_sealed,
+    last_document,
+)
 
 
 @pytest.fixture
@@ -49,7 +54,7 @@ def test_the_clerks_whole_flow(client, db, office, pdf_of):
         content_type="multipart/form-data",
     )
     assert upload.status_code == 302
-    assert client.post(f"/documents/{document.id}/issue").status_code == 302
+    issue_sealed(client, db, document)
     sent = client.post(
         f"/documents/{document.id}/circulate",
         data={"units": [str(office["home"].id), str(office["finance"].id)]},
@@ -124,7 +129,7 @@ def test_a_reader_cannot_manage_the_document(client, db, office):
     login(client, office["clerk"])
     create_draft(client)
     document = last_document(db)
-    client.post(f"/documents/{document.id}/issue")
+    issue_sealed(client, db, document)
     client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
     login(client, office["reader"])
     assert client.get(f"/documents/{document.id}").status_code == 200
@@ -226,30 +231,45 @@ def test_sending_to_a_recipient_that_does_not_exist_consumes_nothing(client, db,
     login(client, office["clerk"])
     create_draft(client)
     document = last_document(db)
-    client.post(f"/documents/{document.id}/issue")
+    issue_sealed(client, db, document)
     events = db.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
     response = client.post(f"/documents/{document.id}/circulate", data={"users": ["987654"]})
     assert response.status_code == 400
     assert db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
 
 
-def test_a_failed_numbering_consumes_no_number(client, db, office, monkeypatch):
-    from documents import drafting
-
+def test_there_is_no_issuing_without_signature_and_seal(client, db, office):
+    """The seal issues a document; the page offers no "number and register" of its own."""
     login(client, office["clerk"])
     create_draft(client)
     document = last_document(db)
-
-    def broken(*args, **kwargs):
-        raise RuntimeError("disk full")
-
-    monkeypatch.setattr(drafting, "render_draft", broken)
-    assert client.post(f"/documents/{document.id}/issue").status_code == 500
-    monkeypatch.undo()
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert 'data-testid="issue"' not in page and 'data-testid="circulate"' not in page
+    assert client.post(f"/documents/{document.id}/issue").status_code in (404, 405)
+    refused = client.post(
+        f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]}
+    )
+    assert refused.status_code == 409
+    assert "ký" in refused.get_data(as_text=True)
     assert db.scalar(sa.select(sa.func.count()).select_from(IssuedNumber)) == 0
-    client.post(f"/documents/{document.id}/issue")
-    db.refresh(document)
-    assert document.number == 1
+
+
+def test_issued_is_shown_only_for_signed_and_sealed_documents(client, db, office):
+    login(client, office["clerk"])
+    create_draft(client)
+    document = last_document(db)
+    assert "Dự thảo" in _status(client, document)
+    issue_sealed(client, db, document)
+    assert _status(client, document) == "Đã ban hành"
+    document.sealed_version_id = None  # numbered unsigned before the rule
+    db.commit()
+    assert _status(client, document) != "Đã ban hành"
+    assert "chưa ký" in _status(client, document)
+
+
+def _status(client, document):
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    return page.split('data-testid="status">', 1)[1].split("<", 1)[0].strip()
 
 
 def test_inbox_and_registers_issue_a_constant_number_of_queries(app, client, db, office):
@@ -258,7 +278,7 @@ def test_inbox_and_registers_issue_a_constant_number_of_queries(app, client, db,
     def issue_and_send():
         create_draft(client)
         document = last_document(db)
-        client.post(f"/documents/{document.id}/issue")
+        issue_sealed(client, db, document)
         client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
         return document
 
@@ -294,7 +314,7 @@ def _count(app, client, user, url):
 def test_registers_export_csv(client, db, office):
     login(client, office["clerk"])
     create_draft(client, subject='=HYPERLINK("http://x")')
-    client.post(f"/documents/{last_document(db).id}/issue")
+    issue_sealed(client, db, last_document(db))
     response = client.get("/registers/outgoing?format=csv")
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))

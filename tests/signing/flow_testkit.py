@@ -111,7 +111,7 @@ class Office:
 
 
 def build_office(app: Any, db: Session, make: Any, *, with_pki: bool = True) -> Office:
-    province = make.unit("UBND tỉnh Hậu Giang", abbreviation="UBND")
+    province = make.unit("UBND thành phố Cần Thơ", abbreviation="UBND")
     other = make.unit("Sở Y tế", parent=province, abbreviation="SYT")
     office = Office(
         app=app,

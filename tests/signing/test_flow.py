@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -467,9 +468,11 @@ def test_bundle_export_matches_the_library_format(office):
 
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         names = set(archive.namelist())
+        manifest = json.loads(archive.read("manifest.json"))
     version = office.db.get(DocumentVersion, request.version_id)
+    assert manifest["document"]["name"] == version.file_name  # the member's name is ASCII
     assert names == {
-        version.file_name,
+        "document.docx",
         "official.p7s",
         "seal.p7s",
         "chain.pem",

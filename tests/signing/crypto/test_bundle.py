@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -19,6 +20,7 @@ from signing.errors import BundleError, VerificationError
 from tests.signing.signing_testkit import DOCUMENT, Pki, sign
 
 NAME = "Quyết định 05-QĐ-UBND.pdf"
+MEMBER = "document.pdf"
 METADATA = {"number": "05/QĐ-UBND", "type": "Quyết định", "subject": "V/v thử nghiệm"}
 
 
@@ -51,7 +53,7 @@ def _run(tmp_path: Path, data: bytes, *extra: str) -> tuple[int, str]:
 def test_bundle_contents_and_manifest(good_zip: bytes, env: Pki) -> None:
     members = _members(good_zip)
     assert set(members) == {
-        NAME,
+        MEMBER,
         "official.p7s",
         "seal.p7s",
         "chain.pem",
@@ -59,7 +61,7 @@ def test_bundle_contents_and_manifest(good_zip: bytes, env: Pki) -> None:
         "manifest.json",
     }
     manifest = json.loads(members["manifest.json"])
-    assert manifest["document"]["file"] == NAME
+    assert manifest["document"]["file"] == MEMBER
     assert manifest["metadata"] == METADATA
     for name, digest in manifest["files"].items():
         assert bundle._sha256(members[name]) == digest
@@ -75,7 +77,7 @@ def test_bundle_files_pass_openssl(good_zip: bytes, tmp_path: Path, openssl: str
         result = subprocess.run(
             [
                 openssl, "cms", "-verify", "-binary", "-inform", "DER", "-in", str(tmp_path / p7s),
-                "-content", str(tmp_path / NAME), "-CAfile", str(tmp_path / "chain.pem"),
+                "-content", str(tmp_path / MEMBER), "-CAfile", str(tmp_path / "chain.pem"),
                 "-purpose", "any", "-out", "/dev/null",
             ],
             capture_output=True,
@@ -121,15 +123,15 @@ def test_trust_root_option(good_zip: bytes, tmp_path: Path, env: Pki) -> None:
 
 def test_changed_document_byte_exit_1(good_zip: bytes, tmp_path: Path) -> None:
     members = _members(good_zip)
-    changed = bytearray(members[NAME])
+    changed = bytearray(members[MEMBER])
     changed[10] ^= 0x01
-    members[NAME] = bytes(changed)
+    members[MEMBER] = bytes(changed)
     code, text = _run(tmp_path, _rezip(members), "--json")
     assert code == 1
     body = json.loads(text)
     assert body["result"] == "invalid"
     assert {s["sub_indication"] for s in body["report"]["signatures"]} == {"HASH_FAILURE"}
-    assert any(NAME in problem for problem in body["report"]["problems"])
+    assert any(MEMBER in problem for problem in body["report"]["problems"])
 
 
 def test_manifest_hash_mismatch_alone_is_invalid(good_zip: bytes, tmp_path: Path) -> None:
@@ -151,7 +153,7 @@ def test_unlisted_extra_file_is_invalid(good_zip: bytes, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize(
-    "missing", ["seal.p7s", "official.p7s", "chain.pem", "crl.der", NAME, "manifest.json"]
+    "missing", ["seal.p7s", "official.p7s", "chain.pem", "crl.der", MEMBER, "manifest.json"]
 )
 def test_missing_file_exit_2(good_zip: bytes, tmp_path: Path, missing: str) -> None:
     members = _members(good_zip)
@@ -256,3 +258,74 @@ def test_text_report_escapes_terminal_controls(
         "RESULT: INVALID (TOTAL_FAILED)"
     ]
     assert "\\u001b[2J" in text
+
+
+def test_member_names_are_ascii_and_the_original_name_is_in_the_manifest(
+    good_zip: bytes,
+) -> None:
+    members = _members(good_zip)
+    assert all(name.isascii() for name in members)
+    assert "document.pdf" in members
+    manifest = json.loads(members["manifest.json"])
+    assert manifest["document"]["file"] == "document.pdf"
+    assert manifest["document"]["name"] == NAME
+    assert members["document.pdf"] == DOCUMENT
+
+
+@pytest.mark.parametrize(
+    ("original", "member"),
+    [
+        ("Quyết định.DOCX", "document.docx"),
+        ("Tờ trình", "document"),
+        ("báo cáo.tệp", "document"),
+        ("official.p7s", "document.p7s"),
+    ],
+)
+def test_document_member_name(original: str, member: str) -> None:
+    assert bundle.document_member(original) == member
+
+
+def test_unzip_and_rezip_with_info_zip_still_verifies(good_zip: bytes, tmp_path: Path) -> None:
+    """An auditor unpacks the bundle with unzip, looks, and packs it again with zip."""
+    zip_tool, unzip_tool = shutil.which("zip"), shutil.which("unzip")
+    assert zip_tool and unzip_tool, "Info-ZIP zip and unzip are needed (.ci/run installs them)"
+    (tmp_path / "in.zip").write_bytes(good_zip)
+    work = tmp_path / "unpacked"
+    subprocess.run(
+        [unzip_tool, "-q", str(tmp_path / "in.zip"), "-d", str(work)], check=True, timeout=60
+    )
+    assert (work / "document.pdf").read_bytes() == DOCUMENT
+    names = sorted(path.name for path in work.iterdir())
+    subprocess.run(
+        [zip_tool, "-q", "-X", str(tmp_path / "again.zip"), *names],
+        cwd=work,
+        check=True,
+        timeout=60,
+    )
+    code, text = _run(tmp_path, (tmp_path / "again.zip").read_bytes())
+    assert code == 0, text
+    assert "RESULT: VALID" in text
+    assert f"Document: {NAME}" in text
+
+
+def test_old_bundle_with_the_original_name_as_member_still_verifies(
+    env: Pki, official_p7s: bytes, seal_p7s: bytes, tmp_path: Path
+) -> None:
+    """Bundles exported before member names were ASCII (version 1) stay verifiable."""
+    members = _members(
+        bundle.build_bundle(DOCUMENT, NAME, official_p7s, seal_p7s, env.chain, env.crl, METADATA)
+    )
+    manifest = json.loads(members.pop("manifest.json"))
+    members[NAME] = members.pop("document.pdf")
+    files = manifest["files"]
+    files[NAME] = files.pop("document.pdf")
+    manifest["version"] = 1
+    manifest["document"] = {
+        "file": NAME,
+        "sha256": manifest["document"]["sha256"],
+        "size": manifest["document"]["size"],
+    }
+    members["manifest.json"] = json.dumps(manifest, ensure_ascii=False).encode()
+    code, text = _run(tmp_path, _rezip(members))
+    assert code == 0, text
+    assert f"Document: {NAME}" in text
