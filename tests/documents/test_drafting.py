@@ -95,11 +95,15 @@ def test_a_reserved_number_freezes_the_text(db, blobs, office, pdf_of):
 
 def test_header_prints_the_issuing_body_in_full_with_its_parent_above(db, blobs, office):
     _, home, _, people = office
-    # "UBND tỉnh Hậu Giang" is spelt out; no parent above a province.
+    # "UBND thành phố Cần Thơ" is spelt out; no parent above a province-level city.
     cells = table_cells(blobs.get(draft(db, blobs, people["clerk"]).versions[0].sha256))
-    assert cells[0] == ["ỦY BAN NHÂN DÂN TỈNH HẬU GIANG", ""]
+    assert cells[0] == ["ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ", ""]
     # A department prints its parent above itself; a unit's own header name wins.
-    home.header_name = "Sở Nội vụ tỉnh Hậu Giang"
+    home.header_name = "Sở Nội vụ thành phố Cần Thơ"
     db.commit()
     cells = table_cells(blobs.get(draft(db, blobs, people["home_clerk"]).versions[0].sha256))
-    assert cells[0] == ["ỦY BAN NHÂN DÂN TỈNH HẬU GIANG", "SỞ NỘI VỤ TỈNH HẬU GIANG", ""]
+    assert cells[0] == [
+        "ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ",
+        "SỞ NỘI VỤ THÀNH PHỐ CẦN THƠ",
+        "",
+    ]
