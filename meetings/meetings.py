@@ -164,12 +164,19 @@ def edit(
     )
 
 
-def publish(session: Session, actor: User, meeting: Meeting, sending: invitations.Sending) -> None:
+def publish(
+    session: Session,
+    actor: User,
+    meeting: Meeting,
+    sending: invitations.Sending,
+    *,
+    signer_id: int | None = None,
+) -> None:
     """Publish a draft: its participants see it and its pack from now on.
 
-    The one place publishing happens: the invitation (Giấy mời, through the documents module)
-    and the calendar invitation are sent from here, in the caller's transaction: if any part
-    fails, nothing of it is kept.
+    The one place publishing happens: the Giấy mời is drafted and submitted for signature to
+    ``signer_id`` (the chair when None; it goes out once signed and sealed), and the calendar
+    invitation is sent, in the caller's transaction: if any part fails, nothing of it is kept.
     """
     access.refuse_unless_manager(actor, meeting)
     refuse_if_cancelled(meeting)
@@ -194,7 +201,7 @@ def publish(session: Session, actor: User, meeting: Meeting, sending: invitation
         subject={"meeting": meeting.id},
         details={"participants": int(invited)},
     )
-    invitations.invite(session, actor, meeting, sending)
+    invitations.invite(session, actor, meeting, sending, signer_id=signer_id)
 
 
 def cancel(session: Session, actor: User, meeting: Meeting, sending: invitations.Sending) -> None:

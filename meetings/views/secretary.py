@@ -337,15 +337,17 @@ def add_people(meeting_id: int) -> ResponseReturnValue:
         role = ParticipantRole(form.role.data or "")
     except ValueError:
         raise BadMeeting(N_("Choose how they are invited.")) from None
-    added = participants.add_people(
-        db,
-        user,
-        meeting,
-        user_ids=ids(form.user_ids.data),
-        unit_ids=ids(form.unit_ids.data),
-        role=role,
-    )
-    db.commit()
+    with stage() as staged:
+        added = participants.add_people(
+            db,
+            user,
+            meeting,
+            user_ids=ids(form.user_ids.data),
+            unit_ids=ids(form.unit_ids.data),
+            role=role,
+            sending=sending(staged),
+        )
+        db.commit()
     flash(gettext("%(count)d people were invited.", count=added), "success")
     return back_to_meeting(meeting)
 

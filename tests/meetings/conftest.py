@@ -10,7 +10,10 @@ import pytest
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from meetings import agenda, attachments, calendar, invitations, meetings, participants
-from meetings.models import AgendaItem, Meeting, MeetingKind, ParticipantRole
+from documents.models import Document
+from meetings.models import AgendaItem, Invitation, Meeting, MeetingKind, ParticipantRole
+from signing import flow, issuance, sealing
+from signing.settings import from_config as signing_settings
 from tests.documents.conftest import build_pdf
 from tests.documents.office_testkit import build_people, issued
 from tests.factories import documents_settings
@@ -138,3 +141,72 @@ def new_version(db, blobs, office, document, text):
         )
         db.commit()
     return version
+
+
+#: Signing in the meetings tests: a small PKI, the chairman's key, fast key encryption.
+SIGNING_CONFIG = {"SIGNING_KDF_ROUNDS": 1000}
+SEAL_PIN = "482915"
+SIGNER_PIN = "730164"
+
+
+@dataclass
+class Signing:
+    """The office's CA and seal, and officials with keys: signs and seals a meeting's Giấy mời
+    as the signer and the clerk would (each step commits like a request)."""
+
+    db: object
+    office: Office
+    settings: object
+
+    def give_key(self, user) -> None:
+        issuance.issue_official(self.db, self.settings, user, SIGNER_PIN, actor=None)
+        self.db.commit()
+
+    def request(self, meeting):
+        letter = self.db.get(Invitation, meeting.id)
+        return flow.active_request(self.db, self.db.get(Document, letter.document_id))
+
+    def sign(self, meeting, signer=None):
+        request = self.request(meeting)
+        flow.sign(
+            self.db,
+            self.office.blobs,
+            self.settings,
+            signer or self.office.chairman,
+            request,
+            SIGNER_PIN,
+            request.sha256,
+        )
+        self.db.commit()
+        return request
+
+    def seal(self, meeting, clerk=None):
+        request = self.request(meeting)
+        with StagedBlobs(self.office.blobs) as staged:
+            sealing.seal(
+                self.db,
+                staged,
+                self.settings,
+                clerk or self.office.clerk,
+                request,
+                SEAL_PIN,
+                request.sha256,
+                today=TODAY,
+            )
+            self.db.commit()
+        return request
+
+    def sign_and_seal(self, meeting, signer=None):
+        self.sign(meeting, signer)
+        return self.seal(meeting)
+
+
+@pytest.fixture
+def signing(app, db, office) -> Signing:
+    """Needs SIGNING_CONFIG as the module's app_config (keys at full cost take seconds)."""
+    settings = signing_settings(app.config)
+    issuance.init_pki(db, settings, root_passphrase="a long root passphrase", seal_pin=SEAL_PIN)
+    db.commit()
+    found = Signing(db, office, settings)
+    found.give_key(office.chairman)
+    return found
