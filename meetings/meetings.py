@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from accounts.models import User
+from accounts.models import Role, User
 from audit import record_event
 from core.clock import VIETNAM
 from core.db import utcnow
@@ -182,6 +182,13 @@ def publish(
     refuse_if_cancelled(meeting)
     if meeting.status is not MeetingStatus.DRAFT:
         raise WrongState(N_("This meeting is already published."))
+    if not actor.has_role(Role.CLERK):
+        raise NotAllowed(
+            N_(
+                "Publishing submits the invitation letter (Giấy mời) for signature, which "
+                "only clerks do: ask the meeting’s secretary to publish it."
+            )
+        )
     invited = session.scalar(
         sa.select(sa.func.count(Participant.id)).where(
             Participant.meeting_id == meeting.id,
