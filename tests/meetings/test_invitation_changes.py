@@ -13,7 +13,7 @@ from accounts.models import OutgoingMail, UserNotification
 from core.storage import StagedBlobs
 from documents.models import Delivery, Document, IssuedNumber, NumberState, Status
 from meetings import invitations, meetings, participants
-from meetings.models import Invitation
+from meetings.models import Invitation, Meeting
 from signing import flow
 from signing.models import RequestState, SigningRequest
 from tests.meetings.conftest import (
@@ -195,3 +195,14 @@ def test_calling_the_meeting_off_withdraws_a_letter_not_yet_sent(db, office, mee
     assert flow.active_request(db, unsent) is None
     assert unsent.number_symbol is None
     assert invitations.of_meeting(db, meeting).state is invitations.LetterState.STOPPED
+
+
+def test_the_demo_meeting_has_a_sealed_giay_moi_sent_to_its_participants(runner, db):
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    (meeting,) = db.scalars(sa.select(Meeting)).all()
+    found = invitations.of_meeting(db, meeting)
+    assert found.state is invitations.LetterState.SENT
+    assert found.document.status is Status.ISSUED and found.invitation.sealed
+    invited = {person.id for person in invitations.people(db, meeting)}
+    assert invited and _delivered(db, found.document) == invited
