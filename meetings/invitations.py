@@ -412,9 +412,7 @@ def _withdraw(session: Session, actor: User, document: Document, reason: str) ->
         numbering.void_number(session, actor, document, reason)
 
 
-def _replace(
-    session: Session, actor: User, meeting: Meeting, sending: Sending
-) -> Document | None:
+def _replace(session: Session, actor: User, meeting: Meeting, sending: Sending) -> Document | None:
     """After a change of time or place: a new Giấy mời through signature and seal. One not
     sent yet is withdrawn and drafted again; one sent is replaced by a Giấy mời thay thế."""
     letter = session.get(Invitation, meeting.id)

@@ -88,7 +88,9 @@ def sign_and_seal(
     if clerk is None or chairman is None or step is None or step.user_id != chairman.id:
         return False
     settings = from_config(app.config)
-    flow.sign(session, staged.store, settings, chairman, request, values["chutich_pin"], request.sha256)
+    flow.sign(
+        session, staged.store, settings, chairman, request, values["chutich_pin"], request.sha256
+    )
     sealing.seal(
         session, staged, settings, clerk, request, values["seal_pin"], request.sha256,
         today=today_local(),

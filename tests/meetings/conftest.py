@@ -9,8 +9,8 @@ import pytest
 
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
-from meetings import agenda, attachments, calendar, invitations, meetings, participants
 from documents.models import Document
+from meetings import agenda, attachments, calendar, invitations, meetings, participants
 from meetings.models import AgendaItem, Invitation, Meeting, MeetingKind, ParticipantRole
 from signing import flow, issuance, sealing
 from signing.settings import from_config as signing_settings

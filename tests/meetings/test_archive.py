@@ -204,9 +204,7 @@ class TestSharedNotes:
         db.commit()
         return note
 
-    def test_shared_notes_go_in_and_private_ones_stay_out(
-        self, client, db, blobs, office, meeting
-    ):
+    def test_shared_notes_go_in_and_private_ones_stay_out(self, client, db, blobs, office, meeting):
         shared = self._note(db, blobs, office.home_a, meeting, "Góp ý: bổ sung số liệu")
         notes.share(db, office.home_a, meeting, shared.id, shared=True)
         db.commit()

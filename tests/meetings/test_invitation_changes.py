@@ -172,12 +172,11 @@ def test_a_change_before_the_letter_went_out_withdraws_it_and_drafts_it_again(
     invitation, redrafted = _letter(db, meeting)
     assert invitation.replaces_document_id is None
     assert "thay thế" not in redrafted.subject
-    assert db.scalar(
-        sa.select(SigningRequest.state).where(SigningRequest.document_id == unsent.id)
-    ) is RequestState.CANCELLED
-    void = db.scalars(
-        sa.select(IssuedNumber).where(IssuedNumber.document_id == unsent.id)
-    ).one()
+    assert (
+        db.scalar(sa.select(SigningRequest.state).where(SigningRequest.document_id == unsent.id))
+        is RequestState.CANCELLED
+    )
+    void = db.scalars(sa.select(IssuedNumber).where(IssuedNumber.document_id == unsent.id)).one()
     assert void.state is NumberState.VOID
     assert redrafted.number_symbol == "02/GM-UBND"  # a void number is never used again
     assert "Thời gian: 08:00 11/12/2026" in redrafted.content_text

@@ -18,12 +18,12 @@ from core.storage import StagedBlobs
 from documents import errors as document_errors
 from documents.decree30 import DocType
 from documents.models import Delivery, Document, IssuedNumber, Status
-from signing import flow
-from signing.errors import InvalidSigningRequest, NotSigner
-from signing.models import RequestState, Signature
 from meetings import invitations, meetings
 from meetings.errors import WrongState
 from meetings.models import Invitation, Meeting, MeetingStatus
+from signing import flow
+from signing.errors import InvalidSigningRequest, NotSigner
+from signing.models import RequestState, Signature
 from tests.meetings.conftest import (
     SIGNING_CONFIG,
     START,
@@ -91,9 +91,7 @@ def test_the_sealed_giay_moi_is_circulated_to_each_participant(db, office, signi
     assert document.number_symbol == "01/GM-UBND"
     assert invitation.sealed is True and invitation.sent_at is not None
     assert _delivered(db, document) == {office.home_a.id, office.home_b.id}
-    roles = db.scalars(
-        sa.select(Signature.role).where(Signature.document_id == document.id)
-    ).all()
+    roles = db.scalars(sa.select(Signature.role).where(Signature.document_id == document.id)).all()
     assert sorted(r.value for r in roles) == ["official", "seal"]
     assert invitations.of_meeting(db, meeting).state is invitations.LetterState.SENT
     sent = db.scalars(
@@ -118,11 +116,9 @@ def test_a_designated_signer_signs_instead_of_the_chair(db, office, signing):
 def test_a_signer_who_is_not_an_official_is_refused_and_nothing_is_kept(db, office):
     meeting = _people(db, office)
     before = _blob_files(office)
-    with pytest.raises(InvalidSigningRequest, match="active official"):
-        with StagedBlobs(office.blobs) as staged:
-            meetings.publish(
-                db, office.clerk, meeting, sending(staged), signer_id=office.auditor.id
-            )
+    refused = pytest.raises(InvalidSigningRequest, match="active official")
+    with refused, StagedBlobs(office.blobs) as staged:
+        meetings.publish(db, office.clerk, meeting, sending(staged), signer_id=office.auditor.id)
     _nothing_stored(db, meeting.id, before, office)
 
 
@@ -240,9 +236,8 @@ def test_a_secretary_who_is_not_a_clerk_cannot_submit_the_giay_moi(db, office):
     meeting.secretary_id = office.home_b.id
     db.commit()
     before = _blob_files(office)
-    with pytest.raises(NotSigner, match="clerks submit"):
-        with StagedBlobs(office.blobs) as staged:
-            meetings.publish(db, office.home_b, meeting, sending(staged))
+    with pytest.raises(NotSigner, match="clerks submit"), StagedBlobs(office.blobs) as staged:
+        meetings.publish(db, office.home_b, meeting, sending(staged))
     _nothing_stored(db, meeting.id, before, office)
 
 
