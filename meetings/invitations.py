@@ -24,6 +24,7 @@ import enum
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -51,6 +52,30 @@ from meetings.models import (
 from signing import flow
 from signing.models import RequestState, SigningRequest
 
+#: What people are told (notification kind, title, body), with the calendar file.
+LETTER_FOLLOWS = (
+    "meeting_invitation",
+    N_("Invitation: %(title)s"),
+    N_(
+        "%(title)s, %(when)s, %(where)s. The invitation letter %(number)s follows once it is "
+        "signed and sealed."
+    ),
+)
+LETTER_SENT = (
+    "meeting_invitation",
+    N_("Invitation: %(title)s"),
+    N_("%(title)s, %(when)s, %(where)s. Invitation %(number)s."),
+)
+UPDATE = (
+    "meeting_update",
+    N_("Meeting changed: %(title)s"),
+    N_("The meeting now takes place %(when)s, %(where)s."),
+)
+CANCEL = (
+    "meeting_cancel",
+    N_("Meeting cancelled: %(title)s"),
+    N_("The meeting planned %(when)s is cancelled."),
+)
 #: Why an unsent Giấy mời's number is made void when it is drafted again or the meeting called off.
 MOVED = "Thời gian, địa điểm cuộc họp thay đổi: Giấy mời được soạn lại."
 CANCELLED = "Cuộc họp bị hủy: Giấy mời không gửi đi."
@@ -133,32 +158,16 @@ def invite(
     invitation = Invitation(meeting_id=meeting.id, document_id=document.id, sealed=False)
     session.add(invitation)
     session.flush()
-    notified = _notify(
+    _announce(
         session,
         actor,
         meeting,
         sending,
         invited,
-        kind="meeting_invitation",
-        title=N_("Invitation: %(title)s"),
-        body=N_(
-            "%(title)s, %(when)s, %(where)s. The invitation letter %(number)s follows once "
-            "it is signed and sealed."
-        ),
-        number=document.number_symbol or "",
-    )
-    record_event(
-        session,
-        "meetings:invitation:submit",
-        actor=actor,
-        subject={"meeting": meeting.id, "document": document.id},
-        details={
-            "number_symbol": document.number_symbol,
-            "signer": document.signer_id,
-            "people": len(invited),
-            "emails_queued": notified.emails_queued,
-            "sequence": meeting.calendar_sequence,
-        },
+        LETTER_FOLLOWS,
+        "submit",
+        document=document,
+        details={"signer": document.signer_id},
     )
     return invitation
 
@@ -202,95 +211,42 @@ def invite_late(
         return
     invited = {person.id for person in people(session, meeting)}
     late = [user for user in dict.fromkeys(users) if user.active and user.id in invited]
-    if not late:
-        return
     letter = session.get(Invitation, meeting.id)
-    document = session.get(Document, letter.document_id) if letter is not None else None
-    delivered = 0
-    if letter is not None and document is not None and letter.sent_at is not None:
-        delivered = _deliver(session, actor, meeting, document, late)
-    notified = _notify(
+    if not late or letter is None:
+        return
+    document = session.get_one(Document, letter.document_id)
+    delivered = _deliver(session, actor, meeting, document, late) if letter.sent_at else 0
+    message = LETTER_SENT if letter.sent_at else LETTER_FOLLOWS
+    _announce(
         session,
         actor,
         meeting,
         sending,
         late,
-        kind="meeting_invitation",
-        title=N_("Invitation: %(title)s"),
-        body=N_("%(title)s, %(when)s, %(where)s. Invitation %(number)s.")
-        if delivered
-        else N_(
-            "%(title)s, %(when)s, %(where)s. The invitation letter %(number)s follows once "
-            "it is signed and sealed."
-        ),
-        number=(document.number_symbol or "") if document is not None else "",
-    )
-    record_event(
-        session,
-        "meetings:invitation:late",
-        actor=actor,
-        subject={"meeting": meeting.id, "document": document.id if document else None},
-        details={
-            "people": sorted(user.id for user in late),
-            "letters_delivered": delivered,
-            "emails_queued": notified.emails_queued,
-            "sequence": meeting.calendar_sequence,
-        },
+        message,
+        "late",
+        document=document,
+        details={"letters_delivered": delivered},
     )
 
 
 def send_update(session: Session, actor: User, meeting: Meeting, sending: Sending) -> None:
     """The meeting's time or place changed after publishing: the calendar invitation again,
     with its raised SEQUENCE, so that calendars move the event; and the Giấy mời replaced."""
-    invited = people(session, meeting)
     replacement = _replace(session, actor, meeting, sending)
-    _notify(
-        session,
-        actor,
-        meeting,
-        sending,
-        invited,
-        kind="meeting_update",
-        title=N_("Meeting changed: %(title)s"),
-        body=N_("The meeting now takes place %(when)s, %(where)s."),
-    )
-    record_event(
-        session,
-        "meetings:invitation:update",
-        actor=actor,
-        subject={"meeting": meeting.id},
-        details={
-            "people": len(invited),
-            "sequence": meeting.calendar_sequence,
-            "replacement": replacement.id if replacement is not None else None,
-        },
-    )
+    _announce(
+        session, actor, meeting, sending, people(session, meeting), UPDATE, "update",
+        document=replacement,
+    )  # fmt: skip
 
 
 def send_cancel(session: Session, actor: User, meeting: Meeting, sending: Sending) -> None:
     """The meeting is called off: a cancellation (METHOD:CANCEL) to everyone invited; a Giấy
     mời not sent yet is withdrawn from signature and its number made void."""
-    invited = people(session, meeting)
     letter = session.get(Invitation, meeting.id)
     if letter is not None and letter.sent_at is None:
         _withdraw(session, actor, session.get_one(Document, letter.document_id), CANCELLED)
-    _notify(
-        session,
-        actor,
-        meeting,
-        sending,
-        invited,
-        kind="meeting_cancel",
-        title=N_("Meeting cancelled: %(title)s"),
-        body=N_("The meeting planned %(when)s is cancelled."),
-    )
-    record_event(
-        session,
-        "meetings:invitation:cancel",
-        actor=actor,
-        subject={"meeting": meeting.id},
-        details={"people": len(invited), "sequence": meeting.calendar_sequence},
-    )
+    _announce(session, actor, meeting, sending, people(session, meeting), CANCEL, "cancel")
 
 
 def of_meeting(session: Session, meeting: Meeting) -> Letter | None:
@@ -339,20 +295,24 @@ def where(meeting: Meeting) -> str:
     return " — ".join(part for part in (meeting.room, meeting.online_link) if part) or "—"
 
 
-def _notify(
+def _announce(
     session: Session,
     actor: User,
     meeting: Meeting,
     sending: Sending,
     invited: list[User],
+    message: tuple[str, str, str],
+    action: str,
     *,
-    kind: str,
-    title: str,
-    body: str,
-    number: str = "",
-) -> notifications.Notified:
+    document: Document | None = None,
+    details: dict[str, Any] | None = None,
+) -> None:
+    """Notify ``invited`` (kind, title, body of ``message``) with the meeting's calendar file,
+    and audit it as ``meetings:invitation:<action>``."""
+    kind, title, body = message
+    number = (document.number_symbol or "") if document is not None else ""
     ics = calendar.meeting_file(session, meeting, sending.site, sending.now).decode()
-    return notifications.notify(
+    notified = notifications.notify(
         session,
         invited,
         kind,
@@ -369,6 +329,19 @@ def _notify(
         actor=actor,
         site_url=sending.site.public_url,
         calendar=ics,
+    )
+    record_event(
+        session,
+        f"meetings:invitation:{action}",
+        actor=actor,
+        subject={"meeting": meeting.id, "document": document.id if document else None},
+        details={
+            "number_symbol": number or None,
+            "people": sorted(user.id for user in invited),
+            "emails_queued": notified.emails_queued,
+            "sequence": meeting.calendar_sequence,
+            **(details or {}),
+        },
     )
 
 

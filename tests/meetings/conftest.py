@@ -6,10 +6,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
-from documents.models import Document
+from documents.models import Delivery, Document
 from meetings import agenda, attachments, calendar, invitations, meetings, participants
 from meetings.models import AgendaItem, Invitation, Meeting, MeetingKind, ParticipantRole
 from signing import flow, issuance, sealing
@@ -141,6 +142,18 @@ def new_version(db, blobs, office, document, text):
         )
         db.commit()
     return version
+
+
+def current_letter(db, meeting):
+    """The meeting's invitation row and its Giấy mời, as stored now."""
+    db.expire_all()
+    invitation = db.get(Invitation, meeting.id)
+    return invitation, db.get(Document, invitation.document_id)
+
+
+def delivered_to(db, document):
+    """Who has the document in their inbox."""
+    return set(db.scalars(sa.select(Delivery.user_id).where(Delivery.document_id == document.id)))
 
 
 #: Signing in the meetings tests: a small PKI, the chairman's key, fast key encryption.

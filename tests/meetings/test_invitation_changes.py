@@ -11,15 +11,17 @@ import sqlalchemy as sa
 
 from accounts.models import OutgoingMail, UserNotification
 from core.storage import StagedBlobs
-from documents.models import Delivery, Document, IssuedNumber, NumberState, Status
+from documents.models import IssuedNumber, NumberState, Status
 from meetings import invitations, meetings, participants
-from meetings.models import Invitation, Meeting
+from meetings.models import Meeting
 from signing import flow
 from signing.models import RequestState, SigningRequest
 from tests.meetings.conftest import (
     SIGNING_CONFIG,
     START,
     add_item,
+    current_letter,
+    delivered_to,
     invite,
     new_meeting,
     publish,
@@ -43,14 +45,8 @@ def meeting(db, office):
     return found
 
 
-def _letter(db, meeting):
-    db.expire_all()
-    invitation = db.get(Invitation, meeting.id)
-    return invitation, db.get(Document, invitation.document_id)
-
-
-def _delivered(db, document):
-    return set(db.scalars(sa.select(Delivery.user_id).where(Delivery.document_id == document.id)))
+_letter = current_letter
+_delivered = delivered_to
 
 
 def _add_late(db, office, meeting, *names):

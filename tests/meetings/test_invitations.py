@@ -17,17 +17,19 @@ from core.mail import Letter, build_message, parse_sender
 from core.storage import StagedBlobs
 from documents import errors as document_errors
 from documents.decree30 import DocType
-from documents.models import Delivery, Document, IssuedNumber, Status
+from documents.models import Document, IssuedNumber, Status
 from meetings import invitations, meetings
-from meetings.errors import WrongState
+from meetings.errors import NotAllowed, WrongState
 from meetings.models import Invitation, Meeting, MeetingStatus
 from signing import flow
-from signing.errors import InvalidSigningRequest, NotSigner
+from signing.errors import InvalidSigningRequest
 from signing.models import RequestState, Signature
 from tests.meetings.conftest import (
     SIGNING_CONFIG,
     START,
     add_item,
+    current_letter,
+    delivered_to,
     invite,
     issued_document,
     new_meeting,
@@ -50,14 +52,8 @@ def app_config():
     return dict(SIGNING_CONFIG)
 
 
-def _letter(db, meeting):
-    db.expire_all()
-    invitation = db.get(Invitation, meeting.id)
-    return invitation, db.get(Document, invitation.document_id)
-
-
-def _delivered(db, document):
-    return set(db.scalars(sa.select(Delivery.user_id).where(Delivery.document_id == document.id)))
+_letter = current_letter
+_delivered = delivered_to
 
 
 def test_publishing_submits_the_giay_moi_to_the_chair_and_sends_nothing_unsigned(db, office):
@@ -236,7 +232,7 @@ def test_a_secretary_who_is_not_a_clerk_cannot_submit_the_giay_moi(db, office):
     meeting.secretary_id = office.home_b.id
     db.commit()
     before = _blob_files(office)
-    with pytest.raises(NotSigner, match="clerks submit"), StagedBlobs(office.blobs) as staged:
+    with pytest.raises(NotAllowed, match="only clerks"), StagedBlobs(office.blobs) as staged:
         meetings.publish(db, office.home_b, meeting, sending(staged))
     _nothing_stored(db, meeting.id, before, office)
 
