@@ -30,7 +30,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from accounts import notifications
-from accounts.models import User
+from accounts.models import Role, User
 from audit import record_event
 from core.clock import VIETNAM
 from core.db import utcnow
@@ -39,8 +39,8 @@ from core.storage import StagedBlobs
 from documents import circulation, drafting, numbering
 from documents.decree30 import SUBJECT_MAX_LENGTH, DocType
 from documents.models import Delivery, Document, Status
-from meetings import calendar
-from meetings.errors import WrongState
+from meetings import access, calendar
+from meetings.errors import NotAllowed, WrongState
 from meetings.models import (
     AgendaItem,
     Invitation,
@@ -247,6 +247,27 @@ def send_cancel(session: Session, actor: User, meeting: Meeting, sending: Sendin
     if letter is not None and letter.sent_at is None:
         _withdraw(session, actor, session.get_one(Document, letter.document_id), CANCELLED)
     _announce(session, actor, meeting, sending, people(session, meeting), CANCEL, "cancel")
+
+
+def prepare_again(session: Session, actor: User, meeting: Meeting, sending: Sending) -> Document:
+    """The signer declined the Giấy mời, or its request was withdrawn: draft it again from the
+    meeting as it is now and submit it to the same signer (a clerk of the meeting does it)."""
+    access.refuse_unless_manager(actor, meeting)
+    found = of_meeting(session, meeting)
+    if found is None or found.state is not LetterState.STOPPED or meeting.cancelled_at:
+        raise WrongState(N_("The invitation letter is on its way: there is nothing to redo."))
+    if not actor.has_role(Role.CLERK):
+        raise NotAllowed(N_("Only clerks submit the invitation letter for signature."))
+    document = _replace(session, actor, meeting, sending)
+    assert document is not None
+    record_event(
+        session,
+        "meetings:invitation:again",
+        actor=actor,
+        subject={"meeting": meeting.id, "document": document.id},
+        details={"number_symbol": document.number_symbol, "stopped": found.document.id},
+    )
+    return document
 
 
 def of_meeting(session: Session, meeting: Meeting) -> Letter | None:

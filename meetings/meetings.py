@@ -242,10 +242,13 @@ def change_status(
     meeting: Meeting,
     to: MeetingStatus,
     sending: invitations.Sending | None = None,
+    *,
+    signer_id: int | None = None,
 ) -> None:
     """Move the meeting one step along draft → published → in progress → closed → archived.
 
-    Publishing sends the invitations: it needs ``sending``.
+    Publishing sends the invitations: it needs ``sending`` (and ``signer_id`` for the Giấy
+    mời, the chair when None).
     """
     access.refuse_unless_manager(actor, meeting)
     refuse_if_cancelled(meeting)
@@ -259,7 +262,7 @@ def change_status(
     if to is MeetingStatus.PUBLISHED:
         if sending is None:
             raise ValueError("publishing sends the invitations: pass sending")
-        publish(session, actor, meeting, sending)
+        publish(session, actor, meeting, sending, signer_id=signer_id)
         return
     before = meeting.status
     meeting.status = to

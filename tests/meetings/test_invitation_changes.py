@@ -16,6 +16,7 @@ from meetings import invitations, meetings, participants
 from meetings.models import Meeting
 from signing import flow
 from signing.models import RequestState, SigningRequest
+from tests.conftest import login
 from tests.meetings.conftest import (
     SIGNING_CONFIG,
     START,
@@ -201,3 +202,40 @@ def test_the_demo_meeting_has_a_sealed_giay_moi_sent_to_its_participants(runner,
     assert found.document.status is Status.ISSUED and found.invitation.sealed
     invited = {person.id for person in invitations.people(db, meeting)}
     assert invited and _delivered(db, found.document) == invited
+
+
+def test_the_secretary_chooses_who_signs_when_publishing_and_the_chair_may_not_publish(
+    client, db, office
+):
+    draft = new_meeting(db, office)
+    invite(db, office, draft, "home_a")
+    url = f"/meetings/{draft.id}/status"
+    login(client, office.chairman)
+    refused = client.post(url, data={"to": "published", "signer_id": office.chairman.id})
+    assert refused.status_code == 403
+    assert "thư ký cuộc họp" in refused.get_data(as_text=True)
+    login(client, office.clerk)
+    page = client.get(f"/meetings/{draft.id}/manage").get_data(as_text=True)
+    assert 'data-testid="invitation-signer"' in page
+    answer = client.post(url, data={"to": "published", "signer_id": office.finance_a.id})
+    assert answer.status_code == 302
+    _invitation, document = _letter(db, draft)
+    assert document.signer_id == office.finance_a.id
+
+
+def test_a_declined_giay_moi_is_prepared_again_by_the_secretary(client, db, office, meeting):
+    request = flow.active_request(db, _letter(db, meeting)[1])
+    flow.decline(db, office.chairman, request, "Sai địa điểm")
+    db.commit()
+    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.STOPPED
+    url = f"/meetings/{meeting.id}/invitation/again"
+    login(client, office.home_a)
+    assert client.post(url).status_code == 403
+    login(client, office.clerk)
+    page = client.get(f"/meetings/{meeting.id}/manage").get_data(as_text=True)
+    assert 'data-testid="invitation-again"' in page
+    assert client.post(url).status_code == 302
+    found = invitations.of_meeting(db, meeting)
+    assert found.state is invitations.LetterState.AWAITING_SIGNATURE
+    assert found.document.number_symbol == "02/GM-UBND"  # the declined one's is void
+    assert client.post(url).status_code == 409  # on its way again: nothing to redo
