@@ -79,6 +79,7 @@ CANCEL = (
 #: Why an unsent Giấy mời's number is made void when it is drafted again or the meeting called off.
 MOVED = "Thời gian, địa điểm cuộc họp thay đổi: Giấy mời được soạn lại."
 CANCELLED = "Cuộc họp bị hủy: Giấy mời không gửi đi."
+AGAIN = "Giấy mời chưa được ký: được soạn và trình ký lại."
 
 
 @dataclass(frozen=True)
@@ -258,7 +259,7 @@ def prepare_again(session: Session, actor: User, meeting: Meeting, sending: Send
         raise WrongState(N_("The invitation letter is on its way: there is nothing to redo."))
     if not actor.has_role(Role.CLERK):
         raise NotAllowed(N_("Only clerks submit the invitation letter for signature."))
-    document = _replace(session, actor, meeting, sending)
+    document = _replace(session, actor, meeting, sending, AGAIN)
     assert document is not None
     record_event(
         session,
@@ -406,15 +407,17 @@ def _withdraw(session: Session, actor: User, document: Document, reason: str) ->
         numbering.void_number(session, actor, document, reason)
 
 
-def _replace(session: Session, actor: User, meeting: Meeting, sending: Sending) -> Document | None:
-    """After a change of time or place: a new Giấy mời through signature and seal. One not
-    sent yet is withdrawn and drafted again; one sent is replaced by a Giấy mời thay thế."""
+def _replace(
+    session: Session, actor: User, meeting: Meeting, sending: Sending, reason: str = MOVED
+) -> Document | None:
+    """A new Giấy mời through signature and seal. One not sent yet is withdrawn (its number
+    void, for ``reason``) and drafted again; one sent is replaced by a Giấy mời thay thế."""
     letter = session.get(Invitation, meeting.id)
     if letter is None:
         return None
     current = session.get_one(Document, letter.document_id)
     if letter.sent_at is None:
-        _withdraw(session, actor, current, MOVED)
+        _withdraw(session, actor, current, reason)
         replaces = (
             session.get(Document, letter.replaces_document_id)
             if letter.replaces_document_id is not None
