@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from core import (
     db,
@@ -85,12 +86,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Notes shared with a meeting go into its archive, under notes/.
     archive.add_section("notes", note_archive.section)
     # The outbox is sent by the queue every minute (and by `vanthu mail send`).
-    jobs.periodic(
-        app,
-        "mail_outbox",
-        jobs.crontab(minute=f"*/{notifications.SEND_EVERY_MINUTES}"),
-        lambda app, session: _send_mail(app, session),
-    )
+
+    def send_mail(app: Flask, session: Session) -> None:
+        notifications.send_due(mail.get_mailer(app), session)
+
+    every = jobs.crontab(minute=f"*/{notifications.SEND_EVERY_MINUTES}")
+    jobs.periodic(app, "mail_outbox", every, send_mail)
     audit_views.init_app(app)
     audit_sequencer.init_app(app)
     commands.init_app(
@@ -108,12 +109,6 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.wsgi_app = fast_path  # type: ignore[method-assign]
     security.trust_proxies(app)
     return app
-
-
-def _send_mail(app: Flask, session: Any) -> None:
-    from accounts import notifications
-
-    notifications.send_due(mail.get_mailer(app), session)
 
 
 MODEL_MODULES = (
