@@ -236,15 +236,17 @@ def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db):
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
     listing = invoke(runner, "signing", "list").output.splitlines()
-    assert len(listing) == 1 and "sealed" in listing[0]
-    document = db.get(Document, int(listing[0].split()[0]))
-    verdict = document_checks.verify_stored(
-        db, blob_store(app), from_config(app.config), document, actor=None
-    )
-    assert verdict.status == "TOTAL_PASSED"
-    assert document.status.value == "issued"
+    # The Quyết định, and the demo meeting's Giấy mời (meetings/demo.py).
+    assert len(listing) == 2 and all("sealed" in line for line in listing)
+    for line in listing:
+        document = db.get(Document, int(line.split()[0]))
+        verdict = document_checks.verify_stored(
+            db, blob_store(app), from_config(app.config), document, actor=None
+        )
+        assert verdict.status == "TOTAL_PASSED"
+        assert document.status.value == "issued"
     assert invoke(runner, "demo").exit_code == 0  # loads once
-    assert len(invoke(runner, "signing", "list").output.splitlines()) == 1
+    assert len(invoke(runner, "signing", "list").output.splitlines()) == 2
 
 
 def test_a_recalled_document_is_not_exported(runner, office: Office, tmp_path):
