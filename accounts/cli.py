@@ -1,6 +1,7 @@
 """`vanthu mail ...`: whether e-mail is on, and sending what waits in the outbox.
 
-Until the task queue sends the outbox by itself, `vanthu mail send` is what a timer runs.
+The task queue sends the outbox by itself every minute (`notifications.send_due`, a periodic job);
+`vanthu mail send` sends what is due at once, beside it without sending anything twice.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 an e-mail that waits in the outbox until `send_pending` hands it to the SMTP server, once.
 
 `notify` writes in the caller's transaction and sends nothing: a slow or absent mail server never
-holds a request, and a rolled-back request sends no mail. `send_pending` (a background job, or
-`vanthu mail send`) drains the outbox with retries and backoff.
+holds a request, and a rolled-back request sends no mail. `send_pending` drains the outbox with
+retries and backoff: every minute as a periodic job of the queue (`send_due`, registered by the app
+factory), or at once with `vanthu mail send`.
 """
 
 from __future__ import annotations
@@ -402,6 +403,21 @@ def _give_up_interrupted(session: Session, now: datetime) -> int:
         _record_given_up(session, mail_id, user_id, kind, INTERRUPTED)
     session.commit()
     return len(rows)
+
+
+#: How often the queue's periodic job drains the outbox (`send_due`).
+SEND_EVERY_MINUTES = 1
+
+
+def send_due(mailer: Mailer | None, session: Session, *, now: datetime | None = None) -> SendReport:
+    """The queue's periodic job: send what is due, when e-mail is on.
+
+    It may run in several workers at once (or beside `vanthu mail send`): each letter is claimed
+    by one of them only (`send_pending`), so none is sent twice; a failed one waits for the
+    backoff and a later run."""
+    if mailer is None:
+        return SendReport()
+    return send_pending(session, mailer, now=now)
 
 
 def outbox_counts(session: Session) -> dict[MailStatus, int]:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from sqlalchemy.orm import Session
 
 from core import (
     db,
@@ -50,7 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     mail.init_app(app)
 
-    from accounts import auth, notification_views
+    from accounts import auth, notification_views, notifications
     from accounts import cli as accounts_cli
     from accounts import demo as accounts_demo
     from accounts import views as accounts_views
@@ -63,9 +64,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from documents import views as documents_views
     from documents.views.fast_file import FileFastPath
     from meetings import access as meetings_access
+    from meetings import archive, invitations, note_archive
     from meetings import demo as meetings_demo
     from meetings import views as meetings_views
     from signing import demo as signing_demo
+    from signing import sealing
     from signing.web import views as signing_views
 
     errors_http.init_app(app, on_denied=auth.record_denial)
@@ -78,6 +81,17 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     meetings_views.init_app(app)
     # A meeting lets its participants open the versions on its agenda (meetings/access.py).
     documents_access.register_grant("meetings", meetings_access.document_grant)
+    # A sealed Giấy mời goes to the meeting's people (signing knows nothing of meetings).
+    sealing.on_sealed("meetings", invitations.sealed)
+    # Notes shared with a meeting go into its archive, under notes/.
+    archive.add_section("notes", note_archive.section)
+    # The outbox is sent by the queue every minute (and by `vanthu mail send`).
+
+    def send_mail(app: Flask, session: Session) -> None:
+        notifications.send_due(mail.get_mailer(app), session)
+
+    every = jobs.crontab(minute=f"*/{notifications.SEND_EVERY_MINUTES}")
+    jobs.periodic(app, "mail_outbox", every, send_mail)
     audit_views.init_app(app)
     audit_sequencer.init_app(app)
     commands.init_app(

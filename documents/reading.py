@@ -172,28 +172,37 @@ def _opening(
     }
 
 
-@cache
 def _receipt_upsert(dialect: str) -> Any:
-    """INSERT ... ON CONFLICT DO UPDATE, built once per dialect (it runs on every opening)."""
+    return receipt_upsert(dialect, ReadReceipt, "document_id", "version_id")
+
+
+@cache
+def receipt_upsert(dialect: str, receipt: type[Any], owner: str, version: str) -> Any:
+    """INSERT ... ON CONFLICT DO UPDATE on a receipt table (``owner``, ``version``, user_id,
+    first_opened_at, last_opened_at, times_opened), built once per dialect and table: it runs on
+    every opening. Parameters: ``owner``, ``version``, user_id and now. The meetings' material
+    receipts count their openings with it too."""
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     now: sa.BindParameter[Any] = sa.bindparam("now")
-    first = insert(ReadReceipt).values(
-        document_id=sa.bindparam("document_id"),
-        version_id=sa.bindparam("version_id"),
-        user_id=sa.bindparam("user_id"),
-        first_opened_at=now,
-        last_opened_at=now,
-        times_opened=1,
+    first = insert(receipt).values(
+        {
+            owner: sa.bindparam(owner),
+            version: sa.bindparam(version),
+            "user_id": sa.bindparam("user_id"),
+            "first_opened_at": now,
+            "last_opened_at": now,
+            "times_opened": 1,
+        }
     )
     # A first opening inserts the receipt, a later one counts on it.
     return first.on_conflict_do_update(
-        index_elements=["version_id", "user_id"],
+        index_elements=[version, "user_id"],
         set_={
             "last_opened_at": first.excluded.last_opened_at,
-            "times_opened": ReadReceipt.times_opened + 1,
+            "times_opened": receipt.times_opened + 1,
         },
     )
 

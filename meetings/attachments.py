@@ -7,6 +7,8 @@ Every change claims the meeting's version through `agenda.may_change`, as the ag
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
@@ -51,24 +53,16 @@ def attach_document(
         )
     ):
         raise BadMeeting(N_("This document is already on this item: replace its version instead."))
-    attachment = ItemDocument(
-        item_id=item.id,
-        position=_next_position(session, item),
+    return _attach(
+        session,
+        actor,
+        meeting,
+        item,
+        "meetings:attachment:add",
+        {"document": document.id, "version": version.number, "sha256": version.sha256},
         document_id=document.id,
         version_id=version.id,
-        attached_by_id=actor.id,
     )
-    session.add(attachment)
-    item.changed_at = utcnow()
-    session.flush()
-    record_event(
-        session,
-        "meetings:attachment:add",
-        actor=actor,
-        subject={"meeting": meeting.id, "item": item.id, "attachment": attachment.id},
-        details={"document": document.id, "version": version.number, "sha256": version.sha256},
-    )
-    return attachment
 
 
 def add_material(
@@ -100,22 +94,44 @@ def add_material(
     session.add(material)
     session.flush()
     version = _store_material_version(session, staged, actor, material, data, inspected, 1)
+    return _attach(
+        session,
+        actor,
+        meeting,
+        item,
+        "meetings:material:upload",
+        {"material": material.id, "version": 1, "sha256": version.sha256},
+        material_id=material.id,
+        material_version_id=version.id,
+    )
+
+
+def _attach(
+    session: Session,
+    actor: User,
+    meeting: Meeting,
+    item: AgendaItem,
+    action: str,
+    details: dict[str, Any],
+    **version: int,
+) -> ItemDocument:
+    """Put an exact version (a document's or a material's, ``version``'s columns) last on
+    ``item``, mark the item changed and audit it."""
     attachment = ItemDocument(
         item_id=item.id,
         position=_next_position(session, item),
-        material_id=material.id,
-        material_version_id=version.id,
         attached_by_id=actor.id,
+        **version,
     )
     session.add(attachment)
     item.changed_at = utcnow()
     session.flush()
     record_event(
         session,
-        "meetings:material:upload",
+        action,
         actor=actor,
         subject={"meeting": meeting.id, "item": item.id, "attachment": attachment.id},
-        details={"material": material.id, "version": 1, "sha256": version.sha256},
+        details=details,
     )
     return attachment
 

@@ -1,6 +1,7 @@
 """Demonstration meeting: tomorrow's published People's Committee meeting with a nested agenda,
-the issued công văn and meeting materials on its items, participants from two departments, and
-the chair's shared note on a material corrected after it was written."""
+the issued công văn and meeting materials on its items, participants from two departments, its
+Giấy mời signed by the chairman, sealed and sent, and the chair's shared note on a material
+corrected after it was written."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ from core.clock import VIETNAM, today_local
 from core.db import utcnow
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
-from documents.errors import NotSealed
 from documents.models import Document, Status
 from meetings import (
     agenda,
@@ -29,7 +29,9 @@ from meetings import (
     notes,
     participants,
 )
-from meetings.models import ItemKind, Meeting, MeetingKind, NoteKind
+from meetings.models import Invitation, ItemKind, Meeting, MeetingKind, NoteKind
+from signing import demo as signing_demo
+from signing import flow
 
 
 def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
@@ -94,14 +96,12 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             max_bytes=max_bytes,
             expected_version=meeting.version,
         )
-        try:
-            with session.begin_nested():
-                meetings.publish(session, clerk, meeting, _sending(app, staged))
-        except NotSealed:
-            # Publishing issues the Giấy mời, which is sent only signed and sealed; until it goes
-            # through signature (branch meetinv) the demo meeting stays a draft.
-            session.flush()
-            return []
+        meetings.publish(session, clerk, meeting, _sending(app, staged))
+        # The chairman signs the Giấy mời and the clerk seals it: it goes to the participants.
+        giay_moi = session.get_one(Invitation, meeting.id)
+        request = flow.active_request(session, session.get_one(Document, giay_moi.document_id))
+        if request is not None:
+            signing_demo.sign_and_seal(session, app, staged, request)
         # The chair notes something on the first draft and shares it; the corrected upload
         # below carries the note onto its changed words.
         note = notes.write(

@@ -127,6 +127,8 @@ class RepresentativeForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     to = HiddenField()
+    #: Publishing: who signs the Giấy mời (the chair when empty).
+    signer_id = HiddenField()
 
 
 class ActionForm(FlaskForm):

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from accounts.models import User
+from accounts.models import Role, User
 from audit import record_event
 from core.clock import VIETNAM
 from core.db import utcnow
@@ -164,17 +164,31 @@ def edit(
     )
 
 
-def publish(session: Session, actor: User, meeting: Meeting, sending: invitations.Sending) -> None:
+def publish(
+    session: Session,
+    actor: User,
+    meeting: Meeting,
+    sending: invitations.Sending,
+    *,
+    signer_id: int | None = None,
+) -> None:
     """Publish a draft: its participants see it and its pack from now on.
 
-    The one place publishing happens: the invitation (Giấy mời, through the documents module)
-    and the calendar invitation are sent from here, in the caller's transaction: if any part
-    fails, nothing of it is kept.
+    The one place publishing happens: the Giấy mời is drafted and submitted for signature to
+    ``signer_id`` (the chair when None; it goes out once signed and sealed), and the calendar
+    invitation is sent, in the caller's transaction: if any part fails, nothing of it is kept.
     """
     access.refuse_unless_manager(actor, meeting)
     refuse_if_cancelled(meeting)
     if meeting.status is not MeetingStatus.DRAFT:
         raise WrongState(N_("This meeting is already published."))
+    if not actor.has_role(Role.CLERK):
+        raise NotAllowed(
+            N_(
+                "Publishing submits the invitation letter (Giấy mời) for signature, which "
+                "only clerks do: ask the meeting’s secretary to publish it."
+            )
+        )
     invited = session.scalar(
         sa.select(sa.func.count(Participant.id)).where(
             Participant.meeting_id == meeting.id,
@@ -194,7 +208,7 @@ def publish(session: Session, actor: User, meeting: Meeting, sending: invitation
         subject={"meeting": meeting.id},
         details={"participants": int(invited)},
     )
-    invitations.invite(session, actor, meeting, sending)
+    invitations.invite(session, actor, meeting, sending, signer_id=signer_id)
 
 
 def cancel(session: Session, actor: User, meeting: Meeting, sending: invitations.Sending) -> None:
@@ -228,10 +242,13 @@ def change_status(
     meeting: Meeting,
     to: MeetingStatus,
     sending: invitations.Sending | None = None,
+    *,
+    signer_id: int | None = None,
 ) -> None:
     """Move the meeting one step along draft → published → in progress → closed → archived.
 
-    Publishing sends the invitations: it needs ``sending``.
+    Publishing sends the invitations: it needs ``sending`` (and ``signer_id`` for the Giấy
+    mời, the chair when None).
     """
     access.refuse_unless_manager(actor, meeting)
     refuse_if_cancelled(meeting)
@@ -245,7 +262,7 @@ def change_status(
     if to is MeetingStatus.PUBLISHED:
         if sending is None:
             raise ValueError("publishing sends the invitations: pass sending")
-        publish(session, actor, meeting, sending)
+        publish(session, actor, meeting, sending, signer_id=signer_id)
         return
     before = meeting.status
     meeting.status = to

@@ -341,16 +341,21 @@ class MeetingArchive(Base):
 
 
 class Invitation(Base):
-    """The Giấy mời a meeting was published with: an issued document circulated to the
-    participants, so that its deliveries and read receipts are documents' own."""
+    """The meeting's current Giấy mời: a document submitted for signature when the meeting is
+    published, circulated to the participants once sealed (its deliveries and read receipts are
+    documents' own). A change of time or place after it went out replaces it (thay thế)."""
 
     __tablename__ = "meeting_invitations"
 
     meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), primary_key=True)
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), unique=True)
-    #: Whether the organisation's seal was applied; an unsealed one says so on the meeting page.
+    #: Whether the organisation's seal was applied (the document is then issued).
     sealed: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[created_at]
+    #: When it was circulated to the participants: once sealed, never before.
+    sent_at: Mapped[datetime | None]
+    #: The Giấy mời this one replaces (a correction after a change of time or place).
+    replaces_document_id: Mapped[int | None] = mapped_column(sa.ForeignKey("documents.id"))
 
 
 class CalendarFeed(Base):

@@ -4,10 +4,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import cache
 from typing import Any, TypeVar
 
-import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from accounts.models import User
@@ -106,25 +104,5 @@ def _record(
     )
 
 
-@cache
 def _receipt_upsert(dialect: str) -> Any:
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    now: sa.BindParameter[Any] = sa.bindparam("now")
-    first = insert(MaterialReceipt).values(
-        material_id=sa.bindparam("material_id"),
-        material_version_id=sa.bindparam("material_version_id"),
-        user_id=sa.bindparam("user_id"),
-        first_opened_at=now,
-        last_opened_at=now,
-        times_opened=1,
-    )
-    return first.on_conflict_do_update(
-        index_elements=["material_version_id", "user_id"],
-        set_={
-            "last_opened_at": first.excluded.last_opened_at,
-            "times_opened": MaterialReceipt.times_opened + 1,
-        },
-    )
+    return reading.receipt_upsert(dialect, MaterialReceipt, "material_id", "material_version_id")

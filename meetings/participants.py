@@ -12,7 +12,7 @@ from accounts.models import Unit, User
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
-from meetings import access
+from meetings import access, invitations
 from meetings.errors import BadMeeting, NotAllowed
 from meetings.meetings import refuse_unless_editable
 from meetings.models import Meeting, Participant, ParticipantRole
@@ -26,9 +26,13 @@ def add_people(
     user_ids: Iterable[int] = (),
     unit_ids: Iterable[int] = (),
     role: ParticipantRole = ParticipantRole.MEMBER,
+    sending: invitations.Sending | None = None,
 ) -> int:
     """Invite people by name and every active member of the chosen units; returns how many
-    were newly invited. Someone removed earlier is invited again on the same row."""
+    were newly invited. Someone removed earlier is invited again on the same row.
+
+    After publishing, those newly invited are sent the invitation through ``sending`` (views
+    always pass it): the calendar invitation, the notice, the sealed Giấy mời once it exists."""
     access.refuse_unless_manager(actor, meeting)
     refuse_unless_editable(meeting)
     users, units = set(user_ids), set(unit_ids)
@@ -78,6 +82,9 @@ def add_people(
         subject={"meeting": meeting.id},
         details={"people": added, "units": sorted(units), "role": role.value},
     )
+    if sending is not None and added:
+        late = session.scalars(sa.select(User).where(User.id.in_(added)).order_by(User.id))
+        invitations.invite_late(session, actor, meeting, list(late), sending)
     return len(added)
 
 
@@ -138,9 +145,11 @@ def send_representative(
     meeting: Meeting,
     participant_id: int,
     representative_id: int | None,
+    sending: invitations.Sending | None = None,
 ) -> Participant:
     """Name who attends in a participant's place (None: nobody). The participant themselves or
-    the chair or secretary may do it; the representative sees what the participant sees."""
+    the chair or secretary may do it; the representative sees what the participant sees, and
+    after publishing is sent the invitation through ``sending``."""
     participant = to_represent(session, actor, meeting, participant_id)
     if representative_id is not None:
         if representative_id == participant.user_id:
@@ -160,6 +169,9 @@ def send_representative(
         subject={"meeting": meeting.id, "participant": participant.id},
         details={"representative": representative_id, "before": before},
     )
+    if sending is not None and representative_id is not None and representative_id != before:
+        sent = session.get_one(User, representative_id)
+        invitations.invite_late(session, actor, meeting, [sent], sending)
     return participant
 
 

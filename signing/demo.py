@@ -21,7 +21,7 @@ from documents import circulation
 from documents.decree30 import DocType
 from documents.models import Document, Status
 from signing import authority, flow, issuance, sealing
-from signing.models import Signature
+from signing.models import Signature, SigningRequest
 from signing.settings import from_config
 
 SECRETS_FILE = "demo_signing.txt"
@@ -91,6 +91,32 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
         {"root_passphrase": root_passphrase, "seal_pin": seal_pin, "chutich_pin": chairman_pin},
     )
     return []
+
+
+def sign_and_seal(
+    session: Session, app: Flask, staged: StagedBlobs, request: SigningRequest
+) -> bool:
+    """Sign ``request`` as the demo chairman and seal it as the demo clerk, with the demo PINs
+    (for the other demo loaders, e.g. the meeting's Giấy mời). False when those PINs are not
+    this instance's (a real CA), or the chairman is not the one to sign: nothing is done then."""
+    secrets_file = Path(app.instance_path) / SECRETS_FILE
+    if not secrets_file.is_file():
+        return False
+    values = dict(line.split(" ", 1) for line in secrets_file.read_text().splitlines() if line)
+    clerk = session.scalar(sa.select(User).where(User.username == "vanthu"))
+    chairman = session.scalar(sa.select(User).where(User.username == "chutich"))
+    step = request.current_step()
+    if clerk is None or chairman is None or step is None or step.user_id != chairman.id:
+        return False
+    settings = from_config(app.config)
+    flow.sign(
+        session, staged.store, settings, chairman, request, values["chutich_pin"], request.sha256
+    )
+    sealing.seal(
+        session, staged, settings, clerk, request, values["seal_pin"], request.sha256,
+        today=today_local(),
+    )  # fmt: skip
+    return True
 
 
 def _write_secrets(path: Path, values: dict[str, str]) -> None:

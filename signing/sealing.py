@@ -6,6 +6,7 @@ The number reserved at submission is used here, and the document becomes issued.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy.orm import Session
@@ -29,6 +30,17 @@ from signing.models import (
     SigningRequest,
 )
 from signing.settings import SigningSettings
+
+#: What another domain does once a document is sealed (the meetings circulate their Giấy mời):
+#: called in the seal's transaction, so that a failure keeps neither the seal nor the reaction.
+#: Registered by the app factory (core/app.py); signing knows none of them.
+SealedHook = Callable[[Session, User, SigningRequest], None]
+_ON_SEALED: dict[str, SealedHook] = {}
+
+
+def on_sealed(name: str, hook: SealedHook) -> None:
+    """Call ``hook(session, clerk, request)`` after every seal from now on."""
+    _ON_SEALED[name] = hook
 
 
 def seal(
@@ -86,4 +98,6 @@ def seal(
         },
         details={"role": "seal", "certificate": certificate.serial},
     )
+    for _name, hook in sorted(_ON_SEALED.items()):
+        hook(session, actor, request)
     return signature

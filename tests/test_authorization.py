@@ -125,6 +125,8 @@ ANY_USER |= {
     "meetings.archive_status",
     "meetings.archive_file",
     "meetings.cancel",
+    # The Giấy mời prepared again: chair and secretary (tests/meetings/test_invitation_changes.py).
+    "meetings.invitation_again",
     "meetings.meeting_ics",
     # One's own calendar feed address (tests/meetings/test_feeds.py).
     "meetings.my_calendar",

@@ -23,7 +23,7 @@ from meetings import access, invitations, meetings, opening, packs, participants
 from meetings.errors import BadMeeting, ItemNotFound
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS, ROLE_LABELS, RepresentativeForm
 from meetings.models import EDITABLE, MaterialVersion
-from meetings.views.blueprint import bp, load, optional_id, signed_in
+from meetings.views.blueprint import bp, load, optional_id, sending, signed_in, stage
 
 
 @bp.get("/")
@@ -137,10 +137,16 @@ def representative(meeting_id: int, participant_id: int) -> ResponseReturnValue:
     form = RepresentativeForm()
     if not form.validate_on_submit():
         raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
-    participants.send_representative(
-        db, user, meeting, participant_id, optional_id(form.representative_id.data)
-    )
-    db.commit()
+    with stage() as staged:
+        participants.send_representative(
+            db,
+            user,
+            meeting,
+            participant_id,
+            optional_id(form.representative_id.data),
+            sending=sending(staged),
+        )
+        db.commit()
     flash(gettext("The representative was saved."), "success")
     target = "meetings.manage" if meeting.is_manager(user) else "meetings.pack"
     return redirect(url_for(target, meeting_id=meeting.id))

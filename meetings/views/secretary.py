@@ -155,7 +155,23 @@ def manage(meeting_id: int) -> ResponseReturnValue:
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
         invitation=invitations.of_meeting(db, meeting),
+        signers=sorted(people, key=lambda p: (p.id != meeting.chair_id, p.full_name, p.id)),
     )
+
+
+@bp.post("/<int:meeting_id>/invitation/again")
+@signed_in
+def invitation_again(meeting_id: int) -> ResponseReturnValue:
+    """The signer declined the Giấy mời (or it was withdrawn): draft and submit it again."""
+    db, user = get_session(), auth.signed_in_user()
+    meeting = load(meeting_id, manage=True)
+    if not ActionForm().validate_on_submit():
+        raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
+    with stage() as staged:
+        invitations.prepare_again(db, user, meeting, sending(staged))
+        db.commit()
+    flash(gettext("The invitation letter was submitted for signature again."), "success")
+    return back_to_meeting(meeting)
 
 
 @bp.post("/<int:meeting_id>/status")
@@ -173,7 +189,8 @@ def change_status(meeting_id: int) -> ResponseReturnValue:
     if to is MeetingStatus.ARCHIVED:  # archiving is the archive's build, which ends with it
         return build_archive(meeting_id)
     with stage() as staged:
-        meetings.change_status(db, user, meeting, to, sending(staged))
+        signer_id = optional_id(form.signer_id.data) if to is MeetingStatus.PUBLISHED else None
+        meetings.change_status(db, user, meeting, to, sending(staged), signer_id=signer_id)
         if to is MeetingStatus.CLOSED:
             archive.ask(db, user, meeting)
         db.commit()
@@ -337,15 +354,17 @@ def add_people(meeting_id: int) -> ResponseReturnValue:
         role = ParticipantRole(form.role.data or "")
     except ValueError:
         raise BadMeeting(N_("Choose how they are invited.")) from None
-    added = participants.add_people(
-        db,
-        user,
-        meeting,
-        user_ids=ids(form.user_ids.data),
-        unit_ids=ids(form.unit_ids.data),
-        role=role,
-    )
-    db.commit()
+    with stage() as staged:
+        added = participants.add_people(
+            db,
+            user,
+            meeting,
+            user_ids=ids(form.user_ids.data),
+            unit_ids=ids(form.unit_ids.data),
+            role=role,
+            sending=sending(staged),
+        )
+        db.commit()
     flash(gettext("%(count)d people were invited.", count=added), "success")
     return back_to_meeting(meeting)
 

@@ -16,9 +16,16 @@ from audit.models import AuditEvent
 from core.jobs import JobState
 from documents import reading
 from documents.decree30 import Confidentiality
-from meetings import archive, meetings, opening
+from meetings import archive, meetings, note_text, notes, opening
 from meetings.bundles import MANIFEST, SUMS
-from meetings.models import Meeting, MeetingArchive, MeetingStatus
+from meetings.models import (
+    ItemDocument,
+    MaterialVersion,
+    Meeting,
+    MeetingArchive,
+    MeetingStatus,
+    NoteKind,
+)
 from tests.conftest import login
 from tests.documents.office_testkit import draft
 from tests.meetings.conftest import add_item, attach, invite, new_meeting, publish, upload
@@ -169,3 +176,55 @@ class TestWithoutAWorker:
         assert zipped.read("notes/shared.json") == b'{"meeting": %d}' % meeting.id
         assert json.loads(zipped.read(MANIFEST))["sections"] == ["notes"]
         assert digest
+
+
+class TestSharedNotes:
+    """Notes shared with the meeting go in under notes/, listed in the manifest by hash."""
+
+    @pytest.fixture
+    def app_config(self):
+        return {"JOBS_IMMEDIATE": True}
+
+    def _note(self, db, blobs, user, meeting, text):
+        attachment = db.scalars(
+            sa.select(ItemDocument).where(ItemDocument.material_id.is_not(None))
+        ).one()
+        note = notes.write(
+            db,
+            blobs,
+            user,
+            meeting,
+            attachment.item_id,
+            attachment.id,
+            version=1,
+            selection=note_text.Selection(page=1, quote="Bao cao"),
+            kind=NoteKind.NOTE,
+            text=text,
+        )
+        db.commit()
+        return note
+
+    def test_shared_notes_go_in_and_private_ones_stay_out(self, client, db, blobs, office, meeting):
+        shared = self._note(db, blobs, office.home_a, meeting, "Góp ý: bổ sung số liệu")
+        notes.share(db, office.home_a, meeting, shared.id, shared=True)
+        db.commit()
+        self._note(db, blobs, office.home_b, meeting, "Ghi chú riêng của tôi")
+        login(client, office.clerk)
+        close(client, meeting)
+        digest = db.scalars(sa.select(MeetingArchive.sha256)).one()
+        zipped = zipfile.ZipFile(io.BytesIO(blobs.get(digest)))
+        raw = zipped.read("notes/shared.json")
+        section = json.loads(raw)
+        assert section["meeting"] == meeting.id
+        (note,) = section["notes"]
+        assert note["text"] == "Góp ý: bổ sung số liệu" and note["quote"] == "Bao cao"
+        assert note["author"] == {"id": office.home_a.id, "name": office.home_a.full_name}
+        assert note["item"] == "1.1"
+        material = db.get(MaterialVersion, shared.material_version_id)
+        assert note["written_on"]["sha256"] == material.sha256
+        assert note["placed_on"]["sha256"] == material.sha256
+        assert "Ghi chú riêng" not in raw.decode()
+        manifest = json.loads(zipped.read(MANIFEST))
+        assert "notes" in manifest["sections"]
+        listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+        assert listed["notes/shared.json"] == hashlib.sha256(raw).hexdigest()

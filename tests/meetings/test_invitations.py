@@ -1,24 +1,41 @@
-"""Publishing sends the Giấy mời (numbered, issued, circulated with its deliveries) and the
-calendar invitation, all in one transaction or not at all; changes and cancellation follow."""
+"""Publishing submits the Giấy mời for signature and sends the calendar invitation, all in one
+transaction or not at all; the Giấy mời goes out (circulated, with its deliveries) only once signed
+and sealed. People invited later, changes and cancellation follow."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from email import message_from_bytes
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from accounts.models import OutgoingMail, UserNotification
+from audit.models import AuditEvent
 from core.mail import Letter, build_message, parse_sender
 from core.storage import StagedBlobs
 from documents import errors as document_errors
 from documents.decree30 import DocType
-from documents.models import Delivery, Document, IssuedNumber, Status
+from documents.models import Document, IssuedNumber, Status
 from meetings import invitations, meetings
-from meetings.errors import WrongState
+from meetings.errors import NotAllowed, WrongState
 from meetings.models import Invitation, Meeting, MeetingStatus
-from tests.meetings.conftest import START, add_item, invite, new_meeting, publish, sending
+from signing import flow
+from signing.errors import InvalidSigningRequest
+from signing.models import RequestState, Signature
+from tests.meetings.conftest import (
+    SIGNING_CONFIG,
+    START,
+    add_item,
+    current_letter,
+    delivered_to,
+    invite,
+    issued_document,
+    new_meeting,
+    publish,
+    sending,
+)
 
 
 def _people(db, office):
@@ -30,22 +47,85 @@ def _people(db, office):
     return meeting
 
 
-def test_publishing_issues_a_numbered_giay_moi_delivered_to_each_participant(db, office):
+@pytest.fixture
+def app_config():
+    return dict(SIGNING_CONFIG)
+
+
+_letter = current_letter
+_delivered = delivered_to
+
+
+def test_publishing_submits_the_giay_moi_to_the_chair_and_sends_nothing_unsigned(db, office):
     meeting = _people(db, office)
     publish(db, office, meeting)
-    invitation = db.get(Invitation, meeting.id)
-    document = db.get(Document, invitation.document_id)
+    invitation, document = _letter(db, meeting)
     assert document.doc_type is DocType.GIAY_MOI
-    assert document.status is Status.ISSUED
-    assert document.number_symbol == "01/GM-UBND"
+    assert document.status is Status.DRAFT
+    assert document.number_symbol == "01/GM-UBND"  # reserved at submission
     assert document.subject == f"Mời dự {meeting.title}"
     assert "Khai mạc" in document.content_text
     assert document.signer_name == office.chairman.full_name
-    delivered = set(
-        db.scalars(sa.select(Delivery.user_id).where(Delivery.document_id == document.id))
-    )
-    assert delivered == {office.home_a.id, office.home_b.id}
-    assert invitation.sealed is False
+    request = flow.active_request(db, document)
+    assert request.state is RequestState.PENDING
+    assert [step.user_id for step in request.steps] == [office.chairman.id]
+    assert _delivered(db, document) == set()
+    assert invitation.sealed is False and invitation.sent_at is None
+    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.AWAITING_SIGNATURE
+
+
+def test_the_sealed_giay_moi_is_circulated_to_each_participant(db, office, signing):
+    meeting = _people(db, office)
+    publish(db, office, meeting)
+    signing.sign(meeting)
+    _invitation, document = _letter(db, meeting)
+    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.AWAITING_SEAL
+    assert _delivered(db, document) == set()
+    signing.seal(meeting)
+    invitation, document = _letter(db, meeting)
+    assert document.status is Status.ISSUED
+    assert document.number_symbol == "01/GM-UBND"
+    assert invitation.sealed is True and invitation.sent_at is not None
+    assert _delivered(db, document) == {office.home_a.id, office.home_b.id}
+    roles = db.scalars(sa.select(Signature.role).where(Signature.document_id == document.id)).all()
+    assert sorted(r.value for r in roles) == ["official", "seal"]
+    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.SENT
+    sent = db.scalars(
+        sa.select(AuditEvent.details).where(AuditEvent.action == "meetings:invitation:send")
+    ).one()
+    assert sent["people"] == 2 and sent["sealed"] is True
+
+
+def test_a_designated_signer_signs_instead_of_the_chair(db, office, signing):
+    meeting = _people(db, office)
+    signing.give_key(office.finance_a)
+    with StagedBlobs(office.blobs) as staged:
+        meetings.publish(db, office.clerk, meeting, sending(staged), signer_id=office.finance_a.id)
+        db.commit()
+    _invitation, document = _letter(db, meeting)
+    assert document.signer_id == office.finance_a.id
+    assert [s.user_id for s in flow.active_request(db, document).steps] == [office.finance_a.id]
+    signing.sign_and_seal(meeting, office.finance_a)
+    assert _delivered(db, _letter(db, meeting)[1]) == {office.home_a.id, office.home_b.id}
+
+
+def test_a_signer_who_is_not_an_official_is_refused_and_nothing_is_kept(db, office):
+    meeting = _people(db, office)
+    before = _blob_files(office)
+    refused = pytest.raises(InvalidSigningRequest, match="active official")
+    with refused, StagedBlobs(office.blobs) as staged:
+        meetings.publish(db, office.clerk, meeting, sending(staged), signer_id=office.auditor.id)
+    _nothing_stored(db, meeting.id, before, office)
+
+
+def test_a_seal_on_another_document_sends_no_invitation(db, office, signing):
+    meeting = _people(db, office)
+    publish(db, office, meeting)
+    other = issued_document(db, office.blobs, office)
+    sealed = db.scalar(sa.select(sa.func.count(AuditEvent.id)))
+    invitations.sealed(db, office.clerk, SimpleNamespace(document_id=other.id))
+    assert db.scalar(sa.select(sa.func.count(AuditEvent.id))) == sealed
+    assert _letter(db, meeting)[0].sent_at is None
 
 
 def test_hidden_and_internal_items_stay_out_of_the_giay_moi(db, office):
@@ -140,9 +220,20 @@ def test_a_failure_half_way_through_publishing_leaves_nothing(db, office, monkey
     def refuse(*_args, **_kwargs):
         raise document_errors.RecipientNotFound("Some of the chosen recipients do not exist.")
 
-    monkeypatch.setattr(invitations.circulation, "circulate", refuse)
+    monkeypatch.setattr(invitations.notifications, "notify", refuse)
     with pytest.raises(document_errors.RecipientNotFound):
         publish(db, office, meeting)
+    _nothing_stored(db, meeting.id, before, office)
+
+
+def test_a_secretary_who_is_not_a_clerk_cannot_submit_the_giay_moi(db, office):
+    meeting = new_meeting(db, office)
+    invite(db, office, meeting, "home_a")
+    meeting.secretary_id = office.home_b.id
+    db.commit()
+    before = _blob_files(office)
+    with pytest.raises(NotAllowed, match="only clerks"), StagedBlobs(office.blobs) as staged:
+        meetings.publish(db, office.home_b, meeting, sending(staged))
     _nothing_stored(db, meeting.id, before, office)
 
 
@@ -157,12 +248,20 @@ def test_publishing_when_nobody_invited_can_receive_it_is_refused_clearly(db, of
     _nothing_stored(db, meeting.id, before, office)
 
 
-def test_the_pages_show_the_giay_moi_and_that_it_is_unsealed(client, db, office):
+def test_the_pages_show_where_the_giay_moi_is(client, db, office, signing):
     from tests.conftest import login
 
     meeting = _people(db, office)
     publish(db, office, meeting)
-    login(client, office.home_a)
-    page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
-    assert "01/GM-UBND" in page
-    assert 'data-testid="invitation-unsealed"' in page
+
+    def state(user):
+        login(client, user)
+        page = client.get(f"/meetings/{meeting.id}").get_data(as_text=True)
+        assert "01/GM-UBND" in page
+        return page.split('data-testid="invitation-state" data-state="')[1].split('"')[0]
+
+    assert state(office.home_a) == "awaiting_signature"
+    signing.sign(meeting)
+    assert state(office.clerk) == "awaiting_seal"
+    signing.seal(meeting)
+    assert state(office.home_a) == "sent"

@@ -50,9 +50,16 @@ def test_a_meeting_moves_one_step_at_a_time_and_each_step_is_audited(db, office)
     with pytest.raises(WrongState, match="one step at a time"):
         meetings.change_status(db, office.clerk, meeting, MeetingStatus.CLOSED)
     db.rollback()
+    with pytest.raises(NotAllowed, match="only clerks"), StagedBlobs(office.blobs) as staged:
+        meetings.change_status(
+            db, office.chairman, meeting, MeetingStatus.PUBLISHED, sending(staged)
+        )
+    db.rollback()
     for status in list(meetings.NEXT_STATUS.values()):
+        # The secretary (a clerk) publishes: it submits the Giấy mời; the chair runs the rest.
+        actor = office.clerk if status is MeetingStatus.PUBLISHED else office.chairman
         with StagedBlobs(office.blobs) as staged:
-            meetings.change_status(db, office.chairman, meeting, status, sending(staged))
+            meetings.change_status(db, actor, meeting, status, sending(staged))
             db.commit()
         assert meeting.status is status
     actions = db.scalars(

@@ -488,11 +488,6 @@ def _docx_text(data: bytes) -> str:
     return "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
 
 
-@pytest.mark.xfail(
-    reason="Giấy mời signing comes from branch meetinv: until then the demo meeting, whose "
-    "publishing would send an unsigned Giấy mời, stays a draft without the chair's note",
-    strict=False,
-)
 def test_the_demo_meeting_holds_the_chairs_shared_note_on_the_corrected_material(runner, db):
     assert runner.invoke(args=["demo"]).exit_code == 0
     note = db.scalars(sa.select(MeetingNote)).one()

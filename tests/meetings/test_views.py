@@ -89,7 +89,6 @@ def test_only_clerks_open_the_new_meeting_form(client, office, method, path):
     assert client.open(path, method=method).status_code == 403
 
 
-@pytest.mark.xfail(reason="Giấy mời signing comes from branch meetinv", strict=False)
 def test_a_secretary_builds_and_publishes_a_meeting_through_the_pages(client, db, office):
     login(client, office.clerk)
     response = client.post(

@@ -236,8 +236,8 @@ def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db):
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
     listing = invoke(runner, "signing", "list").output.splitlines()
-    # The công văn (sent to two departments) and the Quyết định, both signed and sealed.
-    assert len(listing) == 2 and all("sealed" in line for line in listing)
+    # The công văn (sent to two departments), the Quyết định and the demo meeting's Giấy mời.
+    assert len(listing) == 3 and all("sealed" in line for line in listing)
     for line in listing:
         document = db.get(Document, int(line.split()[0]))
         verdict = document_checks.verify_stored(
