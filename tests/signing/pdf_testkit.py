@@ -1,0 +1,130 @@
+"""Signed PDFs for the verification tests, made with pyHanko directly on the test PKI's keys.
+
+The production signing flow is not used here on purpose: these files are independent input
+for the verifier (official first, then the seal as an incremental update, then the DSS).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import keys as asn1_keys
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from fpdf import FPDF
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign import fields, signers
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
+from signing.crypto.pki import Credential
+from tests.signing.signing_testkit import Pki
+
+TEXT = "So: 05/QD-UBND. Quyet dinh ve viec ban hanh quy che lam viec."
+
+
+def _cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+
+
+def base_pdf(text: str = TEXT, pages: int = 1) -> bytes:
+    """An unsigned PDF with uncompressed page content, so a test can find and change text."""
+    pdf = FPDF()
+    pdf.set_compression(False)
+    pdf.set_font("Helvetica", size=12)
+    for number in range(pages):
+        pdf.add_page()
+        pdf.cell(text=f"{text} ({number + 1})")
+    return bytes(pdf.output())
+
+
+def signer_for(cred: Credential) -> signers.SimpleSigner:
+    key = asn1_keys.PrivateKeyInfo.load(
+        cred.private_key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    )
+    return signers.SimpleSigner(
+        signing_cert=_cert(cred.certificate),
+        signing_key=key,
+        cert_registry=SimpleCertificateStore.from_certs([_cert(c) for c in cred.chain]),
+    )
+
+
+def sign_pdf(data: bytes, cred: Credential, field: str, *, box_x: int = 50) -> bytes:
+    """Add one PAdES signature in a new visible field, as an incremental update."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES)
+    spec = fields.SigFieldSpec(field, box=(box_x, 50, box_x + 120, 100))
+    out = signers.sign_pdf(writer, meta, signer=signer_for(cred), new_field_spec=spec)
+    return out.getvalue()
+
+
+def add_dss(
+    data: bytes,
+    certs: Sequence[x509.Certificate],
+    crls: Sequence[x509.CertificateRevocationList],
+) -> bytes:
+    """Embed the chain and the CRLs in the DSS (long-term validation), as an incremental update."""
+    out = io.BytesIO(data)
+    last = PdfFileReader(io.BytesIO(data)).embedded_signatures[-1]
+    DocumentSecurityStore.add_dss(
+        out,
+        last.pkcs7_content,
+        certs=[_cert(c) for c in certs],
+        crls=[asn1_crl.CertificateList.load(c.public_bytes(Encoding.DER)) for c in crls],
+    )
+    return out.getvalue()
+
+
+def signed_and_sealed(
+    env: Pki,
+    official: Credential | None = None,
+    *,
+    seal: Credential | None = None,
+    text: str = TEXT,
+    dss: bool = True,
+) -> bytes:
+    """Official then seal (incremental), then the DSS with the chain and the CRL."""
+    data = sign_pdf(base_pdf(text), official or env.official, "Official", box_x=300)
+    data = sign_pdf(data, seal or env.seal, "Seal", box_x=260)
+    if dss:
+        data = add_dss(data, env.chain, [env.crl])
+    return data
+
+
+def change_text(data: bytes, old: str, new: str) -> bytes:
+    """An incremental update that replaces page 1's content stream with changed text."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    page_ref = writer.root["/Pages"]["/Kids"][0]
+    page = page_ref.get_object()
+    contents = page["/Contents"]
+    stream = contents.get_object()
+    changed = stream.data.replace(old.encode("latin-1"), new.encode("latin-1"))
+    assert changed != stream.data, "the text to change is not in the page"
+    replacement = writer.add_object(generic.StreamObject(stream_data=changed))
+    page["/Contents"] = replacement
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def flip_signed_byte(data: bytes, needle: bytes = b"05/QD") -> bytes:
+    """Change one byte of the page text, which lies inside every signature's signed range."""
+    at = data.index(needle) + 3
+    return data[:at] + bytes([data[at] ^ 0x01]) + data[at + 1 :]
+
+
+def encrypted_pdf() -> bytes:
+    """The unsigned test PDF, encrypted (AES-128) with a user password."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(base_pdf())))
+    writer.encrypt("not-the-point", algorithm="AES-128")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
