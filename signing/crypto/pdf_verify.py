@@ -36,6 +36,7 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
+from core.errors import N_
 from signing.crypto.certificates import CertInfo, load_cert
 from signing.crypto.pki import Role, fingerprint_sha256, is_self_signed
 from signing.crypto.reports import (
@@ -179,27 +180,32 @@ def _asn1_crl(crl: x509.CertificateRevocationList) -> asn1_crl.CertificateList:
 def open_pdf(data: bytes) -> PdfFileReader:
     """A reader over a signed, unencrypted PDF; ``PdfUnusable`` with a clear reason otherwise."""
     if not data.lstrip()[:5].startswith(b"%PDF-"):
-        raise PdfUnusable("The file is not a PDF.")
+        raise PdfUnusable(N_("The file is not a PDF."))
     if len(data) > MAX_PDF_SIZE:
-        raise PdfUnusable("The PDF is too large to check.")
+        raise PdfUnusable(N_("The PDF is too large to check."))
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         encrypted = reader.encrypted
     except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise PdfUnusable("The PDF is damaged and cannot be read.") from exc
+        raise PdfUnusable(N_("The PDF is damaged and cannot be read.")) from exc
     if encrypted:
-        raise PdfUnusable("The PDF is encrypted; ask the sender for the unencrypted original.")
+        raise PdfUnusable(N_("The PDF is encrypted; ask the sender for the unencrypted original."))
     try:
         signatures = list(reader.embedded_signatures)
     except Exception as exc:  # hostile structure: unusable, never a crash
-        raise PdfUnusable("The PDF's signature fields cannot be read.") from exc
+        raise PdfUnusable(N_("The PDF's signature fields cannot be read.")) from exc
     if not signatures:
-        raise PdfUnusable("The PDF carries no digital signature.")
+        raise PdfUnusable(N_("The PDF carries no digital signature."))
     return reader
 
 
 def is_pdf(data: bytes) -> bool:
     return data.lstrip()[:5].startswith(b"%PDF-")
+
+
+def has_embedded_signature(data: bytes) -> bool:
+    """A quick sniff (a PDF with a /ByteRange): route it to the PAdES check, which decides."""
+    return is_pdf(data) and b"/ByteRange" in data
 
 
 def dss_roots(data: bytes) -> list[x509.Certificate]:

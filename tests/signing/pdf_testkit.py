@@ -6,8 +6,10 @@ for the verifier (official first, then the seal as an incremental update, then t
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Sequence
+from typing import Any
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
@@ -128,3 +130,33 @@ def encrypted_pdf() -> bytes:
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def office_credential(office: Any, user: Any | None, pin: str) -> Credential:
+    """The stored key of ``user``'s certificate (or the seal's when None), opened with its PIN."""
+    from signing import credentials
+    from signing.authority import load_certificate
+
+    now = dt.datetime.now(dt.UTC)
+    record = (
+        credentials.seal_certificate(office.db, now)
+        if user is None
+        else credentials.official_certificate(office.db, user, now)
+    )
+    signer = credentials.unlock(office.db, office.settings, record, pin, actor=None)
+    chain = credentials.chain_for(office.db, record)
+    return Credential(load_certificate(record.certificate_der), signer._key, tuple(chain))
+
+
+def office_signed_pdf(office: Any, *, text: str = TEXT) -> bytes:
+    """A PDF signed by the office's chairman and sealed with its seal, DSS with its CRL."""
+    from signing import authority
+    from tests.signing.flow_testkit import CHAIRMAN_PIN, SEAL_PIN
+
+    official = office_credential(office, office.chairman, CHAIRMAN_PIN)
+    seal = office_credential(office, None, SEAL_PIN)
+    data = sign_pdf(base_pdf(text), official, "Official", box_x=300)
+    data = sign_pdf(data, seal, "Seal", box_x=260)
+    crl = x509.load_der_x509_crl(authority.current_crl(office.db, office.settings).der)
+    office.db.commit()
+    return add_dss(data, official.chain, [crl])
