@@ -49,7 +49,13 @@ from signing.web.blueprint import (
     settings,
     signed_in,
 )
-from signing.web.forms import DocumentIdForm, JobForm, SignatureCheckForm, UploadForm
+from signing.web.forms import (
+    DocumentIdForm,
+    JobForm,
+    PdfJobForm,
+    SignatureCheckForm,
+    UploadForm,
+)
 
 # --- one document --------------------------------------------------------------------------------
 
@@ -205,6 +211,7 @@ def audit_index() -> ResponseReturnValue:
         bundle_form=UploadForm(),
         signature_form=SignatureCheckForm(),
         job_form=JobForm(),
+        pdf_job_form=PdfJobForm(),
         jobs=jobs.recent_verifications(get_session(), user) if is_auditor else [],
         is_auditor=is_auditor,
         today=today_local(),

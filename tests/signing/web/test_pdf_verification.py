@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import csv
 import io
+import zipfile
 
 import sqlalchemy as sa
 
+from accounts.models import Role
 from audit.models import AuditEvent
+from core.jobs import Job, JobState
 from tests.conftest import login
 from tests.signing import pdf_testkit as kit
 from tests.signing.flow_testkit import Office
@@ -96,3 +100,120 @@ def test_the_public_page_checks_a_held_signed_pdf_without_recording_anonymous_vi
         content_type="multipart/form-data",
     ).get_data(as_text=True)
     assert "ORDER_VIOLATION" in text
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return out.getvalue()
+
+
+def test_bulk_verification_of_a_zip_of_pdfs_with_csv(client, office: Office, db, make):
+    good = kit.office_signed_pdf(office)
+    archive = _zip(
+        {
+            "a/01-good.pdf": good,
+            "02-tampered.pdf": kit.flip_signed_byte(good),
+            "03-changed.pdf": kit.change_text(good, "05/QD", "06/QD"),
+            "04-encrypted.pdf": kit.encrypted_pdf(),
+            "notes.txt": b"not a pdf",
+        }
+    )
+    login(client, office.auditor)
+    response = client.post(
+        "/signing/audit/pdf-jobs",
+        data={"files": [(io.BytesIO(archive), "lot.zip")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    job = db.scalars(sa.select(Job).where(Job.kind == "signing.verify_pdfs")).one()
+    assert response.headers["Location"].endswith(f"/signing/audit/pdf-jobs/{job.id}")
+    assert (job.state, job.total, job.done) == (JobState.DONE, 5, 5)
+    result = job.result
+    assert {k: v for k, v in result.items() if k != "files"} == {
+        "passed": 1,
+        "failed": 2,
+        "indeterminate": 0,
+        "incomplete": 0,
+        "unusable": 2,
+    }
+    rows = {row["file"]: row for row in result["files"]}
+    assert [s["role"] for s in rows["01-good.pdf"]["signatures"]] == ["official", "seal"]
+    assert rows["03-changed.pdf"]["modified_after_signing"] is True
+    assert rows["04-encrypted.pdf"]["status"] == "UNUSABLE"
+    page = client.get(f"/signing/audit/pdf-jobs/{job.id}").get_data(as_text=True)
+    assert page.count('data-testid="pdf-row"') == 5
+    progress = client.get(f"/signing/audit/pdf-jobs/{job.id}/progress").get_json()
+    assert progress["state"] == "done" and progress["passed"] == 1
+    report = client.get(f"/signing/audit/pdf-jobs/{job.id}/report.csv").get_data(as_text=True)
+    csv_rows = list(csv.DictReader(io.StringIO(report.lstrip("\ufeff"))))
+    assert [r["status"] for r in csv_rows] == [
+        "TOTAL_PASSED",
+        "TOTAL_FAILED",
+        "TOTAL_FAILED",
+        "UNUSABLE",
+        "UNUSABLE",
+    ]
+    assert csv_rows[0]["signatures"] == "official:TOTAL_PASSED; seal:TOTAL_PASSED"
+    assert _events(db, "signing:verification:pdf_bulk") == 1
+
+    other = make.user("kiemtoan3", roles=[Role.AUDITOR], unit=office.province)
+    login(client, other)
+    for suffix in ("", "/progress", "/report.csv"):
+        assert client.get(f"/signing/audit/pdf-jobs/{job.id}{suffix}").status_code == 404
+
+
+def test_bulk_verification_of_several_pdfs(client, office: Office, db):
+    good = kit.office_signed_pdf(office)
+    login(client, office.auditor)
+    response = client.post(
+        "/signing/audit/pdf-jobs",
+        data={
+            "files": [
+                (io.BytesIO(good), "một.pdf"),
+                (io.BytesIO(kit.flip_signed_byte(good)), "hai.pdf"),
+            ]
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    job = db.scalars(sa.select(Job).where(Job.kind == "signing.verify_pdfs")).one()
+    assert [(r["file"], r["status"]) for r in job.result["files"]] == [
+        ("một.pdf", "TOTAL_PASSED"),
+        ("hai.pdf", "TOTAL_FAILED"),
+    ]
+
+
+def test_a_bulk_upload_without_pdfs_is_refused_and_stores_nothing(
+    client, office: Office, db, tmp_path
+):
+    login(client, office.auditor)
+    before = sorted(p for p in office.blobs.root.rglob("*") if p.is_file())
+    for name, data in [
+        ("x.zip", _zip({"notes.txt": b"no pdf here"})),
+        ("x.zip", b"PK\x03\x04 broken"),
+        ("x.docx", b"plain words"),
+    ]:
+        response = client.post(
+            "/signing/audit/pdf-jobs",
+            data={"files": [(io.BytesIO(data), name)]},
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 400, name
+    assert client.post("/signing/audit/pdf-jobs", data={}).status_code == 400
+    assert db.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+    assert sorted(p for p in office.blobs.root.rglob("*") if p.is_file()) == before
+
+
+def test_bulk_pdf_verification_is_for_auditors_only(client, office: Office, db):
+    good = kit.office_signed_pdf(office)
+    login(client, office.clerk)
+    response = client.post(
+        "/signing/audit/pdf-jobs",
+        data={"files": [(io.BytesIO(good), "a.pdf")]},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 403
+    assert db.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
