@@ -1,7 +1,8 @@
 """`vanthu verify FILE`: a signed PDF (PAdES) or a verification bundle, checked offline.
 
-A PDF is recognised by its first bytes; anything else goes to the bundle checker. The exit codes
-are the bundle checker's: 0 valid, 1 invalid (or not yet sealed), 2 unusable input.
+A PDF is recognised by its first bytes (pyHanko is then imported); anything else goes to the
+bundle checker. The exit codes are the bundle checker's: 0 valid, 1 invalid (or not yet sealed),
+2 unusable input.
 """
 
 from __future__ import annotations
@@ -11,16 +12,18 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from cryptography import x509
 
 from signing.crypto import bundle
 from signing.crypto.bundle import _clean
-from signing.crypto.pdf_verify import PdfReport, PdfVerifier, dss_roots, is_pdf
 from signing.crypto.pki import fingerprint_sha256, load_pem_chain, name_text
 from signing.crypto.reports import Status
 from signing.errors import PdfUnusable
+
+if TYPE_CHECKING:
+    from signing.crypto.pdf_verify import PdfReport
 
 _HEAD = 1024
 
@@ -44,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
 def _looks_like_pdf(path: str) -> bool:
     try:
         with open(path, "rb") as handle:
-            return is_pdf(handle.read(_HEAD))
+            return handle.read(_HEAD).lstrip()[:5].startswith(b"%PDF-")
     except OSError:
         return False
 
@@ -59,6 +62,9 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
         return 0 if exc.code in (0, None) else 2
     if not _looks_like_pdf(args.file):
         return bundle.main(args_list, out=stream)
+    # pyHanko is imported only for a PDF: the bundle check and --help stay quick to start.
+    from signing.crypto.pdf_verify import PdfVerifier, dss_roots
+
     try:
         data = Path(args.file).read_bytes()
         given = _trust_roots(args.trust_root)
