@@ -177,8 +177,9 @@ def _asn1_crl(crl: x509.CertificateRevocationList) -> asn1_crl.CertificateList:
     return asn1_crl.CertificateList.load(crl.public_bytes(Encoding.DER))
 
 
-def open_pdf(data: bytes) -> PdfFileReader:
-    """A reader over a signed, unencrypted PDF; ``PdfUnusable`` with a clear reason otherwise."""
+def open_pdf(data: bytes) -> tuple[PdfFileReader, list[EmbeddedPdfSignature]]:
+    """A reader over a signed, unencrypted PDF and its signatures in the order they were added;
+    ``PdfUnusable`` with a clear reason otherwise."""
     if not data.lstrip()[:5].startswith(b"%PDF-"):
         raise PdfUnusable(N_("The file is not a PDF."))
     if len(data) > MAX_PDF_SIZE:
@@ -191,12 +192,12 @@ def open_pdf(data: bytes) -> PdfFileReader:
     if encrypted:
         raise PdfUnusable(N_("The PDF is encrypted; ask the sender for the unencrypted original."))
     try:
-        signatures = list(reader.embedded_signatures)
+        signatures = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
     except Exception as exc:  # hostile structure: unusable, never a crash
         raise PdfUnusable(N_("The PDF's signature fields cannot be read.")) from exc
     if not signatures:
         raise PdfUnusable(N_("The PDF carries no digital signature."))
-    return reader
+    return reader, signatures
 
 
 def is_pdf(data: bytes) -> bool:
@@ -210,7 +211,7 @@ def has_embedded_signature(data: bytes) -> bool:
 
 def dss_roots(data: bytes) -> list[x509.Certificate]:
     """The self-signed certificates a PDF's DSS carries: to print, never to trust blindly."""
-    reader = open_pdf(data)
+    reader, _ = open_pdf(data)
     dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
     if dss is None:
         return []
@@ -240,9 +241,8 @@ class PdfVerifier:
         """The report for ``data`` whatever its status; ``PdfUnusable`` if it cannot be checked."""
         if now is not None and now.tzinfo is None:
             raise ValueError("now must carry a time zone")
-        reader = open_pdf(data)
+        reader, embedded = open_pdf(data)
         dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
-        embedded = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
         moment = now or dt.datetime.now(dt.UTC)
         checked = asyncio.run(self._all(embedded, dss, moment))
         return PdfReport(hashlib.sha256(data).hexdigest(), tuple(_order(checked)))
