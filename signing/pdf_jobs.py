@@ -78,12 +78,16 @@ def _unzip(data: bytes) -> list[tuple[str, bytes]]:
                 raise InvalidSigningRequest(N_("The archive holds too many files."))
             if sum(i.file_size for i in infos) > MAX_TOTAL_SIZE:
                 raise InvalidSigningRequest(N_("The archive is too large."))
-            members = []
+            members, total = [], 0
             for info in infos:
                 if info.file_size > MAX_FILE_SIZE:
                     raise InvalidSigningRequest(N_("A file in the archive is too large."))
                 with archive.open(info) as member:
-                    members.append((_name(info.filename), member.read(MAX_FILE_SIZE + 1)))
+                    data = member.read(MAX_FILE_SIZE + 1)
+                total += len(data)  # the sizes a zip declares may lie: count what came out
+                if len(data) > MAX_FILE_SIZE or total > MAX_TOTAL_SIZE:
+                    raise InvalidSigningRequest(N_("The archive is too large."))
+                members.append((_name(info.filename), data))
             return members
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise InvalidSigningRequest(N_("The archive is not a readable zip file.")) from exc

@@ -293,7 +293,8 @@ class PdfVerifier:
             result = _result(name, info, claimed, SubIndication.FORMAT_FAILURE, message)
             return PdfSignature(result, name, None, "UNKNOWN", False, False)
         stamp = status.timestamp_validity
-        stamp_time = stamp.timestamp if stamp is not None and stamp.valid else None
+        trusted_stamp = stamp is not None and stamp.valid and stamp.intact and stamp.trusted
+        stamp_time = stamp.timestamp if stamp is not None and trusted_stamp else None
         sub, message, anchor = _judge(status, claimed, now + self._clock_skew)
         if sub is SubIndication.CHAIN_CONSTRAINTS_FAILURE and not self._has_crl(sig, dss):
             sub, message = SubIndication.TRY_LATER, _MESSAGES[SubIndication.TRY_LATER]
@@ -303,6 +304,9 @@ class PdfVerifier:
             sub = SubIndication.MODIFIED_AFTER_SIGNING
             message = "The content of the PDF was changed after this signature was made."
         result = _result(name, info, claimed, sub, message, anchor)
+        if stamp is not None and not trusted_stamp:
+            warning = "The signature's timestamp cannot be verified; its time is not shown."
+            result = replace(result, warnings=(*result.warnings, warning))
         return PdfSignature(
             result,
             name,

@@ -15,12 +15,16 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fpdf import FPDF
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import fields, signers
+from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
@@ -56,13 +60,51 @@ def signer_for(cred: Credential) -> signers.SimpleSigner:
     )
 
 
-def sign_pdf(data: bytes, cred: Credential, field: str, *, box_x: int = 50) -> bytes:
+def sign_pdf(
+    data: bytes,
+    cred: Credential,
+    field: str,
+    *,
+    box_x: int = 50,
+    timestamper: DummyTimeStamper | None = None,
+) -> bytes:
     """Add one PAdES signature in a new visible field, as an incremental update."""
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES)
     spec = fields.SigFieldSpec(field, box=(box_x, 50, box_x + 120, 100))
-    out = signers.sign_pdf(writer, meta, signer=signer_for(cred), new_field_spec=spec)
+    out = signers.sign_pdf(
+        writer, meta, signer=signer_for(cred), new_field_spec=spec, timestamper=timestamper
+    )
     return out.getvalue()
+
+
+def local_timestamper(env: Pki) -> DummyTimeStamper:
+    """An RFC 3161 time-stamping authority in the process, certified by the test issuing CA."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's is RSA-only
+    now = dt.datetime.now(dt.UTC)
+    ski = env.issuing.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")]))
+        .issuer_name(env.issuing.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=365))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski.value),
+            critical=False,
+        )
+        .sign(env.issuing.private_key, hashes.SHA256())
+    )
+    tsa_key = asn1_keys.PrivateKeyInfo.load(
+        key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+    )
+    return DummyTimeStamper(
+        _cert(cert), tsa_key, SimpleCertificateStore.from_certs([_cert(c) for c in env.chain])
+    )
 
 
 def add_dss(

@@ -58,6 +58,20 @@ def test_official_then_seal_with_dss_passes_in_order(
     assert report.to_dict()["signatures"][1]["role"] == "seal"
 
 
+def test_a_tsa_timestamp_is_reported_beside_the_signing_time(
+    env: Pki, verifier: PdfVerifier
+) -> None:
+    tsa = kit.local_timestamper(env)
+    data = kit.sign_pdf(kit.base_pdf(), env.official, "Official", timestamper=tsa)
+    data = kit.sign_pdf(data, env.seal, "Seal", box_x=260, timestamper=tsa)
+    report = verifier.check(kit.add_dss(data, env.chain, [env.crl]))
+    assert report.verdict == "TOTAL_PASSED"
+    for signature in report.signatures:
+        assert signature.timestamp_time is not None and signature.result.signing_time is not None
+        assert signature.timestamp_time >= signature.result.signing_time
+        assert signature.to_dict()["timestamp_time"] is not None
+
+
 def test_one_byte_changed_in_a_signed_range_fails_both(
     verifier: PdfVerifier, valid_pdf: bytes
 ) -> None:
