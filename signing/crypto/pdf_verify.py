@@ -74,6 +74,7 @@ _REVOCATION = CertRevTrustPolicy(
     ),
     retroactive_revinfo=True,
 )
+_CHANGED = frozenset({ModificationLevel.ANNOTATIONS, ModificationLevel.OTHER})
 _MESSAGES = {
     SubIndication.HASH_FAILURE: "The PDF's bytes differ from the ones that were signed.",
     SubIndication.SIG_CRYPTO_FAILURE: "The signature value is wrong.",
@@ -299,7 +300,8 @@ class PdfVerifier:
         if sub is SubIndication.CHAIN_CONSTRAINTS_FAILURE and not self._has_crl(sig, dss):
             sub, message = SubIndication.TRY_LATER, _MESSAGES[SubIndication.TRY_LATER]
         level = status.modification_level
-        modified = level is ModificationLevel.OTHER or not status.docmdp_ok
+        # Annotations count too: a note or a stamp added later can cover the signed text.
+        modified = level in _CHANGED or not status.docmdp_ok
         if sub is None and modified:
             sub = SubIndication.MODIFIED_AFTER_SIGNING
             message = "The content of the PDF was changed after this signature was made."

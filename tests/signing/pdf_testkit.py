@@ -157,6 +157,31 @@ def change_text(data: bytes, old: str, new: str) -> bytes:
     return out.getvalue()
 
 
+def add_annotation(data: bytes, text: str = "Đã sửa") -> bytes:
+    """An incremental update that puts a text note over page 1 (the signed text is untouched)."""
+    writer = IncrementalPdfFileWriter(io.BytesIO(data))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    note = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/FreeText"),
+            generic.NameObject("/Rect"): generic.ArrayObject(
+                [generic.FloatObject(v) for v in (10, 780, 300, 830)]
+            ),
+            generic.NameObject("/Contents"): generic.TextStringObject(text),
+            generic.NameObject("/DA"): generic.TextStringObject("/Helv 12 Tf 0 g"),
+        }
+    )
+    annots = page.get("/Annots")
+    listed = annots.get_object() if annots is not None else generic.ArrayObject()
+    listed.append(writer.add_object(note))
+    page["/Annots"] = listed
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
 def flip_signed_byte(data: bytes, needle: bytes = b"05/QD") -> bytes:
     """Change one byte of the page text, which lies inside every signature's signed range."""
     at = data.index(needle) + 3

@@ -106,6 +106,15 @@ def test_text_changed_between_official_and_seal_flags_the_official_only(
     assert report.status is Status.TOTAL_FAILED
 
 
+def test_a_note_laid_over_the_page_after_the_seal_counts_as_modified(
+    verifier: PdfVerifier, valid_pdf: bytes
+) -> None:
+    report = verifier.check(kit.add_annotation(valid_pdf))
+    assert report.modified_after_signing
+    assert report.status is Status.TOTAL_FAILED
+    assert {s.modification for s in report.signatures} <= {"ANNOTATIONS", "OTHER"}
+
+
 def test_a_third_signature_after_the_seal_is_flagged(
     env: Pki, verifier: PdfVerifier, valid_pdf: bytes
 ) -> None:
