@@ -14,9 +14,10 @@ import datetime as dt
 import hashlib
 import io
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
@@ -53,6 +54,7 @@ from signing.errors import PdfUnusable, VerificationError
 logging.getLogger("pyhanko").setLevel(logging.ERROR)
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
+T = TypeVar("T")
 MAX_PDF_SIZE = 256 * 1024 * 1024
 INCOMPLETE = "INCOMPLETE"
 _RANK = {Status.TOTAL_PASSED: 0, Status.INDETERMINATE: 1, Status.TOTAL_FAILED: 2}
@@ -170,6 +172,20 @@ class PdfReport:
         return "\n".join([*lines, *self.problems])
 
 
+def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run pyHanko's async validation to its end from synchronous code.
+
+    A thread that already runs an event loop (an async server, Playwright's sync API) cannot
+    call ``asyncio.run``: the coroutine then runs in a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
 def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
 
@@ -245,7 +261,7 @@ class PdfVerifier:
         reader, embedded = open_pdf(data)
         dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
         moment = now or dt.datetime.now(dt.UTC)
-        checked = asyncio.run(self._all(embedded, dss, moment))
+        checked = run_coroutine(lambda: self._all(embedded, dss, moment))
         return PdfReport(hashlib.sha256(data).hexdigest(), tuple(_order(checked)))
 
     async def _all(

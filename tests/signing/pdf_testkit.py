@@ -28,6 +28,7 @@ from pyhanko.sign.timestamps.dummy_client import DummyTimeStamper
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from signing.crypto.pdf_verify import run_coroutine
 from signing.crypto.pki import Credential
 from tests.signing.signing_testkit import Pki
 
@@ -72,9 +73,8 @@ def sign_pdf(
     writer = IncrementalPdfFileWriter(io.BytesIO(data))
     meta = signers.PdfSignatureMetadata(field_name=field, subfilter=fields.SigSeedSubFilter.PADES)
     spec = fields.SigFieldSpec(field, box=(box_x, 50, box_x + 120, 100))
-    out = signers.sign_pdf(
-        writer, meta, signer=signer_for(cred), new_field_spec=spec, timestamper=timestamper
-    )
+    signer = signers.PdfSigner(meta, signer_for(cred), timestamper=timestamper, new_field_spec=spec)
+    out = run_coroutine(lambda: signer.async_sign_pdf(writer))
     return out.getvalue()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 import subprocess
 from pathlib import Path
@@ -70,6 +71,19 @@ def test_a_tsa_timestamp_is_reported_beside_the_signing_time(
         assert signature.timestamp_time is not None and signature.result.signing_time is not None
         assert signature.timestamp_time >= signature.result.signing_time
         assert signature.to_dict()["timestamp_time"] is not None
+
+
+def test_signing_and_checking_work_inside_a_running_event_loop(
+    env: Pki, verifier: PdfVerifier, valid_pdf: bytes
+) -> None:
+    """As under Playwright's sync API or an async server: asyncio.run is not allowed there."""
+
+    async def inside() -> tuple[str, list[str]]:
+        signed = kit.sign_pdf(kit.base_pdf(), env.seal, "Seal")
+        slots = [s.result.slot for s in verifier.check(signed).signatures]
+        return verifier.check(valid_pdf).verdict, slots
+
+    assert asyncio.run(inside()) == ("TOTAL_PASSED", ["seal"])
 
 
 def test_one_byte_changed_in_a_signed_range_fails_both(
