@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from signing.crypto.pdf_verify import INCOMPLETE, PdfVerifier, dss_roots, verify_pdf
+from signing.crypto.pdf_verify import (
+    INCOMPLETE,
+    PdfVerifier,
+    dss_roots,
+    run_coroutine,
+    verify_pdf,
+)
 from signing.crypto.pki import Role, fingerprint_sha256
 from signing.crypto.reports import Status, SubIndication
 from signing.errors import PdfUnusable, VerificationError
@@ -83,7 +88,8 @@ def test_signing_and_checking_work_inside_a_running_event_loop(
         slots = [s.result.slot for s in verifier.check(signed).signatures]
         return verifier.check(valid_pdf).verdict, slots
 
-    assert asyncio.run(inside()) == ("TOTAL_PASSED", ["seal"])
+    # run_coroutine: the whole suite may itself already run a loop here (Playwright's).
+    assert run_coroutine(inside) == ("TOTAL_PASSED", ["seal"])
 
 
 def test_one_byte_changed_in_a_signed_range_fails_both(
