@@ -1,7 +1,8 @@
 """The `vanthu` command: the offline verifiers, then Flask's CLI with every command of the app.
 
-The offline checks an auditor runs (`vanthu verify`, `vanthu audit verify`, `vanthu audit witness`)
-are dispatched before Flask is imported, so they start fast and need no app or database.
+The offline checks an auditor runs (`vanthu verify` of a signed PDF or a bundle, `vanthu audit
+verify`, `vanthu audit witness`) are dispatched before Flask is imported, so they start fast and
+need no app or database.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Sequence
 
 #: Offline checks an auditor runs on their own machine: no app, no database, no configuration.
 OFFLINE_COMMANDS: dict[tuple[str, ...], str] = {
-    ("verify",): "signing.crypto.bundle:main",
+    ("verify",): "signing.crypto.pdf_cli:main",
     ("audit", "verify"): "audit.offline.verify:main",
     ("audit", "witness"): "audit.offline.witness:main",
 }

@@ -19,6 +19,7 @@ from core.storage import BlobStore
 from documents.models import Document, DocumentVersion
 from signing import credentials
 from signing.crypto import bundle
+from signing.crypto.pdf_verify import PdfReport
 from signing.crypto.reports import DocumentReport, SignatureResult, Status, SubIndication
 from signing.crypto.verification import Verifier
 from signing.errors import BundleError, VerificationError, WrongSigningState
@@ -312,11 +313,12 @@ def export_bundle(
 
 @dataclass(frozen=True)
 class UploadVerdict:
-    """The outcome of checking an uploaded bundle or file + signature."""
+    """The outcome of checking an uploaded bundle, file + signature, or signed PDF."""
 
     status: str
     report: DocumentReport | None = None
     result: SignatureResult | None = None
+    pdf: PdfReport | None = None
     unusable: str | None = None
     roots: tuple[x509.Certificate, ...] = ()
 

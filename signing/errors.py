@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import BadInput, Conflict, Forbidden, NotFound, TooManyAttempts, VanThuError
 
 if TYPE_CHECKING:
+    from signing.crypto.pdf_verify import PdfReport
     from signing.crypto.reports import DocumentReport, SignatureResult
 
 
@@ -84,7 +85,7 @@ class VerificationError(VanThuError):
     status = 422
     code = "signature_invalid"
 
-    def __init__(self, report: DocumentReport | SignatureResult) -> None:
+    def __init__(self, report: DocumentReport | SignatureResult | PdfReport) -> None:
         super().__init__(report.summary())
         self.report = report
 
@@ -96,6 +97,12 @@ class BundleError(BadInput):
     """A verification bundle cannot be checked at all: not a zip, missing file, bad manifest."""
 
     code = "bundle_unusable"
+
+
+class PdfUnusable(BadInput):
+    """A PDF cannot be checked at all: not a PDF, damaged, encrypted or carrying no signature."""
+
+    code = "pdf_unusable"
 
 
 class CmsFormatError(BadInput):

@@ -172,6 +172,10 @@ RESTRICTED |= {
     "signing.audit_job": {Role.AUDITOR},
     "signing.audit_job_progress": {Role.AUDITOR},
     "signing.audit_job_csv": {Role.AUDITOR},
+    "signing.pdf_job_start": {Role.AUDITOR},
+    "signing.pdf_job": {Role.AUDITOR},
+    "signing.pdf_job_progress": {Role.AUDITOR},
+    "signing.pdf_job_csv": {Role.AUDITOR},
 }
 
 

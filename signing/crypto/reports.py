@@ -22,7 +22,8 @@ class Status(StrEnum):
 
 
 class SubIndication(StrEnum):
-    """Why a signature did not pass: ETSI EN 319 102-1 names plus ORDER_VIOLATION, ROLE_MISMATCH."""
+    """Why a signature did not pass: ETSI EN 319 102-1 names plus ORDER_VIOLATION, ROLE_MISMATCH
+    and MODIFIED_AFTER_SIGNING (a PDF whose content an incremental update changed)."""
 
     FORMAT_FAILURE = "FORMAT_FAILURE"
     HASH_FAILURE = "HASH_FAILURE"
@@ -40,6 +41,7 @@ class SubIndication(StrEnum):
     TRY_LATER = "TRY_LATER"
     ORDER_VIOLATION = "ORDER_VIOLATION"
     ROLE_MISMATCH = "ROLE_MISMATCH"
+    MODIFIED_AFTER_SIGNING = "MODIFIED_AFTER_SIGNING"
 
 
 # Proven wrong whatever evidence comes later; the others could pass with more or fresher evidence.
@@ -53,6 +55,7 @@ DEFINITE = frozenset(
         SubIndication.NOT_YET_VALID,
         SubIndication.ORDER_VIOLATION,
         SubIndication.ROLE_MISMATCH,
+        SubIndication.MODIFIED_AFTER_SIGNING,
     }
 )
 

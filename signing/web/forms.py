@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Optional
@@ -102,6 +102,10 @@ class SignatureCheckForm(FlaskForm):
 class JobForm(FlaskForm):
     date_from = DateField(_l("Signed from"), validators=[required()])
     date_to = DateField(_l("Signed until"), validators=[required()])
+
+
+class PdfJobForm(FlaskForm):
+    files = MultipleFileField(_l("Signed PDF files, or one .zip holding them"))
 
 
 class DocumentIdForm(FlaskForm):

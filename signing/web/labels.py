@@ -35,6 +35,7 @@ SUB_INDICATION = {
     "TRY_LATER": _l("No valid revocation list covers the signing time."),
     "ORDER_VIOLATION": _l("The signatures were made in the wrong order."),
     "ROLE_MISMATCH": _l("A seal was made with an official's certificate, or the reverse."),
+    "MODIFIED_AFTER_SIGNING": _l("The content of the PDF was changed after it was signed."),
 }
 
 SLOT = {

@@ -34,7 +34,8 @@ from core.errors import N_
 from core.storage import blob_store
 from documents import reading, render
 from documents.models import Document, DocumentVersion
-from signing import authority, document_checks, flow, jobs
+from signing import authority, document_checks, flow, jobs, pdf_checks
+from signing.crypto.pdf_verify import has_embedded_signature, is_pdf
 from signing.crypto.pki import chain_to_pem
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.settings import from_config
@@ -48,7 +49,13 @@ from signing.web.blueprint import (
     settings,
     signed_in,
 )
-from signing.web.forms import DocumentIdForm, JobForm, SignatureCheckForm, UploadForm
+from signing.web.forms import (
+    DocumentIdForm,
+    JobForm,
+    PdfJobForm,
+    SignatureCheckForm,
+    UploadForm,
+)
 
 # --- one document --------------------------------------------------------------------------------
 
@@ -132,11 +139,17 @@ def public_verify(code: str) -> ResponseReturnValue:
     if doc.is_confidential:
         return render_template("signing/public_verify.html", document=doc, hidden=True), 200
     form = UploadForm()
-    held = None
+    held = held_pdf = None
     if form.validate_on_submit():
-        held = document_checks.verify_held_file(
-            db, settings(), signing_request, read_upload(form.file), actor=actor
-        )
+        data = read_upload(form.file)
+        if has_embedded_signature(data):  # a signed PDF carries its signatures: check those
+            held_pdf = pdf_checks.verify_uploaded_pdf(
+                db, settings(), data, actor=actor, record=actor is not None
+            )
+        else:
+            held = document_checks.verify_held_file(
+                db, settings(), signing_request, data, actor=actor
+            )
     # Anonymous visitors leave no permanent event (the log would grow per page view); the
     # public limit keeps them from hammering the page.
     verdict = document_checks.verify_stored(
@@ -149,6 +162,7 @@ def public_verify(code: str) -> ResponseReturnValue:
         hidden=False,
         verdict=verdict,
         held=held,
+        held_pdf=held_pdf,
         form=form,
         code=signing_request.code,
     )
@@ -197,6 +211,7 @@ def audit_index() -> ResponseReturnValue:
         bundle_form=UploadForm(),
         signature_form=SignatureCheckForm(),
         job_form=JobForm(),
+        pdf_job_form=PdfJobForm(),
         jobs=jobs.recent_verifications(get_session(), user) if is_auditor else [],
         is_auditor=is_auditor,
         today=today_local(),
@@ -208,13 +223,18 @@ def audit_index() -> ResponseReturnValue:
 def audit_bundle() -> ResponseReturnValue:
     form = UploadForm()
     if not form.validate_on_submit():
-        raise InvalidSigningRequest(N_("Choose a bundle (.zip) file."))
-    db = get_session()
-    verdict = document_checks.verify_uploaded_bundle(
-        db, settings(), read_upload(form.file), actor=auth.signed_in_user()
-    )
+        raise InvalidSigningRequest(N_("Choose a bundle (.zip) or a signed PDF file."))
+    db, data = get_session(), read_upload(form.file)
+    if is_pdf(data):
+        verdict = pdf_checks.verify_uploaded_pdf(db, settings(), data, actor=auth.signed_in_user())
+        kind = "pdf"
+    else:
+        verdict = document_checks.verify_uploaded_bundle(
+            db, settings(), data, actor=auth.signed_in_user()
+        )
+        kind = "bundle"
     db.commit()
-    return render_template("signing/audit_result.html", upload=verdict, kind="bundle")
+    return render_template("signing/audit_result.html", upload=verdict, kind=kind)
 
 
 @bp.post("/signing/audit/signature")

@@ -26,7 +26,7 @@ from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
 from signing.models import SigningRequest
 from signing.settings import fill_defaults
-from signing.web import admin, display, labels, verification
+from signing.web import admin, display, labels, pdf_jobs, verification
 from signing.web.blueprint import (
     blobs,
     bp,
@@ -48,8 +48,8 @@ from signing.web.forms import (
     SubmitForm,
 )
 
-# admin and verification are imported for the routes they add to the blueprint.
-__all__ = ["admin", "init_app", "verification"]
+# admin, pdf_jobs and verification are imported for the routes they add to the blueprint.
+__all__ = ["admin", "init_app", "pdf_jobs", "verification"]
 
 
 def init_app(app: Flask) -> None:
@@ -57,6 +57,7 @@ def init_app(app: Flask) -> None:
     fill_defaults(app.config)
     app.register_blueprint(bp)
     verification.register_jobs(app)
+    pdf_jobs.register_jobs(app)
     navigation.add_entry(
         app, "signing.queue", _l("Signing"), lambda user: user.has_role(Role.CLERK, Role.OFFICIAL)
     )

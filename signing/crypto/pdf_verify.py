@@ -1,0 +1,463 @@
+"""Verify the signatures embedded in a PDF (PAdES) offline, with pyHanko's validation.
+
+Every signature is checked in the order it was added: integrity of its byte ranges, the CMS
+signature value, the chain to our trust roots as of its signing time with the certificates and
+CRLs of the file's DSS (plus any given), and pyHanko's difference analysis of what was appended
+after it. A Decree 30 original carries the official's signature(s) first and the organisation
+seal last: a signature after the seal, or out of time order, is flagged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import io
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from typing import Any, TypeVar
+
+from asn1crypto import crl as asn1_crl
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.diff_analysis import ModificationLevel
+from pyhanko.sign.validation import async_validate_pdf_signature
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
+from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
+from pyhanko_certvalidator.policy_decl import (
+    CertRevTrustPolicy,
+    RevocationCheckingPolicy,
+    RevocationCheckingRule,
+)
+
+from core.errors import N_
+from signing.crypto.certificates import CertInfo, load_cert
+from signing.crypto.pki import Role, fingerprint_sha256, is_self_signed
+from signing.crypto.reports import (
+    DEFINITE,
+    SignatureResult,
+    Status,
+    SubIndication,
+    iso,
+)
+from signing.errors import PdfUnusable, VerificationError
+
+# pyHanko logs every failed validation at WARNING with the signer's name and a traceback: the
+# report carries the outcome, and a person's name must not reach the logs.
+logging.getLogger("pyhanko").setLevel(logging.ERROR)
+logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
+
+T = TypeVar("T")
+MAX_PDF_SIZE = 256 * 1024 * 1024
+INCOMPLETE = "INCOMPLETE"
+_RANK = {Status.TOTAL_PASSED: 0, Status.INDETERMINATE: 1, Status.TOTAL_FAILED: 2}
+_SUB_BY_NAME = {sub.name: sub for sub in SubIndication}
+# pyHanko's AdES names that ours spell differently.
+_SUB_ALIASES = {
+    "OUT_OF_BOUNDS_NO_POE": SubIndication.EXPIRED,
+    "OUT_OF_BOUNDS_NOT_REVOKED": SubIndication.EXPIRED,
+    "REVOKED_CA_NO_POE": SubIndication.REVOKED_NO_POE,
+    "CERTIFICATE_CHAIN_GENERAL_FAILURE": SubIndication.CHAIN_CONSTRAINTS_FAILURE,
+    "REVOCATION_OUT_OF_BOUNDS_NO_POE": SubIndication.TRY_LATER,
+}
+# Our rule for revocation, as in signing.crypto.verification: the signer's CRL is required;
+# a CA's status is checked when the file or the caller supplies its CRL.
+_REVOCATION = CertRevTrustPolicy(
+    RevocationCheckingPolicy(
+        ee_certificate_rule=RevocationCheckingRule.CRL_OR_OCSP_REQUIRED,
+        intermediate_ca_cert_rule=RevocationCheckingRule.CHECK_IF_DECLARED,
+    ),
+    retroactive_revinfo=True,
+)
+_CHANGED = frozenset({ModificationLevel.ANNOTATIONS, ModificationLevel.OTHER})
+_MESSAGES = {
+    SubIndication.HASH_FAILURE: "The PDF's bytes differ from the ones that were signed.",
+    SubIndication.SIG_CRYPTO_FAILURE: "The signature value is wrong.",
+    SubIndication.REVOKED: "The certificate was revoked before the signing time.",
+    SubIndication.NO_CERTIFICATE_CHAIN_FOUND: "No chain leads from the signer's certificate "
+    "to a trusted root.",
+    SubIndication.TRY_LATER: "No valid CRL covers the signing time, so revocation cannot be "
+    "checked.",
+    SubIndication.EXPIRED: "The certificate was not valid at the signing time.",
+    SubIndication.NOT_YET_VALID: "The certificate was not yet valid at the signing time.",
+}
+
+
+@dataclass(frozen=True)
+class PdfSignature:
+    """One embedded signature: the ETSI result plus what only a PDF has."""
+
+    result: SignatureResult
+    field_name: str
+    timestamp_time: dt.datetime | None
+    modification: str
+    modified_after_signing: bool
+    covers_whole_file: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **self.result.to_dict(),
+            "field": self.field_name,
+            "timestamp_time": iso(self.timestamp_time),
+            "modification": self.modification,
+            "modified_after_signing": self.modified_after_signing,
+            "covers_whole_file": self.covers_whole_file,
+        }
+
+    def summary(self) -> str:
+        line = self.result.summary()
+        if self.timestamp_time is not None:
+            line += f" (timestamp {iso(self.timestamp_time)})"
+        if self.modified_after_signing:
+            line += " MODIFIED AFTER SIGNING."
+        return line
+
+
+@dataclass(frozen=True)
+class PdfReport:
+    """Every signature of a PDF in file order; ``problems`` are document-level findings."""
+
+    document_sha256: str
+    signatures: tuple[PdfSignature, ...]
+    problems: tuple[str, ...] = ()
+
+    @property
+    def status(self) -> Status:
+        """The worst signature status; a document-level problem fails the document."""
+        states = [s.result.status for s in self.signatures]
+        worst = max(states, key=_RANK.__getitem__, default=Status.INDETERMINATE)
+        return Status.TOTAL_FAILED if self.problems else worst
+
+    @property
+    def sealed(self) -> bool:
+        return any(s.result.role is Role.SEAL for s in self.signatures)
+
+    @property
+    def verdict(self) -> str:
+        """The ETSI status, or INCOMPLETE while an otherwise valid file has no seal yet."""
+        status = self.status
+        if status is Status.TOTAL_PASSED and not self.sealed:
+            return INCOMPLETE
+        return status.value
+
+    @property
+    def modified_after_signing(self) -> bool:
+        return any(s.modified_after_signing for s in self.signatures)
+
+    def results(self) -> list[SignatureResult]:
+        return [s.result for s in self.signatures]
+
+    def first_problem(self) -> SignatureResult | None:
+        return next((s.result for s in self.signatures if s.result.sub_indication), None)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.verdict,
+            "document_sha256": self.document_sha256,
+            "signatures": [s.to_dict() for s in self.signatures],
+            "modified_after_signing": self.modified_after_signing,
+            "problems": list(self.problems),
+        }
+
+    def summary(self) -> str:
+        lines = [f"PDF {self.document_sha256}: {self.verdict}"]
+        lines += [s.summary() for s in self.signatures]
+        return "\n".join([*lines, *self.problems])
+
+
+def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run pyHanko's async validation to its end from synchronous code.
+
+    A thread that already runs an event loop (an async server, Playwright's sync API) cannot
+    call ``asyncio.run``: the coroutine then runs in a short-lived thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
+    return asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+
+
+def _asn1_crl(crl: x509.CertificateRevocationList) -> asn1_crl.CertificateList:
+    return asn1_crl.CertificateList.load(crl.public_bytes(Encoding.DER))
+
+
+def open_pdf(data: bytes) -> tuple[PdfFileReader, list[EmbeddedPdfSignature]]:
+    """A reader over a signed, unencrypted PDF and its signatures in the order they were added;
+    ``PdfUnusable`` with a clear reason otherwise."""
+    if not data.lstrip()[:5].startswith(b"%PDF-"):
+        raise PdfUnusable(N_("The file is not a PDF."))
+    if len(data) > MAX_PDF_SIZE:
+        raise PdfUnusable(N_("The PDF is too large to check."))
+    try:
+        reader = PdfFileReader(io.BytesIO(data), strict=False)
+        encrypted = reader.encrypted
+    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
+        raise PdfUnusable(N_("The PDF is damaged and cannot be read.")) from exc
+    if encrypted:
+        raise PdfUnusable(N_("The PDF is encrypted; ask the sender for the unencrypted original."))
+    try:
+        signatures = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
+    except Exception as exc:  # hostile structure: unusable, never a crash
+        raise PdfUnusable(N_("The PDF's signature fields cannot be read.")) from exc
+    if not signatures:
+        raise PdfUnusable(N_("The PDF carries no digital signature."))
+    return reader, signatures
+
+
+def is_pdf(data: bytes) -> bool:
+    return data.lstrip()[:5].startswith(b"%PDF-")
+
+
+def has_embedded_signature(data: bytes) -> bool:
+    """A quick sniff (a PDF with a /ByteRange): route it to the PAdES check, which decides."""
+    return is_pdf(data) and b"/ByteRange" in data
+
+
+def dss_roots(data: bytes) -> list[x509.Certificate]:
+    """The self-signed certificates a PDF's DSS carries: to print, never to trust blindly."""
+    reader, _ = open_pdf(data)
+    dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
+    if dss is None:
+        return []
+    certs = [x509.load_der_x509_certificate(cert.dump()) for cert in dss.load_certs()]
+    return [cert for cert in certs if is_self_signed(cert)]
+
+
+class PdfVerifier:
+    """Our trust roots and any extra certificates and CRLs, for checking many PDFs."""
+
+    def __init__(
+        self,
+        trust_roots: Sequence[x509.Certificate],
+        intermediates: Sequence[x509.Certificate] = (),
+        crls: Sequence[x509.CertificateRevocationList] = (),
+        *,
+        clock_skew: dt.timedelta = dt.timedelta(minutes=5),
+    ) -> None:
+        if not trust_roots:
+            raise ValueError("at least one trust root is required")
+        self._roots = [_asn1_cert(c) for c in trust_roots]
+        self._intermediates = [_asn1_cert(c) for c in intermediates]
+        self._crls = [_asn1_crl(c) for c in crls]
+        self._clock_skew = clock_skew
+
+    def check(self, data: bytes, *, now: dt.datetime | None = None) -> PdfReport:
+        """The report for ``data`` whatever its status; ``PdfUnusable`` if it cannot be checked."""
+        if now is not None and now.tzinfo is None:
+            raise ValueError("now must carry a time zone")
+        reader, embedded = open_pdf(data)
+        dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
+        moment = now or dt.datetime.now(dt.UTC)
+        checked = run_coroutine(lambda: self._all(embedded, dss, moment))
+        return PdfReport(hashlib.sha256(data).hexdigest(), tuple(_order(checked)))
+
+    async def _all(
+        self,
+        embedded: list[EmbeddedPdfSignature],
+        dss: DocumentSecurityStore | None,
+        now: dt.datetime,
+    ) -> list[PdfSignature]:
+        return [await self._one(sig, dss, now) for sig in embedded]
+
+    def _context(self, dss: DocumentSecurityStore | None, when: dt.datetime) -> ValidationContext:
+        kwargs: dict[str, Any] = {
+            "trust_roots": self._roots,
+            "other_certs": list(self._intermediates),
+            "crls": list(self._crls),
+            "allow_fetching": False,
+            "revinfo_policy": _REVOCATION,
+            "moment": when,
+        }
+        if dss is None:
+            return ValidationContext(**kwargs)
+        return dss.as_validation_context(kwargs)
+
+    def _has_crl(self, sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None) -> bool:
+        """Whether any CRL at hand comes from the signer's issuer (else: no revocation data)."""
+        crls = list(self._crls)
+        if dss is not None:
+            crls += _dss_crls(dss)
+        issuer = sig.signer_cert.issuer
+        return any(crl["tbs_cert_list"]["issuer"] == issuer for crl in crls)
+
+    async def _one(
+        self, sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None, now: dt.datetime
+    ) -> PdfSignature:
+        name = sig.field_name or ""
+        info: CertInfo | None = None
+        claimed: dt.datetime | None = None
+        try:
+            info = load_cert(sig.signer_cert.dump())
+            claimed = sig.self_reported_timestamp
+            when = claimed or now
+            context = self._context(dss, when)
+            status = await async_validate_pdf_signature(sig, context)
+        except Exception as exc:  # hostile input must never turn into a crash: fail closed
+            message = f"The signature could not be processed ({type(exc).__name__})."
+            result = _result(name, info, claimed, SubIndication.FORMAT_FAILURE, message)
+            return PdfSignature(result, name, None, "UNKNOWN", False, False)
+        stamp = status.timestamp_validity
+        trusted_stamp = stamp is not None and stamp.valid and stamp.intact and stamp.trusted
+        stamp_time = stamp.timestamp if stamp is not None and trusted_stamp else None
+        sub, message, anchor = _judge(status, claimed, now + self._clock_skew)
+        if sub is SubIndication.CHAIN_CONSTRAINTS_FAILURE and not self._has_crl(sig, dss):
+            sub, message = SubIndication.TRY_LATER, _MESSAGES[SubIndication.TRY_LATER]
+        level = status.modification_level
+        # Annotations count too: a note or a stamp added later can cover the signed text.
+        modified = level in _CHANGED or not status.docmdp_ok
+        if sub is None and modified:
+            sub = SubIndication.MODIFIED_AFTER_SIGNING
+            message = "The content of the PDF was changed after this signature was made."
+        result = _result(name, info, claimed, sub, message, anchor)
+        if stamp is not None and not trusted_stamp:
+            warning = "The signature's timestamp cannot be verified; its time is not shown."
+            result = replace(result, warnings=(*result.warnings, warning))
+        return PdfSignature(
+            result,
+            name,
+            stamp_time,
+            level.name if level is not None else "UNKNOWN",
+            modified,
+            status.coverage is SignatureCoverageLevel.ENTIRE_FILE,
+        )
+
+
+def _dss_crls(dss: DocumentSecurityStore) -> list[asn1_crl.CertificateList]:
+    return [asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls]
+
+
+def _judge(
+    status: PdfSignatureStatus, claimed: dt.datetime | None, latest: dt.datetime
+) -> tuple[SubIndication | None, str, str | None]:
+    """pyHanko's findings as one sub-indication, the first failed check winning."""
+    path = status.validation_path
+    anchor = None
+    if path is not None and status.trusted:
+        root = getattr(path.trust_anchor.authority, "certificate", None)
+        if root is not None:
+            anchor = fingerprint_sha256(x509.load_der_x509_certificate(root.dump()))
+    if not status.intact:
+        return SubIndication.HASH_FAILURE, _MESSAGES[SubIndication.HASH_FAILURE], anchor
+    if not status.valid:
+        return SubIndication.SIG_CRYPTO_FAILURE, _MESSAGES[SubIndication.SIG_CRYPTO_FAILURE], anchor
+    if status.coverage not in (
+        SignatureCoverageLevel.ENTIRE_FILE,
+        SignatureCoverageLevel.ENTIRE_REVISION,
+    ):
+        return SubIndication.FORMAT_FAILURE, "The signature does not cover its revision.", anchor
+    if claimed is None:
+        return SubIndication.SIG_CONSTRAINTS_FAILURE, "The signature has no signing time.", anchor
+    if claimed > latest:
+        return SubIndication.SIG_CONSTRAINTS_FAILURE, "The signing time is in the future.", anchor
+    if status.revoked:
+        return SubIndication.REVOKED, _MESSAGES[SubIndication.REVOKED], anchor
+    if not status.trusted:
+        sub = _sub_of(status)
+        return sub, _MESSAGES.get(sub, "The certificate cannot be trusted for signing."), anchor
+    return None, "The signature is valid.", anchor
+
+
+def _sub_of(status: PdfSignatureStatus) -> SubIndication:
+    indic = status.trust_problem_indic
+    name = getattr(indic, "name", "")
+    return _SUB_ALIASES.get(name) or _SUB_BY_NAME.get(name, SubIndication.CHAIN_CONSTRAINTS_FAILURE)
+
+
+def _result(
+    field_name: str,
+    info: CertInfo | None,
+    when: dt.datetime | None,
+    sub: SubIndication | None,
+    message: str,
+    anchor: str | None = None,
+) -> SignatureResult:
+    if sub is None:
+        status = Status.TOTAL_PASSED
+    else:
+        status = Status.TOTAL_FAILED if sub in DEFINITE else Status.INDETERMINATE
+    role = info.role if info else Role.UNKNOWN
+    return SignatureResult(
+        slot={Role.OFFICIAL: "official", Role.SEAL: "seal"}.get(role, "signature"),
+        status=status,
+        sub_indication=sub,
+        message=message,
+        role=role,
+        signer=info.subject if info else None,
+        signer_name=info.name if info else None,
+        serial=info.serial if info else None,
+        signing_time=when,
+        certificate_sha256=info.fingerprint if info else None,
+        trust_anchor_sha256=anchor,
+        warnings=(f"PDF field: {field_name}",) if field_name else (),
+    )
+
+
+def _flag(item: PdfSignature, sub: SubIndication, message: str) -> PdfSignature:
+    """Fail a signature that passed its own checks but breaks the document's rules."""
+    if item.result.sub_indication is not None and item.result.status is Status.TOTAL_FAILED:
+        return item
+    result = replace(item.result, status=Status.TOTAL_FAILED, sub_indication=sub, message=message)
+    return replace(item, result=result)
+
+
+def _order(checked: list[PdfSignature]) -> list[PdfSignature]:
+    """Officials first, the seal last, each no earlier than the one before it."""
+    ordered: list[PdfSignature] = []
+    sealed = False
+    latest: dt.datetime | None = None
+    for item in checked:
+        role, when = item.result.role, item.result.signing_time
+        if sealed:
+            item = _flag(
+                item,
+                SubIndication.ORDER_VIOLATION,
+                "This signature was added after the organisation seal; nothing may follow it.",
+            )
+        elif role is Role.UNKNOWN and item.result.certificate_sha256 is not None:
+            item = _flag(
+                item,
+                SubIndication.ROLE_MISMATCH,
+                "The certificate is neither an official's nor the organisation seal's.",
+            )
+        elif latest is not None and when is not None and when < latest:
+            item = _flag(
+                item,
+                SubIndication.ORDER_VIOLATION,
+                f"Signed at {iso(when)}, before the signature preceding it ({iso(latest)}).",
+            )
+        sealed = sealed or role is Role.SEAL
+        if when is not None:
+            latest = max(latest, when) if latest else when
+        ordered.append(item)
+    return ordered
+
+
+def verify_pdf(
+    data: bytes,
+    trust_roots: Sequence[x509.Certificate] = (),
+    intermediates: Sequence[x509.Certificate] = (),
+    crls: Sequence[x509.CertificateRevocationList] = (),
+    *,
+    verifier: PdfVerifier | None = None,
+    now: dt.datetime | None = None,
+) -> PdfReport:
+    """Check a signed PDF; raise ``VerificationError`` unless every signature passed and the
+    seal is there (``PdfUnusable`` if it cannot be checked at all)."""
+    checker = verifier or PdfVerifier(trust_roots, intermediates, crls)
+    report = checker.check(data, now=now)
+    if report.verdict != Status.TOTAL_PASSED.value:
+        raise VerificationError(report)
+    return report
