@@ -48,6 +48,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(sa.String(255))
     #: Abbreviation used in document symbols, e.g. "UBND" in "05/QĐ-UBND".
     abbreviation: Mapped[str] = mapped_column(sa.String(32))
+    #: Mã định danh (Annex VI OrganId), e.g. "000.00.00.H29"; None takes the parent's.
+    organ_id: Mapped[str | None] = mapped_column(sa.String(32))
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     created_at: Mapped[created_at]
