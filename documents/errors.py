@@ -137,3 +137,16 @@ class BadPage(BadInput):
     """A reading position that is not a page number the reader could have shown."""
 
     code = "bad_page"
+
+
+class ExportUnavailable(VanThuError):
+    """A register's PDF needs a font with Vietnamese letters that this server does not have."""
+
+    status = 503
+    code = "export_unavailable"
+
+
+class MissingOrganId(Conflict):
+    """Metadata cannot be exported before the organisation's code (OrganId) is set."""
+
+    code = "missing_organ_id"

@@ -7,9 +7,10 @@ changed afterwards, even if a unit's OrganId is later corrected.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -19,6 +20,7 @@ from core.clock import VIETNAM
 from core.errors import N_
 from documents import errors
 from documents.models import Direction, Document, DocumentAddressee, Status, UnitReceipt
+from documents.registers import RegisterRow
 
 #: A mã định danh as Decision 20/2020/QĐ-TTg writes them ("000.00.00.H29", "H29.12"): groups
 #: of letters and digits joined by dots.
@@ -131,11 +133,54 @@ def document_metadata(
     return metadata_of(document, _units_sent_to(session, [document.id]), receipt)
 
 
-def masked_metadata(document: Document | None, number_symbol: str, dated: date | None) -> Metadata:
-    """What a register's keeper may export of a row they may not open: its number and date."""
-    code_number, code_notation = split_number_symbol(number_symbol)
-    direction = document.direction if document else Direction.OUTGOING
-    return Metadata(direction, code_number, code_notation, issued_date=dated, masked=True)
+def arrival_receipt(session: Session, unit_id: int, document: Document) -> UnitReceipt | None:
+    """The registration that gives the arrival: the reader's unit's, else (for a document from
+    outside) the registering unit's."""
+    receipts = {
+        r.unit_id: r
+        for r in session.scalars(
+            sa.select(UnitReceipt).where(
+                UnitReceipt.document_id == document.id,
+                UnitReceipt.unit_id.in_([unit_id, document.unit_id]),
+                UnitReceipt.incoming_number.is_not(None),
+            )
+        )
+    }
+    return receipts.get(unit_id) or receipts.get(document.unit_id)
+
+
+def register_metadata(
+    session: Session, rows: Sequence[RegisterRow[Any]], direction: Direction
+) -> list[Metadata]:
+    """Metadata of a register's documents in register order: numbered ones, masked ones as
+    their number and date only; void and merely reserved numbers have no document to describe."""
+    shown = [r.document for r in rows if r.document is not None]
+    sent_to = _units_sent_to(session, [d.id for d in shown])
+    result = []
+    for row in rows:
+        receipt = row.entry if isinstance(row.entry, UnitReceipt) else None
+        if row.masked:
+            result.append(_masked(row, direction, receipt))
+        elif row.document is not None and row.document.status is not Status.DRAFT:
+            result.append(metadata_of(row.document, sent_to, receipt))
+    return result
+
+
+def _masked(row: RegisterRow[Any], direction: Direction, receipt: UnitReceipt | None) -> Metadata:
+    """What a register's keeper may export of a row they may not open: number and date."""
+    code_number, code_notation = split_number_symbol(row.number_symbol)
+    dated = (
+        row.dated if isinstance(row.dated, date) and not isinstance(row.dated, datetime) else None
+    )
+    return Metadata(
+        direction,
+        code_number,
+        code_notation,
+        issued_date=dated,
+        masked=True,
+        arrival_date=_arrival(receipt),
+        arrival_number=receipt.incoming_number if receipt else None,
+    )
 
 
 def metadata_of(
@@ -146,12 +191,20 @@ def metadata_of(
     """Metadata of a loaded document; ``sent_to`` holds the VanThu units each was sent to."""
     code_number, code_notation = split_number_symbol(document.number_symbol or "")
     outgoing = document.direction is Direction.OUTGOING
+    organ_id = organ_id_of(document.unit) if outgoing else document.issuer_organ_id or None
+    if outgoing and organ_id is None:
+        raise errors.MissingOrganId(
+            N_(
+                "The issuing unit has no organisation code (OrganId) yet: ask an administrator "
+                "to enter it for the unit or the organisation, then export again."
+            )
+        )
     return Metadata(
         direction=document.direction,
         code_number=code_number,
         code_notation=code_notation,
         identifier=assign_identifier(document),
-        organ_id=organ_id_of(document.unit) if outgoing else document.issuer_organ_id or None,
+        organ_id=organ_id,
         issued_date=document.issued_on,
         file_catalog=document.file_catalog,
         file_notation=document.file_notation,

@@ -125,8 +125,8 @@ def _dispatches(session: Session, documents: list[Document]) -> dict[int, Dispat
     if not documents:
         return {}
     document_ids = [d.id for d in documents]
-    first_sent = dict(
-        session.execute(  # type: ignore[arg-type]
+    first_sent: dict[int, datetime] = dict(
+        session.execute(
             sa.select(Circulation.document_id, sa.func.min(Circulation.sent_at))
             .where(Circulation.document_id.in_(document_ids))
             .group_by(Circulation.document_id)
@@ -139,7 +139,8 @@ def _dispatches(session: Session, documents: list[Document]) -> dict[int, Dispat
         .where(UnitReceipt.document_id.in_(document_ids), UnitReceipt.acknowledged_at.is_not(None))
         .order_by(UnitReceipt.document_id, UnitReceipt.acknowledged_at, UnitReceipt.id)
     ):
-        acknowledged.setdefault(document_id, []).append(Acknowledgement(name, at))
+        if at is not None:  # the query asked for acknowledged ones; this tells the type checker
+            acknowledged.setdefault(document_id, []).append(Acknowledgement(name, at))
     return {
         d.id: Dispatch(
             d.sent_on or _local_date(first_sent.get(d.id)), tuple(acknowledged.get(d.id, ()))
@@ -191,13 +192,13 @@ def _tracking(session: Session, unit_id: int, documents: list[Document]) -> dict
         return {}
     document_ids = [d.id for d in documents]
     first: dict[int, Assignment] = {}
-    for assignment in session.scalars(
+    for each in session.scalars(
         sa.select(Assignment)
         .options(joinedload(Assignment.lead))
         .where(Assignment.unit_id == unit_id, Assignment.document_id.in_(document_ids))
         .order_by(Assignment.document_id, Assignment.assigned_at, Assignment.id)
     ):
-        first.setdefault(assignment.document_id, assignment)
+        first.setdefault(each.document_id, each)
     opened: dict[tuple[int, int], datetime] = {}
     leads = {a.lead_id for a in first.values()}
     if leads:

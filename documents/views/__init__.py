@@ -7,11 +7,19 @@ from flask_babel import lazy_gettext as _l
 
 from accounts.models import Role
 from core import navigation
-from documents.views import assignments, circulation, drafting, inbox, reading, registers
+from documents.views import (
+    annex,
+    assignments,
+    circulation,
+    drafting,
+    inbox,
+    reading,
+    registers,
+)
 from documents.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (assignments, circulation, drafting, inbox, reading, registers)
+PAGES = (annex, assignments, circulation, drafting, inbox, reading, registers)
 
 
 def init_app(app: Flask) -> None:
