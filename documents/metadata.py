@@ -64,7 +64,7 @@ def assign_identifier(document: Document) -> str | None:
     """
     if document.identifier:
         return document.identifier
-    if not document.number_symbol or document.issued_on is None:
+    if document.status is Status.DRAFT or not document.number_symbol or not document.issued_on:
         return None
     if document.direction is Direction.OUTGOING:
         organ_id = organ_id_of(document.unit)

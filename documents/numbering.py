@@ -19,6 +19,7 @@ from documents import errors
 from documents.circulation import refuse_if_recalled
 from documents.decree30 import number_symbol
 from documents.drafting import TEMPLATE_NOTE, render_numbered_version
+from documents.metadata import assign_identifier
 from documents.models import (
     Direction,
     Document,
@@ -130,6 +131,7 @@ def issue(
     )
     issued.state = NumberState.USED
     document.status = Status.ISSUED
+    assign_identifier(document)  # stays None until the unit's OrganId is set
     current = session.get(DocumentVersion, document.current_version_id or 0)
     if render_template and current is not None and current.note == TEMPLATE_NOTE:
         render_numbered_version(session, blobs, actor, document)
@@ -139,7 +141,7 @@ def issue(
         "documents:document:issue",
         actor=actor,
         subject={"document": document.id},
-        details={"number_symbol": issued.number_symbol},
+        details={"number_symbol": issued.number_symbol, "identifier": document.identifier},
     )
     return issued
 

@@ -75,6 +75,8 @@ def save(session: Session, actor: User, document: Document, data: RegisterFields
         changed.append("receipt_note")
     if keeper:
         changed += _save_document_fields(session, document, data, note)
+        if document.identifier is None and metadata.assign_identifier(document):
+            changed.append("identifier")
     if changed:
         session.flush()
         record_event(
