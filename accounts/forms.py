@@ -51,6 +51,10 @@ class UnitForm(FlaskForm):
     code = StringField(_l("Code"), validators=[required(), max_length(32)])
     name = StringField(_l("Name"), validators=[required(), max_length(255)])
     abbreviation = StringField(_l("Abbreviation"), validators=[required(), max_length(32)])
+    organ_id = StringField(
+        _l("Organisation code (OrganId), empty for the parent's"),
+        validators=[Optional(), max_length(32)],
+    )
     parent_id = SelectField(_l("Parent unit"), coerce=str, validate_choice=False)
 
 

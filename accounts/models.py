@@ -7,6 +7,7 @@ several roles.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -36,6 +37,16 @@ CHILD_KIND = {
     UnitKind.PROVINCE: UnitKind.DEPARTMENT,
     UnitKind.DEPARTMENT: UnitKind.DIVISION,
 }
+
+
+#: A mã định danh (Annex VI OrganId) as Decision 20/2020/QĐ-TTg writes them ("000.00.00.H29"):
+#: groups of capital letters and digits joined by dots, at most 32 characters.
+ORGAN_ID_RE = re.compile(r"^[A-Z0-9]+(?:\.[A-Z0-9]+)*$")
+ORGAN_ID_MAX = 32
+
+
+def is_organ_id(text: str) -> bool:
+    return len(text) <= ORGAN_ID_MAX and ORGAN_ID_RE.match(text) is not None
 
 
 class Unit(Base):

@@ -209,6 +209,7 @@ def edit_unit(unit_id: int | None = None) -> ResponseReturnValue:
         abbreviation=form.abbreviation.data or "",
         parent_id=int(parent) if parent and parent.isdigit() else None,
         unit=unit,
+        organ_id=form.organ_id.data or "",
     )
     db.commit()
     flash(gettext("The unit has been saved."), "success")

@@ -6,7 +6,6 @@ changed afterwards, even if a unit's OrganId is later corrected.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -15,17 +14,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from accounts.models import Unit
+from accounts.models import Unit, is_organ_id
 from core.clock import VIETNAM
 from core.errors import N_
 from documents import errors
 from documents.models import Direction, Document, DocumentAddressee, Status, UnitReceipt
 from documents.registers import RegisterRow
 
-#: A mã định danh as Decision 20/2020/QĐ-TTg writes them ("000.00.00.H29", "H29.12"): groups
-#: of letters and digits joined by dots.
-ORGAN_ID_RE = re.compile(r"^[A-Z0-9]+(?:\.[A-Z0-9]+)*$")
-ORGAN_ID_MAX = 32
 #: Annex VI caps the subject (trích yếu) at 500 characters; so does our column.
 SUBJECT_MAX = 500
 
@@ -33,7 +28,7 @@ SUBJECT_MAX = 500
 def clean_organ_id(text: str) -> str:
     """An OrganId as typed, upper-cased; empty stays empty, anything else malformed is refused."""
     value = text.strip().upper()
-    if value and (len(value) > ORGAN_ID_MAX or not ORGAN_ID_RE.match(value)):
+    if value and not is_organ_id(value):
         raise errors.InvalidDocument(
             N_(
                 "An organisation code (OrganId) has letters and digits in groups joined by "
