@@ -48,16 +48,33 @@ def _iso(value: date | datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-#: (CSV column name, heading, relative width in the PDF, value of a row)
+#: (CSV column name, heading, relative width in the PDF, value of a row given a date format);
+#: a column without a name is only printed, one with no width only in the CSV.
 Column = tuple[str, Callable[[], str], float, Callable[[Row, Callable[..., str]], str]]
 
 
-def _outgoing_columns() -> list[Column]:
+def _type_and_subject(weight: float) -> list[Column]:
+    """Annex IV's "type and subject" column: printed as one, two columns in the CSV."""
+
+    def type_name(row: Row, _: Any) -> str:
+        return row.document.doc_type.label if row.document else ""
+
     def subject(row: Row, _: Any) -> str:
         if row.masked:
             return registers.MASKED_SUBJECT
         return row.document.subject if row.document else ""
 
+    def both(row: Row, _: Any) -> str:
+        return ": ".join(p for p in (type_name(row, _), subject(row, _)) if p)
+
+    return [
+        ("type", lambda: "", 0, type_name),
+        ("subject", lambda: "", 0, subject),
+        ("", lambda: gettext("Type and subject"), weight, both),
+    ]
+
+
+def _outgoing_columns() -> list[Column]:
     def notes(row: Row, _: Any) -> str:
         if row.masked:
             return ""
@@ -75,13 +92,7 @@ def _outgoing_columns() -> list[Column]:
     return [
         ("number_symbol", lambda: gettext("Number and symbol"), 9, lambda r, _: r.number_symbol),
         ("date", lambda: gettext("Date"), 7, lambda r, fmt: fmt(r.dated)),
-        (
-            "type",
-            lambda: gettext("Type"),
-            7,
-            lambda r, _: r.document.doc_type.label if r.document else "",
-        ),
-        ("subject", lambda: gettext("Subject"), 22, subject),
+        *_type_and_subject(29),
         ("signer", lambda: gettext("Signer"), 10, doc("signer_name")),
         (
             "recipients",
@@ -110,11 +121,6 @@ def _incoming_columns() -> list[Column]:
     def tracked(get: Callable[[registers.Tracking, Callable[..., str]], str]) -> Any:
         return lambda row, fmt: get(row.tracking, fmt) if row.tracking and not row.masked else ""
 
-    def subject(row: Row, _: Any) -> str:
-        if row.masked or row.document is None:
-            return registers.MASKED_SUBJECT
-        return f"{row.document.doc_type.label}: {row.document.subject}"
-
     def progress(t: registers.Tracking, _: Any) -> str:
         return " — ".join(p for p in (state_label(t.state), t.progress_note) if p)
 
@@ -133,8 +139,13 @@ def _incoming_columns() -> list[Column]:
             shown(lambda r: r.document.issuer_name or r.document.unit.name),
         ),
         ("number_symbol", lambda: gettext("Number and symbol"), 8, lambda r, _: r.number_symbol),
-        ("date", lambda: gettext("Date"), 6, shown(lambda r: _day(r.document.issued_on))),
-        ("subject", lambda: gettext("Type and subject"), 20, subject),
+        (
+            "date",
+            lambda: gettext("Date"),
+            6,
+            lambda r, fmt: "" if r.masked or not r.document else fmt(r.document.issued_on),
+        ),
+        *_type_and_subject(20),
         ("handler", lambda: gettext("Handler"), 9, tracked(lambda t, _: t.handler)),
         (
             "passed_on",
@@ -188,10 +199,11 @@ def export(
     else:
         columns = _outgoing_columns() if outgoing else _incoming_columns()
         if wanted == "csv":
+            listed = [c for c in columns if c[0]]
             response = csv_response(
                 f"{stem}.csv",
-                [name for name, *_ in columns],
-                ([value(row, _iso) for *_, value in columns] for row in rows),
+                [name for name, *_ in listed],
+                ([value(row, _iso) for *_, value in listed] for row in rows),
             )
         else:
             printed = [c for c in columns if c[2] > 0]

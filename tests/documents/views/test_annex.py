@@ -116,6 +116,7 @@ def test_the_incoming_register_shows_the_handler_and_the_tracking_columns(client
         "issuer",
         "number_symbol",
         "date",
+        "type",
         "subject",
         "handler",
         "passed_on",
@@ -134,7 +135,8 @@ def test_the_incoming_register_shows_the_handler_and_the_tracking_columns(client
         TODAY.isoformat(),
     )
     assert row["progress"] == "Chưa thực hiện"  # never the stored "pending"
-    assert row["subject"] == "Công văn: Về việc tuyển dụng"
+    assert (row["type"], row["subject"]) == ("Công văn", "Về việc tuyển dụng")
+    assert row["date"] == TODAY.isoformat()
     page = client.get(f"/registers/incoming?year={TODAY.year}").get_data(as_text=True)
     assert 'data-testid="handler">Trần Thị Xử Lý<' in page
     # The sender's note stays the sender's: the receiving unit keeps its own.
