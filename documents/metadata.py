@@ -157,7 +157,14 @@ def register_metadata(
         if row.masked:
             result.append(_masked(row, direction, receipt))
         elif row.document is not None and row.document.status is not Status.DRAFT:
-            result.append(metadata_of(row.document, sent_to, receipt))
+            result.append(
+                metadata_of(
+                    row.document,
+                    sent_to,
+                    receipt,
+                    require_organ_id=direction is Direction.OUTGOING,
+                )
+            )
     return result
 
 
@@ -182,12 +189,18 @@ def metadata_of(
     document: Document,
     sent_to: dict[int, list[Addressee]],
     receipt: UnitReceipt | None = None,
+    *,
+    require_organ_id: bool = True,
 ) -> Metadata:
-    """Metadata of a loaded document; ``sent_to`` holds the VanThu units each was sent to."""
+    """Metadata of a loaded document; ``sent_to`` holds the VanThu units each was sent to.
+
+    An outgoing document is described by its issuer's OrganId: without one, exporting it is
+    refused, except in another unit's incoming register, which its clerks cannot fix.
+    """
     code_number, code_notation = split_number_symbol(document.number_symbol or "")
     outgoing = document.direction is Direction.OUTGOING
     organ_id = organ_id_of(document.unit) if outgoing else document.issuer_organ_id or None
-    if outgoing and organ_id is None:
+    if outgoing and organ_id is None and require_organ_id:
         raise errors.MissingOrganId(
             N_(
                 "The issuing unit has no organisation code (OrganId) yet: ask an administrator "

@@ -267,3 +267,21 @@ def test_saving_register_fields_is_audited(client, office, db):
     client.post(f"/documents/{office['letter'].id}/register-fields", data=FIELDS)
     event = db.scalar(sa.select(AuditEvent).where(AuditEvent.action == "documents:register:fields"))
     assert event is not None and "issued_amount" in event.details["changed"]
+
+
+def test_without_an_organ_id_the_outgoing_metadata_is_refused_but_the_receivers_is_not(
+    client, office, db
+):
+    office["province"].organ_id = None
+    db.commit()
+    login(client, office["clerk"])
+    refused = client.get(f"/registers/outgoing?year={TODAY.year}&format=xml")
+    assert refused.status_code == 409
+    assert "OrganId" in refused.get_data(as_text=True)
+    assert client.get(f"/registers/outgoing?year={TODAY.year}&format=csv").status_code == 200
+    login(client, office["home_clerk"])  # cannot set the sender's code: still gets its register
+    received = client.get(f"/registers/incoming?year={TODAY.year}&format=xml")
+    assert received.status_code == 200
+    etree.XMLSchema(etree.parse(str(metadata_export.SCHEMA))).assertValid(
+        etree.fromstring(received.data)
+    )
