@@ -285,3 +285,15 @@ def test_without_an_organ_id_the_outgoing_metadata_is_refused_but_the_receivers_
     etree.XMLSchema(etree.parse(str(metadata_export.SCHEMA))).assertValid(
         etree.fromstring(received.data)
     )
+
+
+def test_the_register_entries_page_shows_what_was_saved(client, office):
+    letter = office["letter"]
+    login(client, office["clerk"])
+    client.post(f"/documents/{letter.id}/register-fields", data=FIELDS)
+    page = client.get(f"/documents/{letter.id}/register-fields").get_data(as_text=True)
+    assert 'value="Văn phòng UBND"' in page and "G01; Bộ Nội vụ\nBáo Cần Thơ" in page
+    shown = client.get(f"/documents/{letter.id}").get_data(as_text=True)
+    assert 'data-testid="register-fields"' in shown
+    register = client.get(f"/registers/outgoing?year={TODAY.year}").get_data(as_text=True)
+    assert 'data-testid="export-pdf"' in register and "format=xml" in register
