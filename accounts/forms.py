@@ -54,6 +54,10 @@ class UnitForm(FlaskForm):
     header_name = StringField(
         _l("Name in document headers, in full"), validators=[Optional(), max_length(255)]
     )
+    organ_id = StringField(
+        _l("Organisation code (OrganId), empty for the parent's"),
+        validators=[Optional(), max_length(32)],
+    )
     parent_id = SelectField(_l("Parent unit"), coerce=str, validate_choice=False)
 
 

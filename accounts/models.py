@@ -7,6 +7,7 @@ several roles.
 from __future__ import annotations
 
 import enum
+import re
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -38,6 +39,16 @@ CHILD_KIND = {
 }
 
 
+#: A mã định danh (Annex VI OrganId) as Decision 20/2020/QĐ-TTg writes them ("000.00.00.H29"):
+#: groups of capital letters and digits joined by dots, at most 32 characters.
+ORGAN_ID_RE = re.compile(r"^[A-Z0-9]+(?:\.[A-Z0-9]+)*$")
+ORGAN_ID_MAX = 32
+
+
+def is_organ_id(text: str) -> bool:
+    return len(text) <= ORGAN_ID_MAX and ORGAN_ID_RE.match(text) is not None
+
+
 class Unit(Base):
     """An organisation unit (cơ quan, đơn vị)."""
 
@@ -51,6 +62,8 @@ class Unit(Base):
     #: The name in full as a document's header prints it (Annex I), e.g. "Ủy ban nhân dân tỉnh
     #: Hậu Giang"; empty means ``name`` with its usual abbreviations spelt out.
     header_name: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    #: Mã định danh (Annex VI OrganId), e.g. "000.00.00.H29"; None takes the parent's.
+    organ_id: Mapped[str | None] = mapped_column(sa.String(32))
     kind: Mapped[UnitKind] = mapped_column(enum_column(UnitKind))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
     created_at: Mapped[created_at]

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from accounts import errors
-from accounts.models import CHILD_KIND, Role, Unit, User, UserRole
+from accounts.models import CHILD_KIND, Role, Unit, User, UserRole, is_organ_id
 from accounts.passwords import MIN_PASSWORD_LENGTH, hash_password
 from accounts.sessions import end_sessions
 from audit import record_event
@@ -76,16 +76,26 @@ def save_unit(
     parent_id: int | None,
     unit: Unit | None = None,
     header_name: str = "",
+    organ_id: str = "",
 ) -> Unit:
     """Create a unit, or change ``unit``; its kind follows from its place in the tree.
 
     ``header_name`` is the name in full as documents print it ("Ủy ban nhân dân tỉnh ...");
-    empty leaves it to ``name`` with its abbreviations spelt out.
+    empty leaves it to ``name`` with its abbreviations spelt out. ``organ_id`` is its mã định
+    danh (Annex VI OrganId); empty means its parent's.
     """
     code, name, abbreviation = code.strip(), name.strip(), abbreviation.strip()
     header_name = " ".join(header_name.split())
     if len(header_name) > 255:
         raise errors.InvalidUnitData(N_("The name in document headers may have 255 characters."))
+    organ_id = organ_id.strip().upper()
+    if organ_id and not is_organ_id(organ_id):
+        raise errors.InvalidUnitData(
+            N_(
+                "An organisation code (OrganId) has letters and digits in groups joined by "
+                "dots, at most 32 characters, e.g. 000.00.00.H29."
+            )
+        )
     if not UNIT_CODE_PATTERN.match(code):
         raise errors.InvalidUnitData(N_("A unit code has 1–32 letters, digits, dots or dashes."))
     if not name:
@@ -112,12 +122,14 @@ def save_unit(
             header_name=header_name,
         )
         session.add(unit)
+        unit.organ_id = organ_id or None
     else:
         if unit.children and kind != unit.kind:
             raise errors.InvalidUnitData(N_("Move or remove this unit's sub-units first."))
         unit.code, unit.name, unit.abbreviation, unit.kind = code, name, abbreviation, kind
         unit.header_name = header_name
         unit.parent = parent
+        unit.organ_id = organ_id or None
     session.flush()
     record_event(
         session,

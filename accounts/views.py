@@ -210,6 +210,7 @@ def edit_unit(unit_id: int | None = None) -> ResponseReturnValue:
         parent_id=int(parent) if parent and parent.isdigit() else None,
         unit=unit,
         header_name=form.header_name.data or "",
+        organ_id=form.organ_id.data or "",
     )
     db.commit()
     flash(gettext("The unit has been saved."), "success")

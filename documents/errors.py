@@ -174,3 +174,16 @@ class ConversionTimedOut(BadInput):
 
     status = 422
     code = "conversion_timed_out"
+
+
+class ExportUnavailable(VanThuError):
+    """A register's PDF needs a font with Vietnamese letters that this server does not have."""
+
+    status = 503
+    code = "export_unavailable"
+
+
+class MissingOrganId(Conflict):
+    """Metadata cannot be exported before the organisation's code (OrganId) is set."""
+
+    code = "missing_organ_id"

@@ -10,6 +10,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateField,
+    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -113,3 +114,30 @@ class IncomingForm(FlaskForm):
         _l("File (PDF or DOCX)"), validators=[FileRequired(message=_l("Choose a file."))]
     )
     accept_duplicate = BooleanField(_l("Register it anyway"))
+
+
+class RegisterFieldsForm(FlaskForm):
+    """What only the registers and Annex VI need; the clerk who keeps the register fills it."""
+
+    issued_amount = IntegerField(_l("Number of copies"), validators=[Optional()])
+    file_copy_unit = StringField(
+        _l("Unit holding the file copy"), validators=[Optional(), max_length(255)]
+    )
+    sent_on = DateField(_l("Date sent (on paper)"), validators=[Optional()])
+    register_note = TextAreaField(_l("Notes"), validators=[Optional(), max_length(500)])
+    file_catalog = IntegerField(_l("File catalogue (hồ sơ)"), validators=[Optional()])
+    file_notation = StringField(_l("File notation"), validators=[Optional(), max_length(64)])
+    doc_ordinal = IntegerField(_l("Ordinal in the file"), validators=[Optional()])
+    language = SelectField(
+        _l("Language"),
+        choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
+        + [SelectChoice(code, code) for code in ("fr", "zh", "ru", "lo", "km")],
+        default="vi",
+    )
+    page_amount = IntegerField(_l("Number of pages"), validators=[Optional()])
+    issuer_organ_id = StringField(
+        _l("Issuing body's code (OrganId)"), validators=[Optional(), max_length(32)]
+    )
+    addressees = TextAreaField(
+        _l("Addressees, one per line: code; name"), validators=[Optional(), max_length(5000)]
+    )

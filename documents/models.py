@@ -94,12 +94,35 @@ class Document(Base):
     #: as large as the document's text, so loaded only when asked for.
     search_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
 
+    # Annex VI metadata and the register-only fields (Annex IV) the clerk keeps.
+    #: Mã định danh văn bản: OrganId.year.number/symbol, given once and never changed.
+    identifier: Mapped[str | None] = mapped_column(sa.String(128), index=True)
+    #: For incoming documents: the issuing body's OrganId, if the clerk knows it.
+    issuer_organ_id: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
+    #: The hồ sơ it is kept in: catalogue (mục lục số / năm), file notation, ordinal within it.
+    file_catalog: Mapped[int | None]
+    file_notation: Mapped[str] = mapped_column(sa.String(64), default="", server_default="")
+    doc_ordinal: Mapped[int | None]
+    language: Mapped[str] = mapped_column(sa.String(32), default="vi", server_default="vi")
+    page_amount: Mapped[int | None]
+    #: Số lượng bản: the copies issued (IssuedAmount, the register's "copies").
+    issued_amount: Mapped[int | None]
+    #: Đơn vị, người nhận bản lưu: who holds the file copy.
+    file_copy_unit: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
+    #: Ngày chuyển, when sent outside VanThu (on paper); circulations give it otherwise.
+    sent_on: Mapped[date | None]
+    #: Ghi chú of the outgoing register (or of the incoming register for documents from outside).
+    register_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
     created_by: Mapped[User] = relationship(foreign_keys=[created_by_id])
     versions: Mapped[list[DocumentVersion]] = relationship(
         back_populates="document", order_by="DocumentVersion.number"
     )
     attachments: Mapped[list[Attachment]] = relationship(order_by="Attachment.id")
+    addressees: Mapped[list[DocumentAddressee]] = relationship(
+        order_by="DocumentAddressee.position", cascade="all, delete-orphan"
+    )
 
     @property
     def is_confidential(self) -> bool:
@@ -167,6 +190,22 @@ class Attachment(Base):
     size: Mapped[int]
     uploaded_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     uploaded_at: Mapped[created_at]
+
+
+class DocumentAddressee(Base):
+    """One body the document is addressed to (Annex VI To / ToPlaces), in the printed order."""
+
+    __tablename__ = "document_addressees"
+    __table_args__ = (
+        sa.UniqueConstraint("document_id", "position", name="uq_document_addressees_position"),
+    )
+
+    id: Mapped[intpk]
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+    position: Mapped[int]
+    #: The body's OrganId when it has one; empty for bodies outside the catalogue.
+    organ_id: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
+    organ_name: Mapped[str] = mapped_column(sa.String(255))
 
 
 class NumberCounter(Base):
@@ -290,6 +329,8 @@ class UnitReceipt(Base):
     acknowledged_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     incoming_year: Mapped[int | None]
     incoming_number: Mapped[int | None]
+    #: Ghi chú of the unit's incoming register.
+    register_note: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
 
     document: Mapped[Document] = relationship()
     unit: Mapped[Unit] = relationship()

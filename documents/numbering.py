@@ -18,6 +18,7 @@ from core.storage import StagedBlobs
 from documents import errors
 from documents.circulation import refuse_if_recalled
 from documents.decree30 import number_symbol, require_drafting_unit
+from documents.metadata import assign_identifier
 from documents.models import (
     Direction,
     Document,
@@ -135,13 +136,18 @@ def issue(
     issued.state = NumberState.USED
     document.status = Status.ISSUED
     document.sealed_version_id = sealed_version_id
+    assign_identifier(document)  # stays None until the unit's OrganId is set
     reindex(session, document)
     record_event(
         session,
         "documents:document:issue",
         actor=actor,
         subject={"document": document.id},
-        details={"number_symbol": issued.number_symbol, "version": sealed_version_id},
+        details={
+            "number_symbol": issued.number_symbol,
+            "version": sealed_version_id,
+            "identifier": document.identifier,
+        },
     )
     return issued
 

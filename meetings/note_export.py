@@ -21,23 +21,11 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from audit import record_event
 from core.errors import N_
+from core.pdffonts import PDF_FONTS, find_font
 from documents.models import Document, DocumentVersion
 from meetings import agenda, notes
 from meetings.errors import ExportUnavailable
 from meetings.models import Material, MaterialVersion, Meeting, MeetingNote, NoteKind
-
-#: Fonts with every Vietnamese letter, looked for in this order (Debian's fonts-dejavu-core,
-#: then fonts-liberation): the PDF embeds the subset it uses.
-PDF_FONTS = (
-    (
-        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
-        Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
-    ),
-    (
-        Path("/usr/share/fonts/truetype/liberation/LiberationSans-Regular.ttf"),
-        Path("/usr/share/fonts/truetype/liberation/LiberationSans-Bold.ttf"),
-    ),
-)
 
 
 @dataclass(frozen=True)
@@ -198,9 +186,9 @@ def to_pdf(meeting: Meeting, groups: list[ItemNotes], labels: Labels) -> bytes:
 
 
 def _font() -> tuple[Path, Path]:
-    for regular, bold in PDF_FONTS:
-        if regular.is_file() and bold.is_file():
-            return regular, bold
+    found = find_font(PDF_FONTS)
+    if found is not None:
+        return found
     raise ExportUnavailable(
         N_(
             "This server has no font with Vietnamese letters for the PDF "

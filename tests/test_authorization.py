@@ -38,6 +38,8 @@ ANY_USER = {
     "documents.upload_version",
     "documents.upload_attachment",
     "documents.link_reply",  # manage the reply (checked by the service): tests/documents
+    # Annex VI metadata of a document its reader may see (tests/documents/views/test_annex.py).
+    "documents.document_metadata",
     # Receipts of log entries: auditors, or the person who acted (tests/audit checks the rest).
     "audit.receipt",
     "audit.find_receipt",
@@ -68,6 +70,8 @@ RESTRICTED: dict[str, set[Role]] = {
     "documents.register_incoming": {Role.CLERK},
     "documents.outgoing_register": {Role.CLERK, Role.AUDITOR},
     "documents.incoming_register": {Role.CLERK, Role.AUDITOR},
+    # The unit's clerks, further checked per document (tests/documents/views/test_annex.py).
+    "documents.register_fields_page": {Role.CLERK},
     "audit.events": {Role.AUDITOR},
     "audit.entry": {Role.AUDITOR},
     "audit.entry_proof": {Role.AUDITOR},

@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from accounts.models import Role
 from core import navigation
 from documents.views import (
+    annex,
     assignments,
     circulation,
     drafting,
@@ -19,7 +20,7 @@ from documents.views import (
 from documents.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (assignments, circulation, drafting, flows, inbox, reading, registers)
+PAGES = (annex, assignments, circulation, drafting, flows, inbox, reading, registers)
 
 
 def init_app(app: Flask) -> None:

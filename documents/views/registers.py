@@ -1,9 +1,7 @@
-"""Registering incoming documents, and the registers (sổ văn bản đi, đến) on screen and as CSV."""
+"""Registering incoming documents, and the registers (sổ văn bản đi, đến) on screen, as CSV,
+as an A4 landscape PDF, and their Annex VI metadata as XML or JSON."""
 
 from __future__ import annotations
-
-from collections.abc import Iterable
-from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
@@ -11,14 +9,15 @@ from flask_babel import gettext
 
 from accounts import auth
 from accounts.models import Role
-from core.clock import local_time, today_local
+from core.clock import today_local
 from core.db import get_session
+from core.errors import N_
 from documents import errors, incoming, registers
 from documents.decree30 import Confidentiality, DocType, Urgency
 from documents.forms import IncomingForm
-from documents.models import NumberSeries
+from documents.models import Direction, NumberSeries
+from documents.views import register_exports
 from documents.views.blueprint import bp, choice, clerks, register_readers, settings, stage
-from documents.views.exports import csv_response
 
 
 @bp.route("/incoming/new", methods=["GET", "POST"])
@@ -71,10 +70,18 @@ def _register_scope() -> tuple[int, int]:
     return unit_id, year
 
 
+def _format() -> str:
+    wanted = request.args.get("format", "html")
+    if wanted not in ("html", *register_exports.FORMATS):
+        raise errors.InvalidDocument(N_("This export format is not offered."))
+    return wanted
+
+
 @bp.get("/registers/outgoing")
 @register_readers
 def outgoing_register() -> ResponseReturnValue:
     unit_id, year = _register_scope()
+    wanted = _format()
     series = choice(NumberSeries, request.args.get("series"), NumberSeries.REGULAR)
     doc_type = choice(DocType, request.args.get("type"))
     text = request.args.get("q", "")[:200]
@@ -87,8 +94,8 @@ def outgoing_register() -> ResponseReturnValue:
         doc_type=doc_type,
         text=text,
     )
-    if request.args.get("format") == "csv":
-        return csv_response(f"so-van-ban-di-{year}.csv", OUTGOING_COLUMNS, _outgoing_rows(rows))
+    if wanted != "html":
+        return register_exports.export(Direction.OUTGOING, wanted, unit_id, year, rows)
     return render_template(
         "documents/register_outgoing.html",
         rows=rows,
@@ -97,71 +104,25 @@ def outgoing_register() -> ResponseReturnValue:
         doc_type=doc_type,
         text=text,
         DocType=DocType,
+        state_label=register_exports.state_label,
     )
-
-
-OUTGOING_COLUMNS = [
-    "number_symbol",
-    "state",
-    "date",
-    "type",
-    "subject",
-    "signer",
-    "recipients",
-    "void_reason",
-]
-
-
-def _outgoing_rows(rows: Iterable[registers.RegisterRow[Any]]) -> Iterable[list[Any]]:
-    for row in rows:
-        document = row.document
-        yield [
-            row.number_symbol,
-            row.entry.state.value,
-            row.dated.isoformat() if row.dated else "",
-            document.doc_type.label if document else "",
-            registers.MASKED_SUBJECT if row.masked else document.subject if document else "",
-            document.signer_name if document else "",
-            " | ".join(document.recipients_text.splitlines()) if document else "",
-            "" if row.masked else row.entry.void_reason or "",
-        ]
 
 
 @bp.get("/registers/incoming")
 @register_readers
 def incoming_register() -> ResponseReturnValue:
     unit_id, year = _register_scope()
+    wanted = _format()
     text = request.args.get("q", "")[:200]
     rows = registers.incoming_register(
         get_session(), auth.signed_in_user(), unit_id, year, text=text
     )
-    if request.args.get("format") == "csv":
-        return csv_response(f"so-van-ban-den-{year}.csv", INCOMING_COLUMNS, _incoming_rows(rows))
-    return render_template("documents/register_incoming.html", rows=rows, year=year, text=text)
-
-
-INCOMING_COLUMNS = [
-    "incoming_number",
-    "arrival",
-    "issuer",
-    "number_symbol",
-    "date",
-    "type",
-    "subject",
-    "acknowledged_by",
-]
-
-
-def _incoming_rows(rows: Iterable[registers.RegisterRow[Any]]) -> Iterable[list[Any]]:
-    for row in rows:
-        receipt, document = row.entry, row.document
-        yield [
-            receipt.incoming_number,
-            local_time(receipt.acknowledged_at),
-            document.issuer_name or document.unit.name if document else "",
-            row.number_symbol,
-            document.issued_on.isoformat() if document and document.issued_on else "",
-            document.doc_type.label if document else "",
-            document.subject if document else registers.MASKED_SUBJECT,
-            receipt.acknowledged_by.full_name if receipt.acknowledged_by else "",
-        ]
+    if wanted != "html":
+        return register_exports.export(Direction.INCOMING, wanted, unit_id, year, rows)
+    return render_template(
+        "documents/register_incoming.html",
+        rows=rows,
+        year=year,
+        text=text,
+        state_label=register_exports.state_label,
+    )

@@ -77,6 +77,26 @@ def test_a_unit_cannot_move_inside_itself(client, admin, make, db):
     assert parent.parent_id is None
 
 
+def test_the_organisation_code_is_set_per_unit_and_checked(client, admin, make, db):
+    unit = make.unit("Tỉnh")
+    data = {"code": unit.code, "name": "Tỉnh", "abbreviation": "UBND", "parent_id": ""}
+    saved = client.post(f"/admin/units/{unit.id}", data={**data, "organ_id": "000.00.00.h29"})
+    assert saved.status_code == 302
+    db.refresh(unit)
+    assert unit.organ_id == "000.00.00.H29"
+    refused = client.post(f"/admin/units/{unit.id}", data={**data, "organ_id": "H29 tỉnh"})
+    assert refused.status_code == 400
+    assert "mã định danh" in refused.get_data(as_text=True).lower() or "OrganId" in (
+        refused.get_data(as_text=True)
+    )
+    db.refresh(unit)
+    assert unit.organ_id == "000.00.00.H29"
+    cleared = client.post(f"/admin/units/{unit.id}", data={**data, "organ_id": ""})
+    assert cleared.status_code == 302
+    db.refresh(unit)
+    assert unit.organ_id is None  # takes its parent's again
+
+
 def test_admin_creates_and_edits_a_user(client, admin, make, db):
     unit = make.unit()
     response = client.post(
