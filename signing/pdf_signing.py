@@ -1,0 +1,192 @@
+"""Signed PDF originals (PAdES) in the signing flow, and the officials' signature images.
+
+A PDF version is signed inside the file: the named signer's step makes the signed PDF, the seal's
+step adds the seal to it as an incremental update; each output is a blob named by its SHA-256 and
+recorded on its signature, and the sealed PDF is the request's ``original_sha256``. Earlier
+approvers of a PDF keep signing detached CMS (their internal approval is not printed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import io
+
+import sqlalchemy as sa
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.timestamps import HTTPTimeStamper, TimeStamper
+from pyhanko.sign.validation import validate_pdf_signature
+from sqlalchemy.orm import Session
+
+from accounts.models import Role, User
+from audit import record_event
+from core.db import utcnow
+from core.errors import N_
+from core.storage import StagedBlobs
+from signing.crypto import pades
+from signing.errors import InvalidSigningRequest, NoCertificate, WrongSigningState
+from signing.keys import StoredKeySigner
+from signing.models import CertRole, SignatureImage, SigningRequest
+from signing.settings import SigningSettings
+from signing.trust import trust_material
+
+#: The kinds of version signed inside the file.
+PADES_KINDS = frozenset({"pdf"})
+
+
+# --- signature images ----------------------------------------------------------------------------
+
+
+def signature_image(session: Session, user: User) -> SignatureImage | None:
+    return session.scalar(sa.select(SignatureImage).where(SignatureImage.user_id == user.id))
+
+
+def set_signature_image(session: Session, user: User, png: bytes) -> SignatureImage:
+    """Keep an official's signature image, after checking it is a PNG of sensible size."""
+    if not user.has_role(Role.OFFICIAL):
+        raise InvalidSigningRequest(N_("Only an official has a signature image."))
+    width, height = pades.check_signature_image(png)
+    digest = hashlib.sha256(png).hexdigest()
+    image = signature_image(session, user)
+    if image is None:
+        image = SignatureImage(user_id=user.id, png=png, sha256=digest, width=width, height=height,
+                               uploaded_at=utcnow())  # fmt: skip
+        session.add(image)
+    else:
+        image.png, image.sha256, image.width, image.height = png, digest, width, height
+        image.uploaded_at = utcnow()
+    session.flush()
+    record_event(
+        session,
+        "signing:image:set",
+        actor=user,
+        subject={"user": user.id},
+        details={"sha256": digest, "width": width, "height": height},
+    )
+    return image
+
+
+# --- the steps -----------------------------------------------------------------------------------
+
+
+def trust_for(session: Session, settings: SigningSettings, moment: dt.datetime) -> pades.Trust:
+    material = trust_material(session, settings, now=moment)
+    return pades.Trust(material.roots, material.intermediates, material.crls)
+
+
+@functools.cache
+def _timestamper(url: str) -> TimeStamper:
+    return HTTPTimeStamper(url, timeout=10)
+
+
+def timestamper(settings: SigningSettings) -> TimeStamper | None:
+    return _timestamper(settings.tsa_url) if settings.tsa_url else None
+
+
+def seal_image(settings: SigningSettings) -> bytes:
+    return settings.seal_image or _default_seal(settings.organisation)
+
+
+@functools.cache
+def _default_seal(organisation: str) -> bytes:
+    return pades.default_seal_png(organisation)
+
+
+def check_submittable(data: bytes) -> None:
+    """Refuse at submission a PDF that could never be signed (encrypted, scripted, signed)."""
+    facts = pades.inspect_pdf(data)
+    if facts.signatures:
+        raise InvalidSigningRequest(
+            N_("The PDF is already signed by someone else; upload the unsigned file to sign it.")
+        )
+
+
+def sign_official(
+    session: Session,
+    staged: StagedBlobs,
+    settings: SigningSettings,
+    request: SigningRequest,
+    signer: StoredKeySigner,
+    actor: User,
+    moment: dt.datetime,
+) -> tuple[bytes, str]:
+    """The named signer's PAdES signature: (its CMS, the SHA-256 of the signed PDF)."""
+    image = signature_image(session, actor)
+    if image is None:
+        raise NoCertificate(
+            N_(
+                "Upload your signature image (PNG) on your signing key page before signing a "
+                "PDF; it is shown where you sign."
+            )
+        )
+    data = staged.store.get(request.sha256)
+    document = request.document
+    placement = pades.locate_signer_block(
+        data, document.signer_name or actor.full_name, document.signer_title
+    )
+    trust = trust_for(session, settings, moment)
+    signed = pades.sign_official(
+        data, signer, trust, image_png=image.png, placement=placement, moment=moment,
+        timestamper=timestamper(settings),
+    )  # fmt: skip
+    return _checked(signed, trust, moment, count=1), staged.put(signed)
+
+
+def seal(
+    session: Session,
+    staged: StagedBlobs,
+    settings: SigningSettings,
+    request: SigningRequest,
+    signer: StoredKeySigner,
+    moment: dt.datetime,
+) -> tuple[bytes, str]:
+    """The seal over the official's signed PDF: (its CMS, the SHA-256 of the sealed PDF)."""
+    signed = [s for s in request.signatures if s.role is CertRole.OFFICIAL and s.output_sha256]
+    if not signed:
+        raise WrongSigningState(N_("The seal is applied only after every official has signed."))
+    official = signed[-1]
+    data = staged.store.get(official.output_sha256 or "")
+    trust = trust_for(session, settings, moment)
+    sealed = pades.apply_seal(
+        data, signer, trust, seal_png=seal_image(settings), official_cms=bytes(official.p7s),
+        moment=moment, timestamper=timestamper(settings),
+    )  # fmt: skip
+    return _checked(sealed, trust, moment, count=2), staged.put(sealed)
+
+
+def seal_attachment(
+    session: Session,
+    settings: SigningSettings,
+    data: bytes,
+    number_symbol: str,
+    signer: StoredKeySigner,
+    moment: dt.datetime,
+) -> bytes:
+    """An attachment in its own PDF, with the seal alone shown as "number; time" text."""
+    trust = trust_for(session, settings, moment)
+    sealed = pades.seal_attachment(
+        data, signer, trust, number_symbol=number_symbol, moment=moment,
+        timestamper=timestamper(settings),
+    )  # fmt: skip
+    _checked(sealed, trust, moment, count=1)
+    return sealed
+
+
+def _checked(data: bytes, trust: pades.Trust, moment: dt.datetime, *, count: int) -> bytes:
+    """Validate the newest signature just made (intact, valid, trusted): never store a bad one."""
+    signatures = PdfFileReader(io.BytesIO(data), strict=False).embedded_signatures
+    if len(signatures) != count:
+        raise WrongSigningState(N_("The signed PDF does not hold the expected signatures."))
+    status = validate_pdf_signature(
+        signatures[-1], pades.validation_context(trust, moment), skip_diff=True
+    )
+    if not (status.intact and status.valid and status.trusted):
+        raise NoCertificate(
+            N_(
+                "The new signature would not verify (%(reason)s), so nothing was stored. "
+                "Ask the administrator to check the certificate, the trust store and the CRL."
+            ),
+            reason=status.summary()[:300],
+        )
+    return bytes(signatures[-1].pkcs7_content)
