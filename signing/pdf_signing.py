@@ -75,13 +75,9 @@ def trust_for(session: Session, settings: SigningSettings, moment: dt.datetime) 
     return pades.Trust(material.roots, material.intermediates, material.crls)
 
 
-@functools.cache
-def _timestamper(url: str) -> TimeStamper:
-    return HTTPTimeStamper(url, timeout=10)
-
-
 def timestamper(settings: SigningSettings) -> TimeStamper | None:
-    return _timestamper(settings.tsa_url) if settings.tsa_url else None
+    """A client per signature: its HTTP session belongs to the event loop of that signature."""
+    return HTTPTimeStamper(settings.tsa_url, timeout=10) if settings.tsa_url else None
 
 
 def seal_image(settings: SigningSettings) -> bytes:

@@ -38,7 +38,7 @@ from pyhanko.stamp import StaticStampStyle
 from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 from pypdf import PdfReader
-from pypdf.errors import PdfReadError
+from pypdf.errors import PdfReadError, PyPdfError
 from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 from core.errors import N_
@@ -124,7 +124,7 @@ def inspect_pdf(data: bytes) -> PdfFacts:
         scripted = _has_javascript(root)
     except InvalidSigningRequest:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, RecursionError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError) as exc:
         raise _refuse(N_("The file is not a readable PDF.")) from exc
     if scripted:
         raise _refuse(
@@ -262,6 +262,7 @@ def locate_signer_block(data: bytes, name: str, title: str = "") -> Placement:
     image goes into that room, centred on the name. Without the name in the text layer (a scan)
     the image goes to the usual place: right half, above the lower third of the last page.
     """
+    inspect_pdf(data)
     reader = PdfReader(io.BytesIO(data), strict=False)
     width, height = OFFICIAL_BOX
     wanted, heading = _fold(name), _fold(title)
@@ -311,7 +312,7 @@ def _lines(page: Any) -> list[tuple[float, float, str, float]]:
 
     try:
         page.extract_text(visitor_text=visit)
-    except (PdfReadError, ValueError, KeyError, TypeError):
+    except (PyPdfError, ValueError, KeyError, TypeError):
         return []
     lines: dict[int, list[tuple[float, float, str, float]]] = {}
     for run in runs:

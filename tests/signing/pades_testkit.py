@@ -9,16 +9,28 @@ import datetime as dt
 import io
 import re
 import subprocess
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from asn1crypto import keys as asn1_keys
+from asn1crypto import tsp
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption, PrivateFormat
+from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fpdf import FPDF
 from PIL import Image, ImageDraw
 
+from pyhanko.sign.timestamps import DummyTimeStamper
+from pyhanko_certvalidator.registry import SimpleCertificateStore
+
 from signing.crypto.pades import FONT_FILE
+from signing.crypto.pki import CertificateAuthority
 
 SIGNER_NAME = "Lê Văn Chủ"
 SIGNER_TITLE = "CHỦ TỊCH"
@@ -113,3 +125,74 @@ def nss_db(directory: Path, roots: Sequence[x509.Certificate]) -> Path:
         subprocess.run(["certutil", "-A", "-d", f"sql:{directory}", "-n", f"root{n}", "-t", "CT,C,C",
                         "-i", str(pem)], check=True, capture_output=True, timeout=60)  # fmt: skip
     return directory
+
+
+# --- a timestamp authority on the loopback interface ---------------------------------------------
+
+
+def tsa_credential(issuing: CertificateAuthority) -> tuple[x509.Certificate, rsa.RSAPrivateKey]:
+    """A TSA certificate (critical timeStamping EKU) from the test's issuing CA (pyHanko's test
+    timestamper signs with RSA only)."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "VanThu test TSA")]))
+        .issuer_name(issuing.certificate.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=300))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.TIME_STAMPING]), critical=True)
+        .sign(issuing.private_key, hashes.SHA256())
+    )
+    return cert, key
+
+
+class LoopbackTsa:
+    """An RFC 3161 server on 127.0.0.1 answering with pyHanko's test timestamper."""
+
+    def __init__(self, issuing: CertificateAuthority) -> None:
+        cert, key = tsa_credential(issuing)
+        asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
+        der_key = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
+        self.stamper = DummyTimeStamper(
+            tsa_cert=asn1_cert,
+            tsa_key=asn1_keys.PrivateKeyInfo.load(der_key),
+            certs_to_embed=SimpleCertificateStore.from_certs(
+                [asn1_cert, asn1_x509.Certificate.load(issuing.certificate.public_bytes(Encoding.DER))]
+            ),
+        )
+        self.requests = 0
+        stamper, outer = self.stamper, self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
+                outer.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/timestamp-reply")
+                self.send_header("Content-Length", str(len(reply)))
+                self.end_headers()
+                self.wfile.write(reply)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/tsa"
+
+    def __enter__(self) -> LoopbackTsa:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join()
