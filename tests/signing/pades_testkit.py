@@ -95,13 +95,18 @@ class PdfSigEntry:
     field: str
     valid: bool
     line: str
+    trusted: bool
 
 
 def pdfsig(
     path: Path, *, nssdir: Path | None = None, at: dt.datetime | None = None
 ) -> tuple[int, list[PdfSigEntry], str]:
-    """Run poppler's pdfsig; each signature's validation line says valid or not."""
-    args = ["pdfsig", "-no-ocsp"]
+    """Run poppler's pdfsig; each signature's validation line says valid or not.
+
+    No ``-no-ocsp``: poppler 22.12 then reports every certificate as "Unknown issue"; our
+    certificates name no OCSP responder or AIA, so nothing is fetched.
+    """
+    args = ["pdfsig"]
     args += ["-nssdir", f"sql:{nssdir}"] if nssdir else ["-nocert"]
     result = subprocess.run([*args, str(path)], capture_output=True, text=True, timeout=60)
     out = result.stdout + result.stderr
@@ -110,7 +115,9 @@ def pdfsig(
         field = re.search(r"Signature Field Name: (.*)", block)
         check = re.search(r"Signature Validation: (.*)", block)
         line = check.group(1).strip() if check else ""
-        entries.append(PdfSigEntry(field.group(1).strip() if field else "", line == "Signature is Valid.", line))
+        trusted = "Certificate Validation: Certificate is Trusted." in block
+        name = field.group(1).strip() if field else ""
+        entries.append(PdfSigEntry(name, line == "Signature is Valid.", line, trusted))
     return result.returncode, entries, out
 
 

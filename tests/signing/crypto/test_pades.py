@@ -80,7 +80,7 @@ def test_pdfsig_lists_the_official_and_the_seal_both_valid(sealed, nss, tmp_path
     code, entries, output = pdfsig(_write(tmp_path, sealed), nssdir=nss)
     assert code == 0, output
     assert [e.field for e in entries] == [pades.OFFICIAL_FIELD, pades.SEAL_FIELD]
-    assert all(e.valid for e in entries), output
+    assert all(e.valid and e.trusted for e in entries), output
     assert "Signer Certificate Common Name: Nguyễn Văn An" in output
     assert "ETSI.CAdES.detached" in output  # PAdES, not adbe.pkcs7.detached
     # Without certificate checks too: the hashes and signatures alone.
@@ -157,7 +157,8 @@ def test_an_attachment_carries_the_seal_alone_as_number_and_vietnam_time_text(en
     )
     path = _write(tmp_path, sealed)
     code, entries, output = pdfsig(path, nssdir=nss)
-    assert [e.field for e in entries] == [pades.ATTACHMENT_FIELD] and entries[0].valid, output
+    assert [e.field for e in entries] == [pades.ATTACHMENT_FIELD], output
+    assert entries[0].valid and entries[0].trusted, output
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
                           text=True, check=True, timeout=60).stdout  # fmt: skip
     assert pades.attachment_text("05/QĐ-UBND", MOMENT) in text
