@@ -30,6 +30,7 @@ from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.crypto.pades import FONT_FILE
+from signing.crypto import pki
 from signing.crypto.pki import CertificateAuthority
 
 SIGNER_NAME = "Lê Văn Chủ"
@@ -123,14 +124,17 @@ def pdfsig(
 
 def nss_db(directory: Path, roots: Sequence[x509.Certificate]) -> Path:
     """An NSS database (certutil, libnss3-tools) trusting ``roots`` for pdfsig."""
+    if (directory / "cert9.db").exists():
+        return directory
     directory.mkdir(parents=True, exist_ok=True)
     subprocess.run(["certutil", "-N", "-d", f"sql:{directory}", "--empty-password"], check=True,
-                   capture_output=True, timeout=60)  # fmt: skip
+                   capture_output=True, stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
     for n, root in enumerate(roots):
         pem = directory / f"root{n}.pem"
         pem.write_bytes(root.public_bytes(Encoding.PEM))
         subprocess.run(["certutil", "-A", "-d", f"sql:{directory}", "-n", f"root{n}", "-t", "CT,C,C",
-                        "-i", str(pem)], check=True, capture_output=True, timeout=60)  # fmt: skip
+                        "-i", str(pem)], check=True, capture_output=True, stdin=subprocess.DEVNULL,
+                       timeout=60)  # fmt: skip
     return directory
 
 
@@ -161,6 +165,7 @@ class LoopbackTsa:
     """An RFC 3161 server on 127.0.0.1 answering with pyHanko's test timestamper."""
 
     def __init__(self, issuing: CertificateAuthority) -> None:
+        self.root = issuing
         cert, key = tsa_credential(issuing)
         asn1_cert = asn1_x509.Certificate.load(cert.public_bytes(Encoding.DER))
         der_key = key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
@@ -190,6 +195,11 @@ class LoopbackTsa:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @classmethod
+    def with_own_root(cls) -> LoopbackTsa:
+        """A TSA under a root of its own, as a real TSA is (trust it with ``add_trusted``)."""
+        return cls(pki.create_root_ca("VanThu test TSA root", "Test TSA"))
 
     @property
     def url(self) -> str:
