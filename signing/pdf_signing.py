@@ -24,7 +24,7 @@ from audit import record_event
 from core.db import utcnow
 from core.errors import N_
 from core.storage import StagedBlobs
-from signing.crypto import pades
+from signing.crypto import pades, pdf_pages
 from signing.errors import InvalidSigningRequest, NoCertificate, WrongSigningState
 from signing.keys import StoredKeySigner
 from signing.models import CertRole, SignatureImage, SigningRequest
@@ -46,7 +46,7 @@ def set_signature_image(session: Session, user: User, png: bytes) -> SignatureIm
     """Keep an official's signature image, after checking it is a PNG of sensible size."""
     if not user.has_role(Role.OFFICIAL):
         raise InvalidSigningRequest(N_("Only an official has a signature image."))
-    width, height = pades.check_signature_image(png)
+    width, height = pdf_pages.check_signature_image(png)
     digest = hashlib.sha256(png).hexdigest()
     image = signature_image(session, user)
     if image is None:
@@ -86,12 +86,12 @@ def seal_image(settings: SigningSettings) -> bytes:
 
 @functools.cache
 def _default_seal(organisation: str) -> bytes:
-    return pades.default_seal_png(organisation)
+    return pdf_pages.default_seal_png(organisation)
 
 
 def check_submittable(data: bytes) -> None:
     """Refuse at submission a PDF that could never be signed (encrypted, scripted, signed)."""
-    facts = pades.inspect_pdf(data)
+    facts = pdf_pages.inspect_pdf(data)
     if facts.signatures:
         raise InvalidSigningRequest(
             N_("The PDF is already signed by someone else; upload the unsigned file to sign it.")
@@ -118,7 +118,7 @@ def sign_official(
         )
     data = staged.store.get(request.sha256)
     document = request.document
-    placement = pades.locate_signer_block(
+    placement = pdf_pages.locate_signer_block(
         data, document.signer_name or actor.full_name, document.signer_title
     )
     trust = trust_for(session, settings, moment)

@@ -5,10 +5,9 @@ Also registers the blueprint, menu entries, CLI groups and the helpers documents
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from typing import Any
-
-import unicodedata
 
 from flask import Flask, Response, abort, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue

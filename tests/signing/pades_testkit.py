@@ -25,12 +25,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, NoEncryption,
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from fpdf import FPDF
 from PIL import Image, ImageDraw
-
 from pyhanko.sign.timestamps import DummyTimeStamper
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from signing.crypto.pades import FONT_FILE
 from signing.crypto import pki
+from signing.crypto.pdf_pages import FONT_FILE
 from signing.crypto.pki import CertificateAuthority
 
 SIGNER_NAME = "Lê Văn Chủ"
@@ -59,11 +58,11 @@ def signer_block_pdf(
             pdf.ln(8)
             pdf.cell(0, 6, "QUYẾT ĐỊNH", align="C", new_x="LMARGIN", new_y="NEXT")
         for line in range(12):
-            pdf.multi_cell(0, 7, f"Điều {page}.{line + 1}. Nội dung trang {page} của văn bản. {extra}",
-                           new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+            text = f"Điều {page}.{line + 1}. Nội dung trang {page} của văn bản. {extra}"
+            pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
     pdf.ln(6)
     pdf.set_x(110)
-    pdf.cell(80, 6, f"TM. ỦY BAN NHÂN DÂN", align="C", new_x="LEFT", new_y="NEXT")
+    pdf.cell(80, 6, "TM. ỦY BAN NHÂN DÂN", align="C", new_x="LEFT", new_y="NEXT")
     pdf.cell(80, 6, title, align="C", new_x="LEFT", new_y="NEXT")
     pdf.ln(26)
     pdf.set_x(110)
@@ -132,9 +131,9 @@ def nss_db(directory: Path, roots: Sequence[x509.Certificate]) -> Path:
     for n, root in enumerate(roots):
         pem = directory / f"root{n}.pem"
         pem.write_bytes(root.public_bytes(Encoding.PEM))
-        subprocess.run(["certutil", "-A", "-d", f"sql:{directory}", "-n", f"root{n}", "-t", "CT,C,C",
-                        "-i", str(pem)], check=True, capture_output=True, stdin=subprocess.DEVNULL,
-                       timeout=60)  # fmt: skip
+        add = ["certutil", "-A", "-d", f"sql:{directory}", "-n", f"root{n}", "-t", "CT,C,C"]
+        subprocess.run([*add, "-i", str(pem)], check=True, capture_output=True,
+                       stdin=subprocess.DEVNULL, timeout=60)  # fmt: skip
     return directory
 
 
@@ -173,14 +172,17 @@ class LoopbackTsa:
             tsa_cert=asn1_cert,
             tsa_key=asn1_keys.PrivateKeyInfo.load(der_key),
             certs_to_embed=SimpleCertificateStore.from_certs(
-                [asn1_cert, asn1_x509.Certificate.load(issuing.certificate.public_bytes(Encoding.DER))]
+                [
+                    asn1_cert,
+                    asn1_x509.Certificate.load(issuing.certificate.public_bytes(Encoding.DER)),
+                ]
             ),
         )
         self.requests = 0
         stamper, outer = self.stamper, self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 reply = stamper.request_tsa_response(tsp.TimeStampReq.load(body)).dump()
                 outer.requests += 1

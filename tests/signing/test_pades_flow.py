@@ -6,6 +6,7 @@ downloaded through documents.reading. pdfsig checks every PDF the flow produces.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,7 @@ from documents import drafting
 from documents.decree30 import DocType
 from documents.models import Document, Status
 from signing import flow, pdf_signing, trust
-from signing.crypto import pades, pki
+from signing.crypto import pades, pdf_pages, pki
 from signing.errors import InvalidSigningRequest, NoCertificate, WrongSigningState
 from signing.models import CertRole, RequestState, Signature, SignatureImage, SigningRequest
 from tests.conftest import login
@@ -181,8 +182,8 @@ def test_a_pdf_signed_by_someone_else_is_refused_at_submission(office, env):
     signed = pades.sign_official(
         data, StoredKeySigner(env.foreign_official.certificate, env.foreign_official.private_key,
                               env.foreign_official.chain),
-        theirs, image_png=signature_png(), placement=pades.locate_signer_block(data, "x"),
-        moment=pades.dt.datetime.now(pades.dt.UTC).replace(microsecond=0),
+        theirs, image_png=signature_png(), placement=pdf_pages.locate_signer_block(data, "x"),
+        moment=dt.datetime.now(dt.UTC).replace(microsecond=0),
     )  # fmt: skip
     with pytest.raises(InvalidSigningRequest, match="already signed"):
         office.submit(pdf_draft(office, signed))
@@ -259,7 +260,9 @@ def test_the_original_is_downloaded_through_reading_and_refused_to_outsiders(cli
     page = client.get(f"/signing/requests/{request.id}").get_data(as_text=True)
     assert 'data-testid="original-pdf"' in page
     opened = db.scalars(
-        sa.select(AuditEvent).where(AuditEvent.action == "documents:version:open").order_by(AuditEvent.id)
+        sa.select(AuditEvent)
+        .where(AuditEvent.action == "documents:version:open")
+        .order_by(AuditEvent.id)
     ).all()
     assert opened and opened[-1].details.get("original") == request.original_sha256
 
@@ -271,6 +274,6 @@ def test_the_seal_image_is_the_configured_png_or_a_drawn_red_seal(office, tmp_pa
     from dataclasses import replace
 
     drawn = pdf_signing.seal_image(office.settings)
-    assert pades.check_signature_image(drawn) == (600, 600)
+    assert pdf_pages.check_signature_image(drawn) == (600, 600)
     mine = signature_png(300, 300, "#d01010")
     assert pdf_signing.seal_image(replace(office.settings, seal_image=mine)) == mine

@@ -12,6 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.serialization import Encoding
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.timestamps import HTTPTimeStamper
@@ -19,7 +20,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
-from signing.crypto import pades
+from signing.crypto import pades, pdf_pages
 from signing.errors import InvalidSigningRequest
 from signing.keys import StoredKeySigner
 from tests.signing.pades_testkit import (
@@ -46,7 +47,7 @@ def _trust(env: Pki) -> pades.Trust:
 
 
 def _official(env: Pki, data: bytes, **kwargs) -> bytes:
-    placement = pades.locate_signer_block(data, SIGNER_NAME, SIGNER_TITLE)
+    placement = pdf_pages.locate_signer_block(data, SIGNER_NAME, SIGNER_TITLE)
     return pades.sign_official(
         data, _key(env.official), _trust(env), image_png=signature_png(), placement=placement,
         moment=MOMENT, **kwargs,
@@ -55,7 +56,7 @@ def _official(env: Pki, data: bytes, **kwargs) -> bytes:
 
 def _seal(env: Pki, signed: bytes, **kwargs) -> bytes:
     return pades.apply_seal(
-        signed, _key(env.seal), _trust(env), seal_png=pades.default_seal_png("UBND tỉnh Huế"),
+        signed, _key(env.seal), _trust(env), seal_png=pdf_pages.default_seal_png("UBND tỉnh Huế"),
         official_cms=pades.signature_containers(signed)[0], moment=MOMENT, **kwargs,
     )  # fmt: skip
 
@@ -91,7 +92,7 @@ def test_one_changed_byte_inside_a_signed_range_fails_pdfsig(sealed, nss, tmp_pa
     offset = sealed.index(b"stream\n", 1000) + 20  # inside page content, covered by both
     changed = bytearray(sealed)
     changed[offset] ^= 0x01
-    code, entries, output = pdfsig(_write(tmp_path, bytes(changed)), nssdir=nss)
+    _, entries, output = pdfsig(_write(tmp_path, bytes(changed)), nssdir=nss)
     assert len(entries) == 2
     assert not any(e.valid for e in entries), output
 
@@ -115,28 +116,28 @@ def test_the_dss_holds_the_chain_and_the_crl_for_offline_validation(env, sealed)
     dss = PdfFileReader(io.BytesIO(sealed)).root["/DSS"]
     assert len(dss["/Certs"]) >= 2
     crls = [bytes(ref.get_object().data) for ref in dss["/CRLs"]]
-    assert any(crl == env.crl.public_bytes(pades.Encoding.DER) for crl in crls)
+    assert any(crl == env.crl.public_bytes(Encoding.DER) for crl in crls)
 
 
 def test_the_image_goes_between_the_title_and_the_name_of_the_signer(sealed):
     data = signer_block_pdf(pages=3)
-    placement = pades.locate_signer_block(data, SIGNER_NAME, SIGNER_TITLE)
+    placement = pdf_pages.locate_signer_block(data, SIGNER_NAME, SIGNER_TITLE)
     assert placement.found and placement.page == 2
-    lines = pades._lines(PdfReader(io.BytesIO(data)).pages[2])
+    lines = pdf_pages._lines(PdfReader(io.BytesIO(data)).pages[2])
     name_y = next(y for _, y, text, _ in lines if text == SIGNER_NAME)
     title_y = next(y for _, y, text, _ in lines if text == SIGNER_TITLE)
     _, bottom, _, top = placement.box
     assert name_y < bottom < top <= title_y
-    official = pades.official_placement(sealed)
+    official = pdf_pages.official_placement(sealed)
     assert official.page == 1 and official.found
 
 
 def test_without_the_name_in_the_text_the_image_goes_to_the_right_of_the_last_page():
     data = signer_block_pdf(name="Người khác")
-    placement = pades.locate_signer_block(data, SIGNER_NAME, SIGNER_TITLE)
+    placement = pdf_pages.locate_signer_block(data, SIGNER_NAME, SIGNER_TITLE)
     left, bottom, right, top = placement.box
     assert not placement.found and placement.page == 0
-    assert left > 595 / 2 and right < 595 and top < 842 / 2 + 100
+    assert left > 595 / 2 and right < 595 and 842 / 4 < bottom < top < 842 / 2 + 100
 
 
 def test_the_seal_is_real_size_over_the_left_third_of_the_signature(sealed):
@@ -146,7 +147,7 @@ def test_the_seal_is_real_size_over_the_left_third_of_the_signature(sealed):
         annotation = ref.get_object()
         rects[annotation["/T"]] = [float(v) for v in annotation["/Rect"]]
     official, seal = rects[pades.OFFICIAL_FIELD], rects[pades.SEAL_FIELD]
-    assert seal[2] - seal[0] == pytest.approx(36 * pades.PT_PER_MM, abs=0.1)
+    assert seal[2] - seal[0] == pytest.approx(36 * pdf_pages.PT_PER_MM, abs=0.1)
     assert seal[2] == pytest.approx(official[0] + (official[2] - official[0]) / 3, abs=0.1)
     assert seal[0] < official[0]
 
@@ -156,20 +157,22 @@ def test_an_attachment_carries_the_seal_alone_as_number_and_vietnam_time_text(en
         attachment_pdf(), _key(env.seal), _trust(env), number_symbol="05/QĐ-UBND", moment=MOMENT
     )
     path = _write(tmp_path, sealed)
-    code, entries, output = pdfsig(path, nssdir=nss)
+    _, entries, output = pdfsig(path, nssdir=nss)
     assert [e.field for e in entries] == [pades.ATTACHMENT_FIELD], output
     assert entries[0].valid and entries[0].trusted, output
     text = subprocess.run(["pdftotext", "-f", "1", "-l", "1", str(path), "-"], capture_output=True,
                           text=True, check=True, timeout=60).stdout  # fmt: skip
-    assert pades.attachment_text("05/QĐ-UBND", MOMENT) in text
+    assert pdf_pages.attachment_text("05/QĐ-UBND", MOMENT) in text
     rect = [float(v) for v in PdfReader(path).pages[0]["/Annots"][0].get_object()["/Rect"]]
-    assert rect[3] > 842 - 40 * pades.PT_PER_MM and rect[2] > 595 - 20 * pades.PT_PER_MM
+    assert rect[3] > 842 - 40 * pdf_pages.PT_PER_MM and rect[2] > 595 - 20 * pdf_pages.PT_PER_MM
     assert rect[3] - rect[1] == pytest.approx(14, abs=0.5)  # one 10 pt line
 
 
 def test_the_attachment_text_is_iso_8601_in_vietnam_time():
     moment = dt.datetime(2026, 11, 26, 17, 15, 30, 123, tzinfo=dt.UTC)
-    assert pades.attachment_text("05/QĐ-UBND", moment) == "05/QĐ-UBND; 2026-11-27T00:15:30+07:00"
+    assert (
+        pdf_pages.attachment_text("05/QĐ-UBND", moment) == "05/QĐ-UBND; 2026-11-27T00:15:30+07:00"
+    )
 
 
 def test_a_timestamp_from_the_configured_tsa_goes_into_both_signatures(env, nss, tmp_path):
@@ -198,7 +201,10 @@ def _encrypted(data: bytes) -> bytes:
 def _scripted(data: bytes) -> bytes:
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
     writer._root_object[NameObject("/OpenAction")] = DictionaryObject(
-        {NameObject("/S"): NameObject("/JavaScript"), NameObject("/JS"): TextStringObject("app.alert(1)")}
+        {
+            NameObject("/S"): NameObject("/JavaScript"),
+            NameObject("/JS"): TextStringObject("app.alert(1)"),
+        }
     )
     out = io.BytesIO()
     writer.write(out)
@@ -207,7 +213,11 @@ def _scripted(data: bytes) -> bytes:
 
 @pytest.mark.parametrize(
     ("make", "words"),
-    [(_encrypted, "encrypted"), (_scripted, "JavaScript"), (lambda d: b"%PDF-1.7 junk", "readable")],
+    [
+        (_encrypted, "encrypted"),
+        (_scripted, "JavaScript"),
+        (lambda d: b"%PDF-1.7 junk", "readable"),
+    ],
 )
 def test_an_encrypted_scripted_or_broken_pdf_is_refused(env, make, words):
     with pytest.raises(InvalidSigningRequest) as refused:
@@ -219,13 +229,13 @@ def test_a_pdf_already_signed_by_someone_else_is_refused(env):
     theirs = pades.Trust([env.foreign_root.certificate], env.foreign_official.chain, [])
     foreign = pades.sign_official(
         signer_block_pdf(), _key(env.foreign_official), theirs, image_png=signature_png(),
-        placement=pades.locate_signer_block(signer_block_pdf(), SIGNER_NAME), moment=MOMENT,
+        placement=pdf_pages.locate_signer_block(signer_block_pdf(), SIGNER_NAME), moment=MOMENT,
     )  # fmt: skip
     with pytest.raises(InvalidSigningRequest, match="already signed"):
         _official(env, foreign)
     with pytest.raises(InvalidSigningRequest, match="exactly the official"):
         pades.apply_seal(
-            foreign, _key(env.seal), _trust(env), seal_png=pades.default_seal_png("X"),
+            foreign, _key(env.seal), _trust(env), seal_png=pdf_pages.default_seal_png("X"),
             official_cms=b"the official's signature made here", moment=MOMENT,
         )  # fmt: skip
 
@@ -256,18 +266,18 @@ def _png(width: int, height: int, kind: str = "PNG") -> bytes:
 )
 def test_a_signature_image_that_is_not_a_sensible_png_is_refused(env, data, words):
     with pytest.raises(InvalidSigningRequest) as refused:
-        pades.check_signature_image(data)
+        pdf_pages.check_signature_image(data)
     assert words in refused.value.message
     with pytest.raises(InvalidSigningRequest):
         pades.sign_official(
             signer_block_pdf(), _key(env.official), _trust(env), image_png=data,
-            placement=pades.locate_signer_block(signer_block_pdf(), SIGNER_NAME), moment=MOMENT,
+            placement=pdf_pages.locate_signer_block(signer_block_pdf(), SIGNER_NAME), moment=MOMENT,
         )  # fmt: skip
 
 
 def test_the_default_seal_is_a_red_transparent_png():
-    png = pades.default_seal_png("UBND tỉnh Hậu Giang")
-    assert pades.check_signature_image(png) == (600, 600)
+    png = pdf_pages.default_seal_png("UBND tỉnh Hậu Giang")
+    assert pdf_pages.check_signature_image(png) == (600, 600)
     with Image.open(io.BytesIO(png)) as image:
         assert image.getpixel((0, 0))[3] == 0  # transparent outside the ring
         red, green, blue, _ = image.getpixel((300, 300))  # the star
