@@ -49,7 +49,6 @@ from signing.crypto.pdf_pages import (
     inspect_pdf,
     official_placement,
     seal_box,
-    signature_containers,
     text_pdf,
 )
 from signing.errors import InvalidSigningRequest, SigningError
@@ -250,15 +249,14 @@ def apply_seal(
     timestamper: TimeStamper | None = None,
 ) -> bytes:
     """The seal as an incremental update over the official's signed PDF, and nothing else."""
-    inspect_pdf(data)
-    present = signature_containers(data)
-    if present != [official_cms]:
+    facts = inspect_pdf(data)
+    if not facts.signed_only_by(official_cms):
         raise InvalidSigningRequest(
             N_(
                 "The PDF must carry exactly the official's signature made here before the seal; "
                 "it carries %(count)d signature(s)."
             ),
-            count=len(present),
+            count=len(facts.signatures),
         )
     official = official_placement(data)
     return _sign(

@@ -15,8 +15,9 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from asn1crypto import parser as asn1_parser
 from fpdf import FPDF
 from PIL import Image, ImageDraw, ImageFont, UnidentifiedImageError
 from pyhanko.pdf_utils.misc import PdfError
@@ -60,8 +61,16 @@ class Placement:
 @dataclass(frozen=True)
 class PdfFacts:
     pages: int
-    signatures: int
+    #: The /Contents of each signature value found (hex-decoded, zero-padded), in no order.
+    signatures: tuple[bytes, ...]
     page_sizes: tuple[tuple[float, float], ...]
+
+    def signed_only_by(self, cms: bytes) -> bool:
+        """Exactly one signature, and it is ``cms`` (the padding after it is zeros)."""
+        if len(self.signatures) != 1:
+            return False
+        contents = self.signatures[0]
+        return contents.startswith(cms) and not contents[len(cms) :].strip(b"\0")
 
 
 # --- checks on the input -------------------------------------------------------------------------
@@ -85,7 +94,7 @@ def inspect_pdf(data: bytes) -> PdfFacts:
         root = reader.trailer["/Root"]
         pages = len(reader.pages)
         sizes = tuple((float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages)
-        scripted = _has_javascript(root)
+        scripted, signatures = _walk(root)
     except InvalidSigningRequest:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError) as exc:
@@ -96,12 +105,14 @@ def inspect_pdf(data: bytes) -> PdfFacts:
         )
     if pages == 0:
         raise _refuse(N_("The file is not a readable PDF."))
-    return PdfFacts(pages, len(_signatures(data)), sizes)
+    return PdfFacts(pages, tuple(signatures), sizes)
 
 
-def _has_javascript(root: Any) -> bool:
-    """Walk every object reachable from the catalogue for a JavaScript action or name tree."""
+def _walk(root: Any) -> tuple[bool, list[bytes]]:
+    """Every object reachable from the catalogue, once: is there JavaScript (an action or the
+    name tree), and the contents of every signature value (a dictionary with /ByteRange)."""
     seen: set[tuple[int, int]] = set()
+    signatures: list[bytes] = []
     stack = [root]
     while stack:
         item = stack.pop()
@@ -115,11 +126,14 @@ def _has_javascript(root: Any) -> bool:
             item = item.get_object()
         if isinstance(item, DictionaryObject):
             if "/JS" in item or "/JavaScript" in item or item.get("/S") == "/JavaScript":
-                return True
+                return True, signatures
+            if "/ByteRange" in item and "/Contents" in item:
+                signatures.append(bytes(cast(bytes, item["/Contents"])))
+                continue
             stack.extend(v for k, v in item.items() if k != "/Parent")
         elif isinstance(item, ArrayObject):
             stack.extend(item)
-    return False
+    return False, signatures
 
 
 def _signatures(data: bytes) -> list[Any]:
@@ -130,8 +144,14 @@ def _signatures(data: bytes) -> list[Any]:
 
 
 def signature_containers(data: bytes) -> list[bytes]:
-    """The CMS SignedData of each signature in the PDF, in signing order."""
-    return [bytes(s.pkcs7_content) for s in _signatures(data)]
+    """The CMS SignedData of each signature in the PDF, in signing order, without the padding."""
+    return [cms_der(bytes(s.pkcs7_content)) for s in _signatures(data)]
+
+
+def cms_der(padded: bytes) -> bytes:
+    """The DER of a signature's CMS, cut from the zero-padded /Contents it was written into."""
+    _, _, _, header, body, _ = asn1_parser.parse(padded)
+    return padded[: len(header) + len(body)]
 
 
 def check_signature_image(data: bytes) -> tuple[int, int]:
@@ -224,11 +244,14 @@ def locate_signer_block(data: bytes, name: str, title: str = "") -> Placement:
     image goes into that room, centred on the name. Without the name in the text layer (a scan)
     the image goes to the usual place: right half, above the lower third of the last page.
     """
-    inspect_pdf(data)
-    reader = PdfReader(io.BytesIO(data), strict=False)
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        count = len(reader.pages)
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise _refuse(N_("The file is not a readable PDF.")) from exc
     width, height = OFFICIAL_BOX
     wanted, heading = _fold(name), _fold(title)
-    for index in range(len(reader.pages) - 1, -1, -1):
+    for index in range(count - 1, -1, -1):
         lines = _lines(reader.pages[index])
         named = [line for line in lines if wanted and wanted in _fold(line[2])]
         if not named:

@@ -92,7 +92,7 @@ def test_a_pdf_is_signed_in_the_file_then_sealed_and_the_sealed_pdf_is_the_origi
                     [pades.OFFICIAL_FIELD, pades.SEAL_FIELD])  # fmt: skip
     assert "Lê Văn Chủ" in output
     # The stored signatures are the CMS inside the PDF, in order.
-    assert pades.signature_containers(sealed) == [bytes(official.p7s), bytes(seal.p7s)]
+    assert pdf_pages.signature_containers(sealed) == [bytes(official.p7s), bytes(seal.p7s)]
     events = {
         e.action: e
         for e in office.db.scalars(sa.select(AuditEvent).where(AuditEvent.action.like("signing:%")))
@@ -277,3 +277,17 @@ def test_the_seal_image_is_the_configured_png_or_a_drawn_red_seal(office, tmp_pa
     assert pdf_pages.check_signature_image(drawn) == (600, 600)
     mine = signature_png(300, 300, "#d01010")
     assert pdf_signing.seal_image(replace(office.settings, seal_image=mine)) == mine
+
+
+def test_a_signature_that_would_not_verify_is_never_stored(office, monkeypatch):
+    from signing.keys import StoredKeySigner
+
+    request = office.submit(pdf_draft(office))
+    honest = StoredKeySigner.sign_raw
+    monkeypatch.setattr(StoredKeySigner, "sign_raw", lambda self, data: honest(self, data + b"!"))
+    before = _blob_count(office)
+    with pytest.raises(NoCertificate, match="would not verify"):
+        office.sign(request)
+    office.db.rollback()
+    assert _blob_count(office) == before
+    assert office.db.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0

@@ -57,7 +57,7 @@ def _official(env: Pki, data: bytes, **kwargs) -> bytes:
 def _seal(env: Pki, signed: bytes, **kwargs) -> bytes:
     return pades.apply_seal(
         signed, _key(env.seal), _trust(env), seal_png=pdf_pages.default_seal_png("UBND tỉnh Huế"),
-        official_cms=pades.signature_containers(signed)[0], moment=MOMENT, **kwargs,
+        official_cms=pdf_pages.signature_containers(signed)[0], moment=MOMENT, **kwargs,
     )  # fmt: skip
 
 
