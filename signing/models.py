@@ -229,6 +229,26 @@ class Signature(Base):
     signer: Mapped[User] = relationship()
 
 
+class SealedAttachment(Base):
+    """A PDF attachment of a PAdES request carrying the organisation's seal alone (as text)."""
+
+    __tablename__ = "signing_sealed_attachments"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "request_id", "attachment_id", name="uq_signing_sealed_attachments_pair"
+        ),
+    )
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("signing_requests.id"), index=True)
+    attachment_id: Mapped[int] = mapped_column(sa.ForeignKey("attachments.id"))
+    #: The sealed PDF (the attachment as sent); the unsealed file stays the attachment's own.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    p7s: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signing_time: Mapped[datetime]
+    created_at: Mapped[created_at]
+
+
 class SignatureImage(Base):
     """An official's handwritten signature (blue, transparent PNG) shown in PDFs they sign."""
 

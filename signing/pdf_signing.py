@@ -29,7 +29,7 @@ from core.storage import StagedBlobs
 from signing.crypto import pades, pdf_pages
 from signing.errors import InvalidSigningRequest, NoCertificate, WrongSigningState
 from signing.keys import StoredKeySigner
-from signing.models import CertRole, SignatureImage, SigningRequest
+from signing.models import CertRole, SealedAttachment, SignatureImage, SigningRequest
 from signing.settings import SigningSettings
 from signing.trust import trust_material
 
@@ -153,6 +153,60 @@ def seal(
     return _checked(data, sealed, signer), staged.put(sealed)
 
 
+def seal_attachments(
+    session: Session,
+    staged: StagedBlobs,
+    settings: SigningSettings,
+    request: SigningRequest,
+    signer: StoredKeySigner,
+    moment: dt.datetime,
+) -> list[SealedAttachment]:
+    """Each PDF attachment sent with the document gets the seal alone, as its own PDF."""
+    sealed = []
+    for attachment in request.document.attachments:
+        if attachment.kind not in PADES_KINDS:
+            continue
+        data = staged.store.get(attachment.sha256)
+        try:
+            p7s, output = seal_attachment(
+                session, settings, data, request.number_symbol, signer, moment
+            )
+        except InvalidSigningRequest as refused:
+            raise InvalidSigningRequest(
+                N_("The attachment %(name)s cannot be sealed: %(reason)s"),
+                name=attachment.file_name,
+                reason=refused.message,
+            ) from None
+        row = SealedAttachment(
+            request_id=request.id, attachment_id=attachment.id, sha256=staged.put(output),
+            p7s=p7s, signing_time=moment,
+        )  # fmt: skip
+        session.add(row)
+        sealed.append(row)
+    return sealed
+
+
+def sealed_attachments_of(session: Session, request: SigningRequest) -> list[SealedAttachment]:
+    return list(
+        session.scalars(
+            sa.select(SealedAttachment)
+            .where(SealedAttachment.request_id == request.id)
+            .order_by(SealedAttachment.attachment_id)
+        )
+    )
+
+
+def sealed_attachment(
+    session: Session, request: SigningRequest, attachment_id: int
+) -> SealedAttachment | None:
+    return session.scalar(
+        sa.select(SealedAttachment).where(
+            SealedAttachment.request_id == request.id,
+            SealedAttachment.attachment_id == attachment_id,
+        )
+    )
+
+
 def seal_attachment(
     session: Session,
     settings: SigningSettings,
@@ -160,15 +214,15 @@ def seal_attachment(
     number_symbol: str,
     signer: StoredKeySigner,
     moment: dt.datetime,
-) -> bytes:
-    """An attachment in its own PDF, with the seal alone shown as "number; time" text."""
+) -> tuple[bytes, bytes]:
+    """An attachment in its own PDF, with the seal alone shown as "number; time" text:
+    (its CMS, the sealed PDF)."""
     trust = trust_for(session, settings, moment)
     sealed = pades.seal_attachment(
         data, signer, trust, number_symbol=number_symbol, moment=moment,
         timestamper=timestamper(settings),
     )  # fmt: skip
-    _checked(data, sealed, signer)
-    return sealed
+    return _checked(data, sealed, signer), sealed
 
 
 _BYTE_RANGE = re.compile(rb"/ByteRange\s*\[\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s*\]")

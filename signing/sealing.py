@@ -78,6 +78,11 @@ def seal(
         signing_time=moment if output else None, output_sha256=output,
     )  # fmt: skip
     request.original_sha256 = output
+    attachments = (
+        pdf_signing.seal_attachments(session, blobs, settings, request, signer, moment)
+        if request.pades
+        else []
+    )
     request.state = RequestState.SEALED
     request.finished_at = utcnow()
     numbering.issue(session, blobs, actor, request.document, today, render_template=False)
@@ -95,6 +100,7 @@ def seal(
             "role": "seal",
             "certificate": certificate.serial,
             "original_sha256": request.original_sha256,
+            "attachments": {str(a.attachment_id): a.sha256 for a in attachments},
         },
     )
     return signature

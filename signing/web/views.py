@@ -5,11 +5,10 @@ Also registers the blueprint, menu entries, CLI groups and the helpers documents
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, abort, flash, redirect, render_template, url_for
+from flask import Flask, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -21,15 +20,14 @@ from core import navigation
 from core.clock import today_local
 from core.db import get_session, utcnow
 from core.errors import VanThuError
-from documents import access, circulation, drafting, reading
+from documents import access, circulation, drafting
 from signing import credentials, flow, pdf_signing, sealing
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
 from signing.models import SigningRequest
 from signing.settings import fill_defaults
-from signing.web import admin, display, labels, verification
+from signing.web import admin, display, labels, pades_views, verification
 from signing.web.blueprint import (
-    blobs,
     bp,
     clerks,
     load_document,
@@ -50,8 +48,8 @@ from signing.web.forms import (
     SubmitForm,
 )
 
-# admin and verification are imported for the routes they add to the blueprint.
-__all__ = ["admin", "init_app", "verification"]
+# admin, pades_views and verification are imported for the routes they add to the blueprint.
+__all__ = ["admin", "init_app", "pades_views", "verification"]
 
 
 def init_app(app: Flask) -> None:
@@ -200,6 +198,7 @@ def _request_page(
         locked_until=locked_until,
         sign_form=SignForm(sha256=request.sha256),
         decline_form=DeclineForm(),
+        sealed_attachments=pdf_signing.sealed_attachments_of(db, request),
         error=error,
     )
     return body, status
@@ -398,68 +397,6 @@ def import_p12() -> ResponseReturnValue:
     db.commit()
     flash(gettext("Certificate %(serial)s is imported.", serial=certificate.serial), "success")
     return redirect(url_for("signing.my_key"))
-
-
-@bp.post("/signing/key/image")
-@officials
-def signature_image() -> ResponseReturnValue:
-    """The official's signature image, shown where they sign a PDF."""
-    form = SignatureImageForm()
-    if not form.validate_on_submit():
-        return _form_errors(form)
-    db = get_session()
-    pdf_signing.set_signature_image(db, auth.signed_in_user(), read_upload(form.file))
-    db.commit()
-    flash(gettext("Your signature image is saved."), "success")
-    return redirect(url_for("signing.my_key"))
-
-
-@bp.get("/signing/key/image.png")
-@officials
-def signature_image_file() -> ResponseReturnValue:
-    image = pdf_signing.signature_image(get_session(), auth.signed_in_user())
-    if image is None:
-        abort(404)
-    return Response(image.png, mimetype="image/png", headers={"Cache-Control": "private, no-store"})
-
-
-@bp.get("/signing/requests/<int:request_id>/original.pdf")
-@signed_in
-def original(request_id: int) -> ResponseReturnValue:
-    """The signed and sealed PDF: the document's electronic original, opened like any version."""
-    request = _load_request(request_id)
-    digest = request.original_sha256
-    if digest is None:
-        abort(404)
-
-    def prepare(document: Any, version: Any) -> bytes:
-        return blobs().get(digest)
-
-    data = reading.open_version(
-        get_session(),
-        auth.signed_in_user(),
-        request.document_id,
-        request.version.number,
-        how=reading.How.DOWNLOAD,
-        prepare=prepare,
-        details={"original": digest},
-    )
-    get_session().commit()
-    name = (request.number_symbol or f"van-ban-{request.document_id}").replace("/", "-")
-    return Response(
-        data,
-        mimetype="application/pdf",
-        headers={
-            "Content-Disposition": f'attachment; filename="{ascii_name(name)}.pdf"',
-            "Cache-Control": "private, no-store",
-        },
-    )
-
-
-def ascii_name(name: str) -> str:
-    """An ASCII file name for the header (Đ and the diacritics dropped): 01-QD-UBND."""
-    folded = unicodedata.normalize("NFKD", name.replace("Đ", "D").replace("đ", "d"))
-    return "".join(c for c in folded if c.isascii() and (c.isalnum() or c in "-_.")) or "van-ban"
 
 
 def _form_errors(form: Any) -> ResponseReturnValue:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +29,14 @@ from signing.models import CertRole, RequestState, Signature, SignatureImage, Si
 from tests.conftest import login
 from tests.factories import documents_settings
 from tests.signing.flow_testkit import TODAY, VICE_PIN, Office
-from tests.signing.pades_testkit import LoopbackTsa, nss_db, pdfsig, signature_png, signer_block_pdf
+from tests.signing.pades_testkit import (
+    LoopbackTsa,
+    attachment_pdf,
+    nss_db,
+    pdfsig,
+    signature_png,
+    signer_block_pdf,
+)
 
 NUMBER = "01/UBND-VP"
 
@@ -291,3 +299,55 @@ def test_a_signature_that_would_not_verify_is_never_stored(office, monkeypatch):
     office.db.rollback()
     assert _blob_count(office) == before
     assert office.db.scalar(sa.select(sa.func.count()).select_from(Signature)) == 0
+
+
+def _attach(office: Office, document: Document, data: bytes, name: str) -> Any:
+    with StagedBlobs(office.blobs) as staged:
+        attachment = drafting.add_attachment(
+            office.db, staged, office.clerk, document, data, name, documents_settings()
+        )
+        office.db.commit()
+    return attachment
+
+
+def test_pdf_attachments_carry_the_seal_alone_as_number_and_time_text(client, office, tmp_path):
+    document = pdf_draft(office)
+    appendix = _attach(office, document, attachment_pdf(), "phu-luc.pdf")
+    request = office.submit(document)
+    office.sign(request)
+    seal = office.seal(request)
+    rows = pdf_signing.sealed_attachments_of(office.db, request)
+    assert [r.attachment_id for r in rows] == [appendix.id]
+    path = tmp_path / "phu-luc.pdf"
+    path.write_bytes(office.blobs.get(rows[0].sha256))
+    _, entries, output = pdfsig(path, nssdir=_nss(office, tmp_path))
+    assert [e.field for e in entries] == [pades.ATTACHMENT_FIELD], output
+    assert entries[0].valid and entries[0].trusted, output
+    assert "Signer Certificate Common Name: UBND tỉnh Hậu Giang" in output
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True, timeout=60).stdout  # fmt: skip
+    assert pdf_pages.attachment_text(NUMBER, seal.signing_time) in text
+    assert rows[0].sha256 != appendix.sha256  # the attachment's own file is kept as it was
+    assert office.blobs.get(rows[0].sha256).startswith(office.blobs.get(appendix.sha256))
+
+    login(client, office.clerk)
+    url = f"/signing/requests/{request.id}/attachments/{appendix.id}.pdf"
+    response = client.get(url)
+    assert response.status_code == 200 and response.data == path.read_bytes()
+    assert b'data-testid="sealed-attachment"' in client.get(f"/signing/requests/{request.id}").data
+    login(client, office.outsider)
+    assert client.get(url).status_code in (403, 404)
+
+
+def test_a_scripted_attachment_stops_the_seal_and_nothing_is_stored(office):
+    document = pdf_draft(office)
+    _attach(office, document, _with_javascript(attachment_pdf()), "phu-luc.pdf")
+    request = office.submit(document)
+    office.sign(request)
+    before = _blob_count(office)
+    with pytest.raises(InvalidSigningRequest, match=r"phu-luc\.pdf"):
+        office.seal(request)
+    office.db.rollback()
+    assert _blob_count(office) == before
+    assert office.db.get(SigningRequest, request.id).state is RequestState.AWAITING_SEAL
+    assert office.db.get(Document, document.id).status is Status.DRAFT

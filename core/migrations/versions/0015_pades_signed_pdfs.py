@@ -1,4 +1,4 @@
-"""PAdES: signed PDF originals, each step's output, officials' signature images
+"""PAdES: signed PDF originals, each step's output, officials' signature images, sealed attachments
 
 Revision ID: 0015_pades
 Revises: 0014
@@ -41,7 +41,40 @@ def upgrade() -> None:
     )
 
 
+    op.create_table(
+        "signing_sealed_attachments",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("request_id", sa.Integer(), nullable=False),
+        sa.Column("attachment_id", sa.Integer(), nullable=False),
+        sa.Column("sha256", sa.String(length=64), nullable=False),
+        sa.Column("p7s", sa.LargeBinary(), nullable=False),
+        sa.Column("signing_time", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("created_at", core.db.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["signing_requests.id"],
+            name="fk_signing_sealed_attachments_request_id_signing_requests",
+        ),
+        sa.ForeignKeyConstraint(
+            ["attachment_id"],
+            ["attachments.id"],
+            name="fk_signing_sealed_attachments_attachment_id_attachments",
+        ),
+        sa.PrimaryKeyConstraint("id", name="pk_signing_sealed_attachments"),
+        sa.UniqueConstraint(
+            "request_id", "attachment_id", name="uq_signing_sealed_attachments_pair"
+        ),
+    )
+    op.create_index(
+        "ix_signing_sealed_attachments_request_id",
+        "signing_sealed_attachments",
+        ["request_id"],
+    )
+
+
 def downgrade() -> None:
+    op.drop_index("ix_signing_sealed_attachments_request_id", "signing_sealed_attachments")
+    op.drop_table("signing_sealed_attachments")
     op.drop_table("signing_signature_images")
     with op.batch_alter_table("signatures") as batch:
         batch.drop_column("output_sha256")
