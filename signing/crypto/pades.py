@@ -10,11 +10,13 @@ What is drawn and where is in signing.crypto.pdf_pages.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from asn1crypto import algos as asn1_algos
 from asn1crypto import x509 as asn1_x509
@@ -52,6 +54,8 @@ from signing.crypto.pdf_pages import (
     text_pdf,
 )
 from signing.errors import InvalidSigningRequest, SigningError
+
+T = TypeVar("T")
 
 
 class RawSigner(Protocol):
@@ -202,10 +206,22 @@ def _sign(
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     try:
-        output = pdf_signer.sign_pdf(writer, appearance_text_params=text)
+        output = _off_loop(lambda: pdf_signer.sign_pdf(writer, appearance_text_params=text))
     except (HankoSigningError, PdfError, ValueError) as exc:
         raise SigningError(f"pyHanko could not sign the PDF: {exc}") from exc
     return bytes(output.getvalue())
+
+
+def _off_loop(call: Callable[[], T]) -> T:
+    """Run ``call`` (pyHanko's synchronous API, which starts its own event loop) in this thread,
+    or in a short-lived one when this thread already runs an event loop (an async server, or a
+    test driving a browser), where a second loop cannot start."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return call()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(call).result()
 
 
 def sign_official(

@@ -282,3 +282,15 @@ def test_the_default_seal_is_a_red_transparent_png():
         assert image.getpixel((0, 0))[3] == 0  # transparent outside the ring
         red, green, blue, _ = image.getpixel((300, 300))  # the star
         assert red > 180 and green < 60 and blue < 60
+
+
+def test_signing_works_from_a_thread_that_runs_an_event_loop(env):
+    """An async server, or Playwright's sync API in the tests, runs a loop in the caller's thread;
+    pyHanko's own asyncio.run cannot start there."""
+    import asyncio
+
+    async def inside() -> bytes:
+        return _official(env, signer_block_pdf())
+
+    signed = asyncio.run(inside())
+    assert len(pdf_pages.signature_containers(signed)) == 1
