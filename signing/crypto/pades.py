@@ -206,16 +206,16 @@ def _sign(
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     try:
-        output = _off_loop(lambda: pdf_signer.sign_pdf(writer, appearance_text_params=text))
+        output = run_sync(lambda: pdf_signer.sign_pdf(writer, appearance_text_params=text))
     except (HankoSigningError, PdfError, ValueError) as exc:
         raise SigningError(f"pyHanko could not sign the PDF: {exc}") from exc
     return bytes(output.getvalue())
 
 
-def _off_loop(call: Callable[[], T]) -> T:
-    """Run ``call`` (pyHanko's synchronous API, which starts its own event loop) in this thread,
-    or in a short-lived one when this thread already runs an event loop (an async server, or a
-    test driving a browser), where a second loop cannot start."""
+def run_sync(call: Callable[[], T]) -> T:
+    """Run ``call`` (pyHanko's synchronous API, which starts its own event loop) in this thread, or
+    in a short-lived one when this thread already runs an event loop (an async server, or a test
+    driving a browser), where a second loop cannot start."""
     try:
         asyncio.get_running_loop()
     except RuntimeError:

@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from PIL import Image
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation import validate_pdf_signature as _validate_pdf_signature
 from pypdf import PdfReader, PdfWriter
 from pypdf.generic import DictionaryObject, NameObject, TextStringObject
 
@@ -36,6 +36,11 @@ from tests.signing.pades_testkit import (
 from tests.signing.signing_testkit import Pki
 
 MOMENT = dt.datetime.now(dt.UTC).replace(microsecond=0)
+
+
+def validate_pdf_signature(*args, **kwargs):
+    """pyHanko's validator, in a thread of its own if this one runs an event loop (Playwright)."""
+    return pades.run_sync(lambda: _validate_pdf_signature(*args, **kwargs))
 
 
 def _key(credential) -> StoredKeySigner:
@@ -286,11 +291,16 @@ def test_the_default_seal_is_a_red_transparent_png():
 
 def test_signing_works_from_a_thread_that_runs_an_event_loop(env):
     """An async server, or Playwright's sync API in the tests, runs a loop in the caller's thread;
-    pyHanko's own asyncio.run cannot start there."""
+    pyHanko's own asyncio.run cannot start there. The loop here runs in a thread of its own."""
     import asyncio
+    import threading
 
-    async def inside() -> bytes:
-        return _official(env, signer_block_pdf())
+    signed: list[bytes] = []
 
-    signed = asyncio.run(inside())
-    assert len(pdf_pages.signature_containers(signed)) == 1
+    async def inside() -> None:
+        signed.append(_official(env, signer_block_pdf()))
+
+    worker = threading.Thread(target=lambda: asyncio.run(inside()))
+    worker.start()
+    worker.join()
+    assert len(signed) == 1 and len(pdf_pages.signature_containers(signed[0])) == 1
