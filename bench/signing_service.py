@@ -7,6 +7,7 @@ rounds, blob read, CMS, self-check, rows, audit events). verify_service_bulk: a 
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import statistics
 import time
@@ -16,6 +17,7 @@ from typing import Any
 from _setup import arguments, fresh_app, report
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils
+from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from accounts.models import Role, Unit, UnitKind, User, UserRole
@@ -24,7 +26,7 @@ from core.jobs import Job, JobState
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from documents.decree30 import DocType
-from signing import flow, issuance, jobs, keys, sealing
+from signing import flow, issuance, jobs, keys, pdf_signing, sealing
 from signing.settings import from_config
 
 TODAY = date(2026, 11, 26)
@@ -53,8 +55,18 @@ def _setup(rounds: int) -> tuple[Any, Session, User, User]:
     settings = from_config(app.config)
     issuance.init_pki(session, settings, root_passphrase=ROOT_PASSPHRASE, seal_pin=SEAL_PIN)
     issuance.issue_official(session, settings, chairman, OFFICIAL_PIN, actor=None)
+    # A PDF is signed inside the file (PAdES), with the official's signature image.
+    pdf_signing.set_signature_image(session, chairman, _signature_png())
     session.commit()
     return app, session, clerk, chairman
+
+
+def _signature_png() -> bytes:
+    image = Image.new("RGBA", (400, 150), (0, 0, 0, 0))
+    ImageDraw.Draw(image).line([(20, 120), (150, 30), (380, 90)], fill=(27, 63, 160, 255), width=6)
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _draft(session: Session, staged: StagedBlobs, clerk: User, chairman: User, n: int) -> Any:

@@ -217,6 +217,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "SIGNING_CA_PASSPHRASE": _text("VANTHU_CA_PASSPHRASE"),
         "SIGNING_CA_PASSPHRASE_FILE": str(instance_path / "ca_passphrase"),
         "SIGNING_KDF_ROUNDS": _int("VANTHU_SIGNING_KDF_ROUNDS", 0) or None,
+        # PAdES (signed PDF originals): an RFC 3161 timestamp authority (unset: none), and the
+        # seal's PNG image (unset: a red seal drawn from the organisation's name).
+        "TSA_URL": _text("VANTHU_TSA_URL"),
+        "SEAL_IMAGE_FILE": _text("VANTHU_SEAL_IMAGE"),
         # E-mail: the SMTP server (smtp://, smtps://, smtp+starttls://; unset: no e-mail), its
         # password from a file instead of the URL, the sender, and the address links point to.
         "SMTP_URL": _text("VANTHU_SMTP_URL"),

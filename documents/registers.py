@@ -29,6 +29,7 @@ from documents.models import (
     ReadReceipt,
     UnitReceipt,
 )
+from documents.replies import replies_of
 from documents.textsearch import fold
 
 #: What a masked row says instead of the type and subject.
@@ -64,7 +65,7 @@ class Tracking:
     deadline: date | None
     state: AssignmentState | None
     progress_note: str
-    #: The number/symbol of the reply; empty until replies are linked to what they answer.
+    #: The number/symbol of the unit's reply (documents.replies), empty while there is none.
     reply_number: str = ""
 
 
@@ -194,13 +195,13 @@ def _tracking(session: Session, unit_id: int, documents: list[Document]) -> dict
     first: dict[int, Assignment] = {}
     for each in session.scalars(
         sa.select(Assignment)
-        .options(joinedload(Assignment.lead))
+        .options(joinedload(Assignment.lead), joinedload(Assignment.lead_unit))
         .where(Assignment.unit_id == unit_id, Assignment.document_id.in_(document_ids))
         .order_by(Assignment.document_id, Assignment.assigned_at, Assignment.id)
     ):
         first.setdefault(each.document_id, each)
     opened: dict[tuple[int, int], datetime] = {}
-    leads = {a.lead_id for a in first.values()}
+    leads = {a.lead_id for a in first.values() if a.lead_id is not None}
     if leads:
         for document_id, user_id, at in session.execute(
             sa.select(ReadReceipt.document_id, ReadReceipt.user_id, ReadReceipt.first_opened_at)
@@ -208,21 +209,34 @@ def _tracking(session: Session, unit_id: int, documents: list[Document]) -> dict
             .order_by(ReadReceipt.first_opened_at, ReadReceipt.id)
         ):
             opened.setdefault((document_id, user_id), at)
+    replies = replies_of(session, document_ids, unit_id=unit_id)
     result = {}
     for document in documents:
+        reply = replies.get(document.id)
+        reply_number = (reply.number_symbol or "") if reply is not None else ""
         assignment = first.get(document.id)
         if assignment is None:
-            result[document.id] = Tracking("", None, None, document.due_on, None, "")
+            result[document.id] = Tracking(
+                "", None, None, document.due_on, None, "", reply_number=reply_number
+            )
             continue
+        lead = assignment.lead
         result[document.id] = Tracking(
-            handler=assignment.lead.full_name,
+            handler=lead.full_name if lead is not None else _unit_name(assignment.lead_unit),
             passed_on=_local_date(assignment.assigned_at),
-            handler_opened=opened.get((document.id, assignment.lead_id)),
+            handler_opened=opened.get((document.id, assignment.lead_id))
+            if assignment.lead_id is not None
+            else None,
             deadline=assignment.deadline or document.due_on,
             state=assignment.state,
             progress_note=assignment.progress_note,
+            reply_number=reply_number,
         )
     return result
+
+
+def _unit_name(unit: Unit | None) -> str:
+    return unit.name if unit is not None else ""
 
 
 def _keeps(viewer: User, unit_id: int) -> bool:

@@ -1,28 +1,33 @@
 """Demonstration signatures: the organisation CA, the chairman's key, the demo's công văn and
-Quyết định signed and sealed (so issued), and the công văn sent to two departments.
+Quyết định signed and sealed (detached .p7s over their DOCX; the công văn sent to two
+departments), and a công văn signed and sealed inside its PDF (PAdES).
 
 The random demo root passphrase and PINs are kept in instance/demo_signing.txt (mode 0600) only.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import secrets
 from pathlib import Path
 
 import sqlalchemy as sa
 from flask import Flask
+from fpdf import FPDF
+from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
 from accounts.models import Unit, User
 from core.clock import today_local
 from core.storage import StagedBlobs, blob_store
-from documents import circulation
+from documents import circulation, drafting
 from documents.decree30 import DocType
 from documents.models import Document, Status
-from signing import authority, flow, issuance, sealing
+from signing import authority, flow, issuance, pdf_signing, sealing
+from signing.crypto.pdf_pages import FONT_FILE
 from signing.models import Signature, SigningRequest
-from signing.settings import from_config
+from signing.settings import SigningSettings, from_config
 
 SECRETS_FILE = "demo_signing.txt"
 
@@ -86,6 +91,8 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             message="Đề nghị các đơn vị triển khai thực hiện.",
         )
         session.flush()
+        _signed_pdf(session, app, staged, settings, clerk, chairman, chairman_pin, seal_pin)
+        session.flush()
     _write_secrets(
         Path(app.instance_path) / SECRETS_FILE,
         {"root_passphrase": root_passphrase, "seal_pin": seal_pin, "chutich_pin": chairman_pin},
@@ -117,6 +124,87 @@ def sign_and_seal(
         today=today_local(),
     )  # fmt: skip
     return True
+
+
+def _signed_pdf(
+    session: Session,
+    app: Flask,
+    staged: StagedBlobs,
+    settings: SigningSettings,
+    clerk: User,
+    chairman: User,
+    chairman_pin: str,
+    seal_pin: str,
+) -> None:
+    """A công văn exported to PDF after its number was reserved, signed and sealed in the PDF."""
+    pdf_signing.set_signature_image(session, chairman, _signature_png())
+    documents = drafting.Settings(
+        place=app.config["DOCUMENT_PLACE"], max_upload_bytes=app.config["MAX_UPLOAD_MB"] << 20
+    )
+    letter = drafting.create_draft(
+        session,
+        staged,
+        clerk,
+        drafting.DraftData(
+            doc_type=DocType.CONG_VAN,
+            subject="Về việc ký số văn bản điện tử trên tệp PDF",
+            content="Đề nghị các cơ quan kiểm tra chữ ký số trên bản gốc điện tử.",
+            signer_id=chairman.id,
+            signer_title="Chủ tịch",
+            drafter_abbr="VP",
+            recipients="Các sở, ban, ngành\nLưu: VT",
+        ),
+        documents,
+    )
+    number = flow.reserve(session, clerk, letter, today_local())
+    pdf = _letter_pdf(app.config["ORGANISATION_NAME"], number, letter.subject, chairman.full_name)
+    drafting.upload_version(session, staged, clerk, letter, pdf, "cong-van.pdf", documents)
+    request = flow.submit(session, staged, clerk, letter, [chairman.id], today=today_local())
+    flow.sign(session, staged, settings, chairman, request, chairman_pin, request.sha256)
+    sealing.seal(
+        session, staged, settings, clerk, request, seal_pin, request.sha256, today=today_local()
+    )
+
+
+def _letter_pdf(organisation: str, number: str, subject: str, signer: str) -> bytes:
+    """The công văn as the clerk would export it: header, number, text and the signer block."""
+    pdf = FPDF(format="A4", unit="mm")
+    pdf.add_font("dejavu", fname=str(FONT_FILE))
+    pdf.set_font("dejavu", size=12)
+    pdf.add_page()
+    pdf.cell(80, 6, organisation.upper(), align="C")
+    pdf.cell(0, 6, "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(80, 6, f"Số: {number}", align="C")
+    pdf.cell(0, 6, "Độc lập - Tự do - Hạnh phúc", align="C", new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(80, 6, f"V/v {subject[8:] if subject.startswith('Về việc ') else subject}"[:45],
+             align="C", new_x="LMARGIN", new_y="NEXT")  # fmt: skip
+    pdf.ln(10)
+    pdf.multi_cell(0, 7, "Kính gửi: Các sở, ban, ngành", new_x="LMARGIN", new_y="NEXT")
+    pdf.multi_cell(
+        0, 7,
+        "Đề nghị các cơ quan kiểm tra chữ ký số của người có thẩm quyền và của cơ "
+        "quan trên bản gốc điện tử này bằng phần mềm đọc PDF đang dùng.",
+        new_x="LMARGIN", new_y="NEXT",
+    )  # fmt: skip
+    pdf.ln(8)
+    for line in ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"):
+        pdf.set_x(110)
+        pdf.cell(80, 6, line, align="C", new_x="LEFT", new_y="NEXT")
+    pdf.ln(26)
+    pdf.set_x(110)
+    pdf.cell(80, 6, signer, align="C")
+    return bytes(pdf.output())
+
+
+def _signature_png() -> bytes:
+    """A blue flourish on a transparent background, standing in for a scanned signature."""
+    image = Image.new("RGBA", (420, 160), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(image)
+    points = [(20, 120), (90, 30), (140, 130), (210, 40), (260, 110), (400, 60)]
+    draw.line(points, fill=(27, 63, 160, 255), width=7, joint="curve")
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _write_secrets(path: Path, values: dict[str, str]) -> None:

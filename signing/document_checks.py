@@ -19,10 +19,10 @@ from core.storage import BlobStore
 from documents.models import Document, DocumentVersion
 from signing import credentials
 from signing.crypto import bundle
-from signing.crypto.pdf_verify import PdfReport
+from signing.crypto.pdf_verify import PdfReport, PdfVerifier
 from signing.crypto.reports import DocumentReport, SignatureResult, Status, SubIndication
 from signing.crypto.verification import Verifier
-from signing.errors import BundleError, VerificationError, WrongSigningState
+from signing.errors import BundleError, PdfUnusable, VerificationError, WrongSigningState
 from signing.models import CertRole, RequestState, Signature, SigningRequest
 from signing.settings import SigningSettings
 from signing.trust import TrustMaterial, trust_material
@@ -127,8 +127,9 @@ def verify_stored(
     else:
         if verifier is None:
             verifier = verifier_for(trust_material(session, settings, now=now))
-        data = read_signed_bytes(blobs, request.sha256)
-        verdict = check_request(verifier, document, request, data, now)
+        data = read_signed_bytes(blobs, signed_file_sha256(request))
+        version_data = read_signed_bytes(blobs, request.sha256) if request.pades else None
+        verdict = check_request(verifier, document, request, data, now, version_data=version_data)
     if record:
         record_event(
             session,
@@ -151,9 +152,26 @@ def verify_many(
         if request is None:
             verdicts.append(Verdict(document, None, None, (), None, UNSIGNED, False))
             continue
-        data = read_signed_bytes(blobs, request.sha256)
-        verdicts.append(check_request(verifier, document, request, data))
+        data = read_signed_bytes(blobs, signed_file_sha256(request))
+        version_data = read_signed_bytes(blobs, request.sha256) if request.pades else None
+        verdicts.append(check_request(verifier, document, request, data, version_data=version_data))
     return verdicts
+
+
+def signed_file_sha256(request: SigningRequest) -> str:
+    """The file a request's signatures are checked on: the version's bytes for detached
+    signatures; for a PDF signed inside (PAdES), the sealed original or the latest signed PDF."""
+    if request.pades:
+        if request.original_sha256:
+            return request.original_sha256
+        outputs = [s.output_sha256 for s in _by_position(request) if s.output_sha256]
+        if outputs:
+            return outputs[-1]
+    return request.sha256
+
+
+def _by_position(request: SigningRequest) -> list[Signature]:
+    return sorted(request.signatures, key=lambda s: (s.position, s.id))
 
 
 def check_request(
@@ -162,8 +180,15 @@ def check_request(
     request: SigningRequest,
     data: bytes | None,
     now: dt.datetime | None = None,
+    *,
+    version_data: bytes | None = None,
 ) -> Verdict:
-    """The request's signatures over ``data`` (the stored bytes, or a file someone holds)."""
+    """The request's signatures over ``data`` (the stored bytes, or a file someone holds).
+
+    For a PDF signed inside, ``data`` is the signed PDF and ``version_data`` the version's
+    bytes that earlier approvers signed detached."""
+    if request.pades and any(s.output_sha256 for s in request.signatures):
+        return _check_embedded(verifier, document, request, data, version_data, now)
     officials = sorted(
         (s for s in request.signatures if s.role is CertRole.OFFICIAL), key=lambda s: s.position
     )
@@ -193,6 +218,62 @@ def check_request(
         version,
         tuple(checked),
         report,
+        status,
+        document.current_version_id == request.version_id,
+    )
+
+
+def _check_embedded(
+    verifier: Verifier,
+    document: Document,
+    request: SigningRequest,
+    data: bytes | None,
+    version_data: bytes | None,
+    now: dt.datetime | None,
+) -> Verdict:
+    """A PAdES request: earlier approvers' detached signatures over the version, then the
+    signatures inside the PDF, matched in order to the stored official and seal rows."""
+    ordered = _by_position(request)
+    checked = [
+        Checked(s, _one(verifier, version_data, s, now)) for s in ordered if not s.output_sha256
+    ]
+    embedded = [s for s in ordered if s.output_sha256]
+    problems: tuple[str, ...] = ()
+    try:
+        if data is None:
+            raise PdfUnusable(N_("The signed file is missing from storage."))
+        report = PdfVerifier(*verifier.material).check(data, now=now)
+        results = report.results()
+        problems = report.problems
+        if len(results) != len(embedded):
+            problems += ("The PDF does not carry the signatures recorded for it.",)
+    except PdfUnusable:
+        sub = SubIndication.SIGNED_DATA_NOT_FOUND if data is None else SubIndication.FORMAT_FAILURE
+        results = [
+            SignatureResult(
+                slot=s.role.value,
+                status=Status.INDETERMINATE if data is None else Status.TOTAL_FAILED,
+                sub_indication=sub,
+                message="The signed PDF is missing from storage."
+                if data is None
+                else "The signed PDF cannot be read.",
+            )
+            for s in embedded
+        ]
+    checked += [Checked(s, r) for s, r in zip(embedded, results, strict=False)]
+    checked = _order(checked)
+    statuses = [c.result.status for c in checked]
+    if problems or len(results) < len(embedded):
+        statuses.append(Status.TOTAL_FAILED)
+    worst = max(statuses, key=_RANK.__getitem__) if statuses else Status.INDETERMINATE
+    sealed = any(s.role is CertRole.SEAL for s in embedded)
+    status = INCOMPLETE if not sealed and worst is Status.TOTAL_PASSED else worst.value
+    return Verdict(
+        document,
+        request,
+        request.version,
+        tuple(checked),
+        None,
         status,
         document.current_version_id == request.version_id,
     )

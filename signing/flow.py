@@ -28,7 +28,7 @@ from documents.models import (
     Notification,
     Status,
 )
-from signing import credentials
+from signing import credentials, pdf_signing
 from signing.crypto import cms
 from signing.crypto.pki import Role as CertificateRole
 from signing.crypto.verification import Verifier
@@ -156,6 +156,9 @@ def submit(
     if document.number_symbol is None:
         numbering.reserve_number(session, actor, document, today)
     version = _version_to_sign(session, blobs, actor, document)
+    pades = version.kind in pdf_signing.PADES_KINDS
+    if pades:
+        pdf_signing.check_submittable(blobs.store.get(version.sha256))
     request = SigningRequest(
         document_id=document.id,
         version_id=version.id,
@@ -164,6 +167,7 @@ def submit(
         state=RequestState.PENDING,
         code=new_code(),
         created_by_id=actor.id,
+        pades=pades,
     )
     session.add(request)
     session.flush()
@@ -332,7 +336,7 @@ def of_unit(session: Session, user: User) -> list[SigningRequest]:
 
 def sign(
     session: Session,
-    blobs: BlobStore,
+    blobs: BlobStore | StagedBlobs,
     settings: SigningSettings,
     actor: User,
     request: SigningRequest,
@@ -341,7 +345,11 @@ def sign(
     *,
     now: dt.datetime | None = None,
 ) -> Signature:
-    """The official whose turn it is signs the exact bytes they were shown."""
+    """The official whose turn it is signs the exact bytes they were shown.
+
+    A PDF is signed inside the file by the named signer, the last official (see pdf_signing);
+    ``blobs`` should then be the request's staged blobs, so a failure leaves no signed PDF behind.
+    """
     if request.state is not RequestState.PENDING:
         raise WrongSigningState(N_("This request is not waiting for an official's signature."))
     step = request.current_step()
@@ -351,10 +359,21 @@ def sign(
     moment = now or utcnow()
     certificate = credentials.official_certificate(session, actor, moment)
     signer = credentials.unlock(session, settings, certificate, pin, actor=actor, now=moment)
-    data = blobs.get(request.sha256)
-    p7s = signer.sign_detached(data)
-    self_check(session, settings, data, p7s, CertificateRole.OFFICIAL)
-    signature = add_signature(request, CertRole.OFFICIAL, step.position, certificate, actor, p7s)
+    staged = blobs if isinstance(blobs, StagedBlobs) else StagedBlobs(blobs)
+    output: str | None = None
+    if request.pades and step is request.steps[-1]:
+        moment = moment.replace(microsecond=0)
+        p7s, output = pdf_signing.sign_official(
+            session, staged, settings, request, signer, actor, moment
+        )
+    else:
+        data = staged.store.get(request.sha256)
+        p7s = signer.sign_detached(data)
+        self_check(session, settings, data, p7s, CertificateRole.OFFICIAL)
+    signature = add_signature(
+        request, CertRole.OFFICIAL, step.position, certificate, actor, p7s,
+        signing_time=moment if output else None, output_sha256=output,
+    )  # fmt: skip
     step.state = StepState.SIGNED
     step.acted_at = utcnow()
     following = next((s for s in request.steps if s.state is StepState.WAITING), None)
@@ -373,7 +392,12 @@ def sign(
             "request": request.id,
             "sha256": request.sha256,
         },
-        details={"role": "official", "certificate": certificate.serial, "position": step.position},
+        details={
+            "role": "official",
+            "certificate": certificate.serial,
+            "position": step.position,
+            "output_sha256": signature.output_sha256,
+        },
     )
     return signature
 
@@ -431,8 +455,14 @@ def add_signature(
     certificate: Certificate,
     actor: User,
     p7s: bytes,
+    *,
+    signing_time: dt.datetime | None = None,
+    output_sha256: str | None = None,
 ) -> Signature:
-    """Record a checked signature on ``request``: of its exact version, at ``position``."""
+    """Record a checked signature on ``request``: of its exact version, at ``position``.
+
+    A PAdES signature gives its time (its CMS has no signingTime attribute) and the signed PDF.
+    """
     signature = Signature(
         request_id=request.id,
         document_id=request.document_id,
@@ -442,8 +472,9 @@ def add_signature(
         position=position,
         certificate_id=certificate.id,
         signer_id=actor.id,
-        signing_time=cms.parse_signed_data(p7s).signing_time,
+        signing_time=signing_time or cms.parse_signed_data(p7s).signing_time,
         p7s=p7s,
+        output_sha256=output_sha256,
     )
     request.signatures.append(signature)
     return signature

@@ -234,6 +234,10 @@ class StoredKeySigner:
         """Detached CMS over ``data`` with the certificate and issuing CA embedded."""
         return cms.sign_detached(data, self._certificate, self._key, self._chain[:1])
 
+    def sign_raw(self, data: bytes) -> bytes:
+        """A bare SHA-256 signature (ECDSA, or RSASSA-PSS for RSA) for a PAdES signer to embed."""
+        return cms.sign_raw(data, self._key)
+
     def __repr__(self) -> str:
         return f"StoredKeySigner(subject={name_text(self._certificate.subject)!r})"
 

@@ -160,6 +160,10 @@ class SigningRequest(Base):
     created_at: Mapped[created_at]
     finished_at: Mapped[datetime | None]
     decline_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    #: The version is a PDF signed inside the file (PAdES), not with detached .p7s files.
+    pades: Mapped[bool] = mapped_column(default=False)
+    #: The sealed PDF: the document's electronic original (PAdES requests, once sealed).
+    original_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     document: Mapped[Document] = relationship()
     version: Mapped[DocumentVersion] = relationship()
@@ -216,11 +220,47 @@ class Signature(Base):
     #: The signingTime attribute inside the CMS (claimed by the signer, i.e. by this server).
     signing_time: Mapped[datetime] = mapped_column(index=True)
     p7s: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    #: PAdES: the PDF this step produced (the signed bytes and everything before them).
+    output_sha256: Mapped[str | None] = mapped_column(sa.String(64))
     created_at: Mapped[created_at]
 
     request: Mapped[SigningRequest] = relationship(back_populates="signatures")
     certificate: Mapped[Certificate] = relationship()
     signer: Mapped[User] = relationship()
+
+
+class SealedAttachment(Base):
+    """A PDF attachment of a PAdES request carrying the organisation's seal alone (as text)."""
+
+    __tablename__ = "signing_sealed_attachments"
+    __table_args__ = (
+        sa.UniqueConstraint(
+            "request_id", "attachment_id", name="uq_signing_sealed_attachments_pair"
+        ),
+    )
+
+    id: Mapped[intpk]
+    request_id: Mapped[int] = mapped_column(sa.ForeignKey("signing_requests.id"), index=True)
+    attachment_id: Mapped[int] = mapped_column(sa.ForeignKey("attachments.id"))
+    #: The sealed PDF (the attachment as sent); the unsealed file stays the attachment's own.
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    p7s: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    signing_time: Mapped[datetime]
+    created_at: Mapped[created_at]
+
+
+class SignatureImage(Base):
+    """An official's handwritten signature (blue, transparent PNG) shown in PDFs they sign."""
+
+    __tablename__ = "signing_signature_images"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), unique=True)
+    png: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    width: Mapped[int]
+    height: Mapped[int]
+    uploaded_at: Mapped[datetime]
 
 
 class CrlRecord(Base):

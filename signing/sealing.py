@@ -17,7 +17,7 @@ from core.db import utcnow
 from core.errors import N_
 from core.storage import StagedBlobs
 from documents import numbering
-from signing import credentials
+from signing import credentials, pdf_signing
 from signing.crypto.pki import Role as CertificateRole
 from signing.errors import (
     WrongSigningState,
@@ -73,14 +73,28 @@ def seal(
     moment = now or utcnow()
     certificate = credentials.seal_certificate(session, moment)
     signer = credentials.unlock(session, settings, certificate, pin, actor=actor, now=moment)
-    data = blobs.store.get(request.sha256)
-    p7s = signer.sign_detached(data)
     officials = [s for s in request.signatures if s.role is CertRole.OFFICIAL]
     if not officials:
         raise WrongSigningState(N_("The seal is applied only after every official has signed."))
-    self_check(session, settings, data, p7s, CertificateRole.SEAL, official=officials[-1].p7s)
+    output: str | None = None
+    if request.pades:
+        moment = moment.replace(microsecond=0)
+        p7s, output = pdf_signing.seal(session, blobs, settings, request, signer, moment)
+    else:
+        data = blobs.store.get(request.sha256)
+        p7s = signer.sign_detached(data)
+        self_check(session, settings, data, p7s, CertificateRole.SEAL, official=officials[-1].p7s)
     position = len(request.steps) + 1
-    signature = add_signature(request, CertRole.SEAL, position, certificate, actor, p7s)
+    signature = add_signature(
+        request, CertRole.SEAL, position, certificate, actor, p7s,
+        signing_time=moment if output else None, output_sha256=output,
+    )  # fmt: skip
+    request.original_sha256 = output
+    attachments = (
+        pdf_signing.seal_attachments(session, blobs, settings, request, signer, moment)
+        if request.pades
+        else []
+    )
     request.state = RequestState.SEALED
     request.finished_at = utcnow()
     numbering.issue(
@@ -96,7 +110,12 @@ def seal(
             "request": request.id,
             "sha256": request.sha256,
         },
-        details={"role": "seal", "certificate": certificate.serial},
+        details={
+            "role": "seal",
+            "certificate": certificate.serial,
+            "original_sha256": request.original_sha256,
+            "attachments": {str(a.attachment_id): a.sha256 for a in attachments},
+        },
     )
     for _name, hook in sorted(_ON_SEALED.items()):
         hook(session, actor, request)

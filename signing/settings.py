@@ -6,6 +6,7 @@ core.config reads the environment; the secrets it lacks are generated once into 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,10 @@ class SigningSettings:
     seal_validity_days: int = 730
     #: A CRL is re-signed when it is this close to its next update.
     crl_refresh_margin: dt.timedelta = dt.timedelta(days=2)
+    #: RFC 3161 timestamp authority for PAdES signatures; None: no timestamp.
+    tsa_url: str | None = None
+    #: The seal's PNG shown on sealed PDFs; None: a red seal drawn from the organisation's name.
+    seal_image: bytes | None = field(default=None, repr=False)
 
 
 def from_config(config: Mapping[str, Any]) -> SigningSettings:
@@ -42,7 +47,14 @@ def from_config(config: Mapping[str, Any]) -> SigningSettings:
         pepper=config["SIGNING_KEY_PEPPER"].encode("utf-8"),
         ca_passphrase=config["SIGNING_CA_PASSPHRASE"],
         kdf_rounds=int(config["SIGNING_KDF_ROUNDS"]),
+        tsa_url=config.get("TSA_URL") or None,
+        seal_image=_seal_image(config.get("SEAL_IMAGE_FILE")),
     )
+
+
+@functools.cache
+def _seal_image(path: str | None) -> bytes | None:
+    return Path(path).read_bytes() if path else None
 
 
 def fill_defaults(config: MutableMapping[str, Any]) -> None:

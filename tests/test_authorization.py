@@ -88,6 +88,10 @@ ANY_USER |= {
     "signing.document",
     "signing.bundle",
     "signing.printable",
+    # The signed PDF original and its sealed attachments: documents.reading decides
+    # (tests/signing/test_pades_flow.py).
+    "signing.original",
+    "signing.sealed_attachment",
 }
 SIGNERS = {Role.CLERK, Role.OFFICIAL}
 #: Meeting pages check the meeting: its chair and secretary manage, participants read
@@ -163,6 +167,8 @@ RESTRICTED |= {
     "signing.enrol": {Role.OFFICIAL},
     "signing.change_pin": {Role.OFFICIAL},
     "signing.import_p12": {Role.OFFICIAL},
+    "signing.signature_image": {Role.OFFICIAL},
+    "signing.signature_image_file": {Role.OFFICIAL},
     "signing.admin_pki": {Role.ADMIN},
     "signing.admin_authorise": {Role.ADMIN},
     "signing.admin_revoke": {Role.ADMIN},

@@ -57,6 +57,14 @@ def sign_detached(
     return builder.sign(Encoding.DER, list(_OPTIONS))
 
 
+def sign_raw(data: bytes, key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey) -> bytes:
+    """The bare signature over ``data`` with the algorithms ``sign_detached`` uses."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=padding.PSS.DIGEST_LENGTH)
+        return key.sign(bytes(data), pss, hashes.SHA256())
+    return key.sign(bytes(data), ec.ECDSA(hashes.SHA256()))
+
+
 def _oid(dotted: str) -> bytes:
     return asn1_core.ObjectIdentifier(dotted).contents
 

@@ -29,6 +29,10 @@ POLICY_ARC = "1.3.6.1.4.1.32473.1"
 POLICY_OFFICIAL = x509.ObjectIdentifier(POLICY_ARC + ".1")
 POLICY_SEAL = x509.ObjectIdentifier(POLICY_ARC + ".2")
 EKU_DOCUMENT_SIGNING = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+#: NSS, under every Linux PDF reader (poppler's pdfsig, Evince, Okular), checks a PDF signer for
+#: the e-mail signing usage and calls a certificate without emailProtection "unknown issue".
+#: Our verifier requires documentSigning; emailProtection is only added for those readers.
+SIGNER_EKUS = (EKU_DOCUMENT_SIGNING, x509.oid.ExtendedKeyUsageOID.EMAIL_PROTECTION)
 
 MAX_LEAF_VALIDITY_DAYS = 731  # two years, leap day included
 ROOT_VALIDITY_DAYS = 20 * 365
@@ -271,7 +275,7 @@ def issue_official_certificate(
     organisation: str,
     validity_days: int = 365,
     not_before: dt.datetime | None = None,
-    extended_key_usages: Sequence[x509.ObjectIdentifier] = (EKU_DOCUMENT_SIGNING,),
+    extended_key_usages: Sequence[x509.ObjectIdentifier] = SIGNER_EKUS,
 ) -> x509.Certificate:
     """Certify an official's key: CN full name, title, OU unit, O organisation, official policy."""
     subject = x509.Name(
@@ -318,7 +322,7 @@ def issue_seal_certificate(
         POLICY_SEAL,
         validity_days=validity_days,
         not_before=not_before,
-        extended_key_usages=(EKU_DOCUMENT_SIGNING,),
+        extended_key_usages=SIGNER_EKUS,
     )
 
 

@@ -169,6 +169,17 @@ class Verifier:
         self._require_revocation = require_revocation
         self._clock_skew = clock_skew
         self._certs: dict[bytes, CertInfo | None] = {}
+
+    @property
+    def material(
+        self,
+    ) -> tuple[
+        tuple[x509.Certificate, ...],
+        tuple[x509.Certificate, ...],
+        tuple[x509.CertificateRevocationList, ...],
+    ]:
+        """The roots, intermediates and CRLs this verifier trusts: the same for a PDF's checker."""
+        return self._roots, self._intermediates, self._crls
         self._chains: dict[str, Chain] = {}
         self._crl_by_issuer: dict[x509.Certificate, CheckedCrl | None] = {}
 

@@ -78,6 +78,12 @@ class ImportForm(FlaskForm):
     )
 
 
+class SignatureImageForm(FlaskForm):
+    file = FileField(
+        _l("Signature image (PNG, transparent background, blue ink)"), validators=[FileRequired()]
+    )
+
+
 class AuthoriseForm(FlaskForm):
     user = SelectField(_l("Official"), validate_choice=False, validators=[required()])
 

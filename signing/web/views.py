@@ -21,14 +21,13 @@ from core.clock import today_local
 from core.db import get_session, utcnow
 from core.errors import VanThuError
 from documents import access, circulation, drafting
-from signing import credentials, flow, sealing
+from signing import credentials, flow, pdf_signing, sealing
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
 from signing.models import SigningRequest
 from signing.settings import fill_defaults
-from signing.web import admin, display, labels, pdf_jobs, verification
+from signing.web import admin, display, labels, pades_views, pdf_jobs, verification
 from signing.web.blueprint import (
-    blobs,
     bp,
     clerks,
     load_document,
@@ -44,12 +43,13 @@ from signing.web.forms import (
     DeclineForm,
     EnrolForm,
     ImportForm,
+    SignatureImageForm,
     SignForm,
     SubmitForm,
 )
 
-# admin, pdf_jobs and verification are imported for the routes they add to the blueprint.
-__all__ = ["admin", "init_app", "pdf_jobs", "verification"]
+# admin, pades_views, pdf_jobs and verification are imported for the routes they add.
+__all__ = ["admin", "init_app", "pades_views", "pdf_jobs", "verification"]
 
 
 def init_app(app: Flask) -> None:
@@ -199,6 +199,7 @@ def _request_page(
         locked_until=locked_until,
         sign_form=SignForm(sha256=request.sha256),
         decline_form=DeclineForm(),
+        sealed_attachments=pdf_signing.sealed_attachments_of(db, request),
         error=error,
     )
     return body, status
@@ -250,15 +251,16 @@ def sign(request_id: int) -> ResponseReturnValue:
         return _request_page(request, error=gettext("Enter your signing PIN."), status=400)
 
     def action() -> str:
-        flow.sign(
-            get_session(),
-            blobs(),
-            settings(),
-            auth.signed_in_user(),
-            request,
-            form.pin.data or "",
-            form.sha256.data or "",
-        )
+        with staged() as stage:
+            flow.sign(
+                get_session(),
+                stage,
+                settings(),
+                auth.signed_in_user(),
+                request,
+                form.pin.data or "",
+                form.sha256.data or "",
+            )
         return gettext("You signed the document.")
 
     return _with_pin(request, action)
@@ -331,6 +333,8 @@ def my_key() -> ResponseReturnValue:
         status=status,
         now=now,
         enrolment=credentials.open_enrolment(db, user),
+        signature_image=pdf_signing.signature_image(db, user),
+        image_form=SignatureImageForm(),
         enrol_form=EnrolForm(),
         pin_form=ChangePinForm(),
         import_form=ImportForm(),

@@ -17,10 +17,11 @@ from core.storage import BlobStore, StagedBlobs, blob_store
 from documents import drafting
 from documents.decree30 import DocType
 from documents.models import Document
-from signing import flow, issuance, sealing
+from signing import flow, issuance, pdf_signing, sealing
 from signing.models import SigningRequest
 from signing.settings import SigningSettings, from_config
 from tests.factories import documents_settings
+from tests.signing.pades_testkit import signature_png
 
 TODAY = date(2026, 11, 26)
 ROOT_PASSPHRASE = "a long root passphrase for tests"
@@ -81,10 +82,11 @@ class Office:
     def sign(
         self, request: SigningRequest, user: User | None = None, pin: str = CHAIRMAN_PIN
     ) -> Any:
-        signature = flow.sign(
-            self.db, self.blobs, self.settings, user or self.chairman, request, pin, request.sha256
-        )
-        self.db.commit()
+        with StagedBlobs(self.blobs) as staged:
+            signature = flow.sign(
+                self.db, staged, self.settings, user or self.chairman, request, pin, request.sha256
+            )
+            self.db.commit()
         return signature
 
     def seal(self, request: SigningRequest, user: User | None = None, pin: str = SEAL_PIN) -> Any:
@@ -131,6 +133,8 @@ def build_office(app: Any, db: Session, make: Any, *, with_pki: bool = True) -> 
         issuance.init_pki(db, office.settings, root_passphrase=ROOT_PASSPHRASE, seal_pin=SEAL_PIN)
         issuance.issue_official(db, office.settings, office.chairman, CHAIRMAN_PIN, actor=None)
         issuance.issue_official(db, office.settings, office.vice, VICE_PIN, actor=None)
+        for official in (office.chairman, office.vice):
+            pdf_signing.set_signature_image(db, official, signature_png())
         db.commit()
     return office
 

@@ -68,7 +68,7 @@ def _official(
     key: ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey | None = None,
     not_before: dt.datetime | None = None,
     days: int = 365,
-    ekus: tuple[x509.ObjectIdentifier, ...] = (pki.EKU_DOCUMENT_SIGNING,),
+    ekus: tuple[x509.ObjectIdentifier, ...] = pki.SIGNER_EKUS,
 ) -> Credential:
     key = key or generate_signing_key()
     cert = pki.issue_official_certificate(

@@ -20,13 +20,14 @@ from core import cli
 from core.storage import blob_store
 from documents import circulation
 from documents.models import Document
-from signing import document_checks
-from signing.crypto import pki
+from signing import document_checks, trust
+from signing.crypto import pades, pki
 from signing.errors import NoCertificate
 from signing.keys import generate_signing_key
-from signing.models import Certificate, CertRole
+from signing.models import Certificate, CertRole, SigningRequest
 from signing.settings import from_config
 from tests.signing.flow_testkit import SEAL_PIN, Office, build_office
+from tests.signing.pades_testkit import nss_db, pdfsig
 
 SECRETS = {"VANTHU_ROOT_PASSPHRASE": "correct root passphrase 2026", "VANTHU_SEAL_PIN": "592041"}
 
@@ -232,21 +233,38 @@ def test_signing_list_and_export_then_both_checks_accept_and_reject(
     assert SEAL_PIN not in listing.output + exported.output
 
 
-def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db):
+def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db, tmp_path):
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
     listing = invoke(runner, "signing", "list").output.splitlines()
-    # The công văn (sent to two departments), the Quyết định and the demo meeting's Giấy mời.
-    assert len(listing) == 3 and all("sealed" in line for line in listing)
+    # The công văn (sent to two departments) and the Quyết định signed over their DOCX, the
+    # công văn signed inside its PDF, and the demo meeting's Giấy mời.
+    assert len(listing) == 4 and all("sealed" in line for line in listing)
+    roots = trust.trust_material(db, from_config(app.config)).roots
+    originals = 0
     for line in listing:
         document = db.get(Document, int(line.split()[0]))
+        request = db.scalars(
+            sa.select(SigningRequest).where(SigningRequest.document_id == document.id)
+        ).one()
+        if request.pades:
+            # The PDF original: pdfsig lists the chairman's signature and the seal, both valid.
+            assert request.original_sha256
+            path = tmp_path / f"original-{document.id}.pdf"
+            path.write_bytes(blob_store(app).get(request.original_sha256))
+            code, entries, output = pdfsig(path, nssdir=nss_db(tmp_path / "nss", roots))
+            assert code == 0
+            assert [e.field for e in entries] == [pades.OFFICIAL_FIELD, pades.SEAL_FIELD]
+            assert all(e.valid and e.trusted for e in entries), output
+            originals += 1
         verdict = document_checks.verify_stored(
             db, blob_store(app), from_config(app.config), document, actor=None
         )
         assert verdict.status == "TOTAL_PASSED"
         assert document.status.value == "issued"
+    assert originals == 1
     assert invoke(runner, "demo").exit_code == 0  # loads once
-    assert len(invoke(runner, "signing", "list").output.splitlines()) == 2
+    assert len(invoke(runner, "signing", "list").output.splitlines()) == 4
 
 
 def test_a_recalled_document_is_not_exported(runner, office: Office, tmp_path):

@@ -72,7 +72,7 @@ def test_official_certificate_fields(env: Pki) -> None:
     usage = _ext(cert, x509.KeyUsage).value
     assert isinstance(usage, x509.KeyUsage)
     assert usage.digital_signature and usage.content_commitment and not usage.key_cert_sign
-    assert list(_ext(cert, x509.ExtendedKeyUsage).value) == [pki.EKU_DOCUMENT_SIGNING]  # type: ignore[call-overload]
+    assert list(_ext(cert, x509.ExtendedKeyUsage).value) == list(pki.SIGNER_EKUS)  # type: ignore[call-overload]
     assert _ext(cert, x509.BasicConstraints).value == x509.BasicConstraints(
         ca=False, path_length=None
     )
