@@ -89,7 +89,7 @@ def issued_pdf(
     from tests.documents.conftest import build_pdf
 
     settings = drafting.Settings(place="Cần Thơ", max_upload_bytes=50 << 20)
-    data = drafting.DraftData(doc_type=DocType.CONG_VAN, subject=subject)
+    data = drafting.DraftData(doc_type=DocType.CONG_VAN, subject=subject, drafter_abbr="VP")
     document = drafting.create_draft(session, staged, clerk, data, settings)
     number = numbering.reserve_number(session, clerk, document, date(2026, 12, 1))
     text = f"So {number.number_symbol} " + filler * (size_kb * 1024 // len(filler))

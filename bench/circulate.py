@@ -69,10 +69,20 @@ def main() -> None:
                     session,
                     staged,
                     clerk,
-                    drafting.DraftData(doc_type=DocType.CONG_VAN, subject="Benchmark"),
+                    drafting.DraftData(
+                        doc_type=DocType.CONG_VAN, subject="Benchmark", drafter_abbr="VP"
+                    ),
                     settings,
                 )
-                numbering.issue(session, staged, clerk, document, date.today())
+                # Standing for the seal: the benchmark measures circulation, not signing.
+                numbering.issue(
+                    session,
+                    staged,
+                    clerk,
+                    document,
+                    date.today(),
+                    sealed_version_id=document.current_version_id,
+                )
                 session.commit()
             started = time.perf_counter()
             circulation.circulate(session, clerk, document, unit_ids=[department.id])
@@ -86,7 +96,9 @@ def main() -> None:
                     session,
                     staged,
                     clerk,
-                    drafting.DraftData(doc_type=DocType.CONG_VAN, subject="Baseline"),
+                    drafting.DraftData(
+                        doc_type=DocType.CONG_VAN, subject="Baseline", drafter_abbr="VP"
+                    ),
                     settings,
                 )
                 session.commit()

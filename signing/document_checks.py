@@ -355,7 +355,23 @@ def export_bundle(
     """The verification bundle of the sealed version: file, .p7s files, chain, CRL, manifest.
 
     It holds the original's bytes: open the version (`documents.reading.open_version`) first.
+    A PDF signed inside (PAdES) is its own bundle: chain and CRL are in its DSS, so the sealed
+    PDF itself is what is exported.
     """
+    if request.pades and request.original_sha256:
+        record_event(
+            session,
+            "signing:bundle:export",
+            actor=actor,
+            subject={
+                "document": document.id,
+                "request": request.id,
+                "sha256": request.original_sha256,
+            },
+            details={"pades": True},
+        )
+        stem = (document.number_symbol or f"document-{document.id}").replace("/", "-")
+        return f"{stem}.pdf", blobs.get(request.original_sha256)
     officials = sorted(
         (s for s in request.signatures if s.role is CertRole.OFFICIAL), key=lambda s: s.position
     )

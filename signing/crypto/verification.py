@@ -169,6 +169,8 @@ class Verifier:
         self._require_revocation = require_revocation
         self._clock_skew = clock_skew
         self._certs: dict[bytes, CertInfo | None] = {}
+        self._chains: dict[str, Chain] = {}
+        self._crl_by_issuer: dict[x509.Certificate, CheckedCrl | None] = {}
 
     @property
     def material(
@@ -180,8 +182,6 @@ class Verifier:
     ]:
         """The roots, intermediates and CRLs this verifier trusts: the same for a PDF's checker."""
         return self._roots, self._intermediates, self._crls
-        self._chains: dict[str, Chain] = {}
-        self._crl_by_issuer: dict[x509.Certificate, CheckedCrl | None] = {}
 
     def verify_signature(
         self,

@@ -92,7 +92,8 @@ def bundle(document_id: int) -> ResponseReturnValue:
     number = request.version.number
     how = reading.How.BUNDLE
     name, data = reading.open_version(db, user, document_id, number, how=how, prepare=export)
-    return _download(data, "application/zip", name)
+    mime = "application/pdf" if name.endswith(".pdf") else "application/zip"
+    return _download(data, mime, name)
 
 
 @bp.get("/signing/documents/<int:document_id>/v/<int:number>/print")

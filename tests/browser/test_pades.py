@@ -1,6 +1,7 @@
 """A PDF original in Chromium: the chairman saves his signature image, the clerk reserves the number
-and uploads the final PDF, the chairman signs, the clerk seals and downloads the original, which
-poppler's pdfsig lists with two valid, trusted signatures.
+and uploads the final PDF, the chairman signs, the clerk seals, sends it to another unit and
+downloads the original, which poppler's pdfsig lists with two valid, trusted signatures; the
+verification page shows both, and the receiving unit's clerk gets the document.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def app_config() -> dict[str, Any]:
     return {"WTF_CSRF_ENABLED": True, **FAST_CONFIG}
 
 
-def test_upload_pdf_number_sign_seal_and_download_the_original(page, app, db, make, tmp_path):
+def test_upload_pdf_number_sign_seal_send_and_verify_the_original(page, app, db, make, tmp_path):
     office = build_office(app, db, make)
     db.execute(sa.delete(SignatureImage))
     db.commit()
@@ -86,3 +87,26 @@ def test_upload_pdf_number_sign_seal_and_download_the_original(page, app, db, ma
     code, entries, output = pdfsig(saved, nssdir=nss_db(tmp_path / "nss", roots))
     assert code == 0 and [e.field for e in entries] == [pades.OFFICIAL_FIELD, pades.SEAL_FIELD]
     assert all(e.valid and e.trusted for e in entries), output
+
+    # Dispatch: signed and sealed, the document may now be sent.
+    page.goto(f"/documents/{document.id}")
+    assert page.get_by_test_id("status").inner_text() == "Đã ban hành"
+    page.get_by_test_id("circulate").click()
+    page.locator("select[name=units]").select_option([str(office.other_clerk.unit_id)])
+    page.get_by_test_id("send").click()
+    page.wait_for_url("**/receipts")
+
+    # Verify: the page checks the signatures inside the stored original, in order.
+    page.goto(f"/signing/documents/{document.id}")
+    assert page.get_by_test_id("verdict").first.get_attribute("data-status") == "TOTAL_PASSED"
+    assert page.get_by_test_id("signature-results").locator("tr[data-testid^=result-]").count() == 2
+    with page.expect_download() as exported_original:
+        page.get_by_test_id("download-bundle").click()
+    assert exported_original.value.suggested_filename.endswith(".pdf")
+    sign_out(page)
+
+    # The receiving unit's clerk may now open it (before the dispatch it was refused).
+    sign_in(page, "vanthu.syt")
+    response = page.goto(f"/documents/{document.id}")
+    assert response is not None and response.status == 200
+    assert number.strip() in page.get_by_test_id("document-title").inner_text()

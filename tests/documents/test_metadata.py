@@ -108,7 +108,7 @@ def test_a_documents_metadata_is_valid_annex_vi_xml_with_every_field(db, blobs, 
         TODAY.isoformat(),
         "Thường",
     )
-    assert text["TypeName"] == "Công văn" and text["OrganName"] == "UBND tỉnh Hậu Giang"
+    assert text["TypeName"] == "Công văn" and text["OrganName"] == "UBND thành phố Cần Thơ"
     to = [(t.findtext("OrganId"), t.findtext("OrganName")) for t in tree.iter("To")]
     assert to == [
         ("000.01.00.H29", "Sở Nội vụ"),

@@ -323,7 +323,7 @@ def test_pdf_attachments_carry_the_seal_alone_as_number_and_time_text(client, of
     _, entries, output = pdfsig(path, nssdir=_nss(office, tmp_path))
     assert [e.field for e in entries] == [pades.ATTACHMENT_FIELD], output
     assert entries[0].valid and entries[0].trusted, output
-    assert "Signer Certificate Common Name: UBND tỉnh Hậu Giang" in output
+    assert "Signer Certificate Common Name: UBND thành phố Cần Thơ" in output
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True, timeout=60).stdout  # fmt: skip
     assert pdf_pages.attachment_text(NUMBER, seal.signing_time) in text
