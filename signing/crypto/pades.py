@@ -16,7 +16,7 @@ import io
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from asn1crypto import algos as asn1_algos
 from asn1crypto import x509 as asn1_x509
@@ -194,7 +194,8 @@ def _sign(
     spec = fields.SigFieldSpec(
         sig_field_name=field,
         on_page=page,
-        box=tuple(round(v, 2) for v in box),
+        # pyHanko annotates whole points but takes fractions; the cast keeps both mypy setups quiet.
+        box=cast(tuple[int, int, int, int], tuple(round(v, 2) for v in box)),
     )
     pdf_signer = _TimedPdfSigner(
         metadata,
