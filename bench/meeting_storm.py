@@ -32,8 +32,9 @@ from accounts.passwords import hash_password
 from core.clock import VIETNAM
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
+from documents import drafting
 from documents.models import ReadReceipt
-from meetings import agenda, attachments, meetings, participants
+from meetings import agenda, attachments, calendar, invitations, meetings, participants
 from meetings.models import MeetingKind
 
 PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
@@ -59,7 +60,13 @@ def build_meeting(app, people: int, documents: int, size_kb: int) -> tuple[list[
             password_hash=password_hash,
             role_rows=[UserRole(role=Role.CLERK)],
         )
-        chair = User(username="chair", full_name="Chủ tịch", unit=province, password_hash="")
+        chair = User(
+            username="chair",
+            full_name="Chủ tịch",
+            unit=province,
+            password_hash="",
+            role_rows=[UserRole(role=Role.OFFICIAL)],
+        )
         session.add_all([province, department, clerk, chair])
         session.flush()
         session.execute(
@@ -110,7 +117,16 @@ def build_meeting(app, people: int, documents: int, size_kb: int) -> tuple[list[
                     expected_version=meeting.version,
                 )
                 paths.append(f"/meetings/{meeting.id}/items/{item.id}/documents/{attached.id}")
-            meetings.publish(session, clerk, meeting)
+            # Publishing submits the Giấy mời for the chair's signature; the storm reads the pack.
+            sending = invitations.Sending(
+                blobs=staged,
+                documents=drafting.Settings(place="Cần Thơ", max_upload_bytes=50 << 20),
+                site=calendar.site_from_config(app.config),
+                email=False,
+                today=starts.date(),
+                now=starts - timedelta(days=7),
+            )
+            meetings.publish(session, clerk, meeting, sending)
             session.commit()
         return paths, str(blob_store(app).path_for(version.sha256))
 
