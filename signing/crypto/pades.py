@@ -45,6 +45,7 @@ from signing.crypto.pdf_pages import (
     PT_PER_MM,
     SEAL_FIELD,
     Box,
+    PdfFacts,
     Placement,
     attachment_text,
     check_signature_image,
@@ -225,6 +226,14 @@ def run_sync(call: Callable[[], T]) -> T:
         return pool.submit(call).result()
 
 
+def _refuse_if_signed(facts: PdfFacts) -> None:
+    """A PDF that already carries a signature is not ours to sign first: upload it unsigned."""
+    if facts.signatures:
+        raise InvalidSigningRequest(
+            N_("The PDF is already signed by someone else; upload the unsigned file to sign it.")
+        )
+
+
 def sign_official(
     data: bytes,
     key: RawSigner,
@@ -237,10 +246,7 @@ def sign_official(
 ) -> bytes:
     """The official's PAdES signature on an unsigned PDF, their image on the signer block."""
     facts = inspect_pdf(data)
-    if facts.signatures:
-        raise InvalidSigningRequest(
-            N_("The PDF is already signed by someone else; upload the unsigned file to sign it.")
-        )
+    _refuse_if_signed(facts)
     check_signature_image(image_png)
     return _sign(
         data,
@@ -300,10 +306,7 @@ def seal_attachment(
 ) -> bytes:
     """The seal alone on an attachment, shown as 10 pt text at the top right of page 1."""
     facts = inspect_pdf(data)
-    if facts.signatures:
-        raise InvalidSigningRequest(
-            N_("The PDF is already signed by someone else; upload the unsigned file to sign it.")
-        )
+    _refuse_if_signed(facts)
     style, box_width, box_height = _text_style(attachment_text(number_symbol, moment))
     width, height = facts.page_sizes[0]
     right, top = width - 15 * PT_PER_MM, height - 10 * PT_PER_MM
