@@ -224,7 +224,9 @@ def test_the_secretary_chooses_who_signs_when_publishing_and_the_chair_may_not_p
 
 
 def test_a_declined_giay_moi_is_prepared_again_by_the_secretary(client, db, office, meeting):
-    request = flow.active_request(db, _letter(db, meeting)[1])
+    declined = _letter(db, meeting)[1]
+    declined_number, declined_year = declined.number_symbol, declined.issued_on.year
+    request = flow.active_request(db, declined)
     flow.decline(db, office.chairman, request, "Sai địa điểm")
     db.commit()
     assert invitations.of_meeting(db, meeting).state is invitations.LetterState.STOPPED
@@ -237,5 +239,16 @@ def test_a_declined_giay_moi_is_prepared_again_by_the_secretary(client, db, offi
     assert client.post(url).status_code == 302
     found = invitations.of_meeting(db, meeting)
     assert found.state is invitations.LetterState.AWAITING_SIGNATURE
-    assert found.document.number_symbol == "02/GM-UBND"  # the declined one's is void
+    # A new number (the next one, or 01 of a new year's series); the declined one's is void.
+    rows = db.execute(
+        sa.select(IssuedNumber.year, IssuedNumber.number_symbol, IssuedNumber.state).order_by(
+            IssuedNumber.id
+        )
+    ).all()
+    assert [(r.year, r.number_symbol) for r in rows if r.state is NumberState.VOID] == [
+        (declined_year, declined_number)
+    ]
+    reserved = [(r.year, r.number_symbol) for r in rows if r.state is NumberState.RESERVED]
+    assert reserved == [(found.document.issued_on.year, found.document.number_symbol)]
+    assert reserved[0] != (declined_year, declined_number)
     assert client.post(url).status_code == 409  # on its way again: nothing to redo
