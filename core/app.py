@@ -118,6 +118,7 @@ MODEL_MODULES = (
     "documents.models",
     "signing.models",
     "meetings.models",
+    "meetings.room.models",
 )
 
 
