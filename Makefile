@@ -78,7 +78,7 @@ run: migrate ## Serve on http://127.0.0.1:$(PORT) with demo data (SQLite by defa
 .PHONY: test
 # Under `faketime` (how we check the suite at the new year), libfaketime also shifts the monotonic
 # clock, and then every timed wait on a lock (threading.Event.wait, a queue's get) never returns.
-# Only the wall clock needs faking; without faketime the variable does nothing.
+# Only the wall clock needs faking (tests/faketime_clock.py); without faketime this does nothing.
 test: install ## Run the whole test suite (SQLite; PostgreSQL with VANTHU_TEST_DATABASE_URL)
 	FAKETIME_DONT_FAKE_MONOTONIC=1 $(BIN)/python -m pytest
 

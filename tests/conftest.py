@@ -23,7 +23,10 @@ from sqlalchemy.orm import Session
 from core import migrate
 from core.app import create_app
 from core.db import Base, get_engine, make_engine
+from tests import faketime_clock
 from tests.factories import Factory
+
+faketime_clock.install()
 
 TEST_PASSWORD = "correct horse battery"
 
