@@ -37,6 +37,7 @@ from accounts.forms import (
 from accounts.models import Role, UnitKind, User
 from audit import record_event
 from core import navigation
+from core.clock import today_local
 from core.db import get_session
 from core.errors import N_, VanThuError
 from core.security import is_safe_next
@@ -51,9 +52,8 @@ def init_app(app: Flask) -> None:
     auth.init_app(app)
     app.register_blueprint(bp)
     is_admin: Callable[[User], bool] = lambda user: user.has_role(Role.ADMIN)  # noqa: E731
-    navigation.add_entry(app, "accounts.home", _l("Home"), lambda user: True)
-    navigation.add_entry(app, "accounts.users", _l("Users"), is_admin)
-    navigation.add_entry(app, "accounts.units", _l("Units"), is_admin)
+    navigation.add_entry(app, "accounts.users", _l("Users"), is_admin, group="admin")
+    navigation.add_entry(app, "accounts.units", _l("Units"), is_admin, group="admin")
     app.jinja_env.globals["role_label"] = lambda role: str(ROLE_LABELS[Role(role)])
     app.jinja_env.globals["unit_kind_label"] = lambda kind: str(UNIT_KIND_LABELS[UnitKind(kind)])
 
@@ -169,7 +169,9 @@ def activate() -> ResponseReturnValue:
 @bp.get("/")
 @auth.login_required
 def home() -> ResponseReturnValue:
-    return render_template("home.html", user=auth.signed_in_user(), action_form=ActionForm())
+    return render_template(
+        "home.html", user=auth.signed_in_user(), action_form=ActionForm(), today=today_local()
+    )
 
 
 # --- units ---------------------------------------------------------------------------------------

@@ -221,6 +221,8 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         # seal's PNG image (unset: a red seal drawn from the organisation's name).
         "TSA_URL": _text("VANTHU_TSA_URL"),
         "SEAL_IMAGE_FILE": _text("VANTHU_SEAL_IMAGE"),
+        #: The organisation's emblem (PNG, JPEG or SVG) shown beside its name in the top bar.
+        "EMBLEM_FILE": _text("VANTHU_EMBLEM"),
         # E-mail: the SMTP server (smtp://, smtps://, smtp+starttls://; unset: no e-mail), its
         # password from a file instead of the URL, the sender, and the address links point to.
         "SMTP_URL": _text("VANTHU_SMTP_URL"),

@@ -233,3 +233,18 @@ def assignments_for(
             Assignment.deadline < overdue_on, Assignment.state != AssignmentState.DONE
         )
     return list(session.scalars(statement).unique())
+
+
+def to_handle(session: Session, user: User) -> list[Assignment]:
+    """Open tasks the user must act on: they lead or cooperate on it, or lead it for their unit;
+    those with the nearest deadline first."""
+    return [
+        a
+        for a in assignments_for(session, user)
+        if a.state is not AssignmentState.DONE
+        and (
+            a.lead_id == user.id
+            or (a.lead_id is None and may_report(user, a))
+            or any(c.user_id == user.id for c in a.cooperators)
+        )
+    ]

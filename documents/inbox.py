@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -21,15 +22,9 @@ class InboxEntry:
     unread: bool
 
 
-def inbox(
-    session: Session, user: User, *, unread_only: bool = False, limit: int = 100
-) -> list[InboxEntry]:
-    """What was sent to ``user``, newest first, with unread marked: one query."""
-    opened = sa.exists().where(
-        ReadReceipt.version_id == Document.current_version_id, ReadReceipt.user_id == user.id
-    )
-    statement = (
-        sa.select(Document, Delivery.delivered_at, ~opened)
+def _inbox(user: User) -> sa.Select[Document, datetime, bool]:
+    return (
+        sa.select(Document, Delivery.delivered_at, _unread(user))
         .join(Delivery, Delivery.document_id == Document.id)
         .where(
             Delivery.user_id == user.id,
@@ -40,28 +35,52 @@ def inbox(
                 ~returned_by_unit(Delivery.document_id, Delivery.via_unit_id),
             ),
         )
-        .order_by(Delivery.delivered_at.desc(), Document.id.desc())
-        .limit(limit)
     )
+
+
+def _unread(user: User) -> sa.ColumnElement[bool]:
+    return ~sa.exists().where(
+        ReadReceipt.version_id == Document.current_version_id, ReadReceipt.user_id == user.id
+    )
+
+
+def inbox(
+    session: Session, user: User, *, unread_only: bool = False, limit: int = 100
+) -> list[InboxEntry]:
+    """What was sent to ``user``, newest first, with unread marked: one query."""
+    statement = _inbox(user).order_by(Delivery.delivered_at.desc(), Document.id.desc()).limit(limit)
     if unread_only:
-        statement = statement.where(~opened)
+        statement = statement.where(_unread(user))
     return [InboxEntry(doc, at, bool(unread)) for doc, at, unread in session.execute(statement)]
+
+
+def count_unread(session: Session, user: User) -> int:
+    statement = _inbox(user).where(_unread(user))
+    return session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+
+
+def _unit_receipts_pending(user: User) -> sa.Select[Any]:
+    return sa.select(UnitReceipt).where(
+        UnitReceipt.unit_id == user.unit_id,
+        UnitReceipt.acknowledged_at.is_(None),
+        ~returned_by_unit(UnitReceipt.document_id, UnitReceipt.unit_id),
+    )
 
 
 def unit_receipts_pending(session: Session, user: User) -> list[UnitReceipt]:
     """Documents sent to the clerk's unit and not yet acknowledged."""
     return list(
         session.scalars(
-            sa.select(UnitReceipt)
+            _unit_receipts_pending(user)
             .options(joinedload(UnitReceipt.document))
-            .where(
-                UnitReceipt.unit_id == user.unit_id,
-                UnitReceipt.acknowledged_at.is_(None),
-                ~returned_by_unit(UnitReceipt.document_id, UnitReceipt.unit_id),
-            )
-            .order_by(UnitReceipt.delivered_at)
+            .order_by(UnitReceipt.delivered_at, UnitReceipt.id)
         )
     )
+
+
+def count_unit_receipts_pending(session: Session, user: User) -> int:
+    statement = _unit_receipts_pending(user).subquery()
+    return session.scalar(sa.select(sa.func.count()).select_from(statement)) or 0
 
 
 def notifications_for(session: Session, user: User) -> list[Notification]:

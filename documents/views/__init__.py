@@ -16,6 +16,7 @@ from documents.views import (
     inbox,
     reading,
     registers,
+    waiting,
 )
 from documents.views.blueprint import bp
 
@@ -26,20 +27,27 @@ PAGES = (annex, assignments, circulation, drafting, flows, inbox, reading, regis
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     assignments.init_app(app)
-    navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True)
+    waiting.init_app(app)
+    navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True, "documents")
     navigation.add_entry(
         app,
         "documents.index",
         _l("Documents"),
         lambda user: user.has_role(Role.CLERK, Role.OFFICIAL),
+        "documents",
     )
     navigation.add_entry(
-        app, "documents.tasks", _l("Tasks"), lambda user: user.has_role(Role.CLERK, Role.OFFICIAL)
+        app,
+        "documents.tasks",
+        _l("Tasks"),
+        lambda user: user.has_role(Role.CLERK, Role.OFFICIAL),
+        "documents",
     )
     navigation.add_entry(
         app,
         "documents.outgoing_register",
         _l("Registers"),
         lambda user: user.has_role(Role.CLERK, Role.AUDITOR),
+        "documents",
     )
-    navigation.add_entry(app, "documents.search", _l("Search"), lambda user: True)
+    navigation.add_entry(app, "documents.search", _l("Search"), lambda user: True, "documents")

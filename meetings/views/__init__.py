@@ -23,7 +23,7 @@ PAGES = (participant, secretary, attachments, readiness, downloads, calendar_pag
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
-    navigation.add_entry(app, "meetings.index", _l("Meetings"), lambda user: True)
+    navigation.add_entry(app, "meetings.index", _l("Meetings"), lambda user: True, group="meetings")
     navigation.add_home_panel(app, "meetings/_home.html", participant.home_panel)
     downloads.register_jobs(app)
     calendar_pages.init_app(app)

@@ -26,7 +26,7 @@ from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
 from signing.models import SigningRequest
 from signing.settings import fill_defaults
-from signing.web import admin, display, labels, pades_views, pdf_jobs, verification
+from signing.web import admin, display, labels, pades_views, pdf_jobs, verification, waiting
 from signing.web.blueprint import (
     bp,
     clerks,
@@ -58,17 +58,27 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     verification.register_jobs(app)
     pdf_jobs.register_jobs(app)
+    waiting.init_app(app)
     navigation.add_entry(
-        app, "signing.queue", _l("Signing"), lambda user: user.has_role(Role.CLERK, Role.OFFICIAL)
+        app,
+        "signing.queue",
+        _l("Signing"),
+        lambda user: user.has_role(Role.CLERK, Role.OFFICIAL),
+        "signing",
     )
     navigation.add_entry(
         app,
         "signing.audit_index",
         _l("Verification"),
         lambda user: user.has_role(Role.AUDITOR, Role.CLERK),
+        "signing",
     )
     navigation.add_entry(
-        app, "signing.admin_pki", _l("Certificates"), lambda user: user.has_role(Role.ADMIN)
+        app,
+        "signing.admin_pki",
+        _l("Certificates"),
+        lambda user: user.has_role(Role.ADMIN),
+        "signing",
     )
     app.cli.add_command(pki_group)
     app.cli.add_command(signing_group)

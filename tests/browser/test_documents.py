@@ -23,6 +23,7 @@ def sign_in(page, username):
 
 
 def sign_out(page):
+    page.get_by_test_id("who").click()
     page.get_by_test_id("logout").click()
     page.wait_for_url("**/login")
 

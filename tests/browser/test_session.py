@@ -20,6 +20,7 @@ def test_sign_in_switch_language_sign_out(page, make):
     page.wait_for_url("**/")
     assert page.get_by_role("heading", level=1).inner_text() == "Xin chào, Nguyễn Văn An"
 
+    page.get_by_test_id("who").click()  # the user menu holds the language and signing out
     page.get_by_test_id("language-en").click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
@@ -28,6 +29,7 @@ def test_sign_in_switch_language_sign_out(page, make):
     page.screenshot(path=str(ARTIFACTS / "home-en.png"), full_page=True)
     assert (ARTIFACTS / "home-en.png").stat().st_size > 1000
 
+    page.get_by_test_id("who").click()
     page.get_by_test_id("logout").click()
     page.wait_for_url("**/login")
     assert "You have signed out." in page.content()

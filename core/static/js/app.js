@@ -7,3 +7,20 @@ document.addEventListener("submit", (event) => {
     event.preventDefault();
   }
 });
+document.documentElement.classList.add("js");
+// The phone menu: one button shows and hides the menus; a drop-down closes when another opens.
+document.addEventListener("click", (event) => {
+  const toggle = event.target instanceof Element ? event.target.closest(".menu-toggle") : null;
+  if (toggle) {
+    const menus = document.getElementById(toggle.getAttribute("aria-controls"));
+    const open = toggle.getAttribute("aria-expanded") !== "true";
+    toggle.setAttribute("aria-expanded", String(open));
+    menus?.classList.toggle("open", open);
+    return;
+  }
+  for (const group of document.querySelectorAll("details.navgroup[open]")) {
+    if (!(event.target instanceof Node) || !group.contains(event.target)) {
+      group.removeAttribute("open");
+    }
+  }
+});
