@@ -244,7 +244,7 @@ def _titles(unit: DemoUnit, kind: UnitKind) -> list[str]:
 
 
 def _divisions(namer: _Namer, unit: DemoUnit, parent: Unit) -> list[User]:
-    people = []
+    people: list[User] = []
     for div in unit.divisions:
         division = _add_unit(div, UnitKind.DIVISION, parent)
         people.extend(namer.person(t, division) for t in _titles(div, UnitKind.DIVISION))
