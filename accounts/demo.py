@@ -199,7 +199,7 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     ]
     for clerk in clerks:
         clerk.role_rows = [UserRole(role=Role.CLERK)]
-    auditor = namer.person("Thanh tra viên", province, username="kiemtoan")
+    auditor = namer.person("Kiểm tra viên", province, username="kiemtoan")
     auditor.role_rows = [UserRole(role=Role.AUDITOR)]
     admin = namer.person("Quản trị hệ thống", province, username="quantri")
     admin.role_rows = [UserRole(role=Role.ADMIN)]

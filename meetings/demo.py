@@ -86,7 +86,7 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             presenter_name=org.communes[0].name if org.communes else "",
         )
         item("Công tác cán bộ", 30, kind=ItemKind.INTERNAL)
-        item("Nội dung chuẩn bị của chủ tọa", 10, kind=ItemKind.HIDDEN)
+        item("Nội dung chuẩn bị của chủ trì", 10, kind=ItemKind.HIDDEN)
         if letter is not None:
             attachments.attach_document(
                 session, clerk, meeting, reform, letter.id, None, expected_version=meeting.version
