@@ -1,5 +1,6 @@
-"""Demonstration data: a province-level body with its units, about sixty officials, clerks and an
-auditor. Which body is configurable (`organisation`).
+"""Demonstration data: a province-level body with its departments and the communes and wards under
+it (two-level local government), about ninety officials, clerks and an auditor. Which body is
+configurable (`organisation`).
 
 Loaded once by `vanthu demo`; the demo passwords are random, kept in the instance folder only.
 """
@@ -31,6 +32,10 @@ class DemoUnit:
     name: str
     abbreviation: str
     divisions: tuple[DemoUnit, ...] = ()
+    #: The name as a document's header prints it; empty: the name, abbreviations spelt out.
+    header_name: str = ""
+    #: A commune's or ward's place name on its documents ("Ninh Kiều, ngày ..."); else empty.
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -45,6 +50,9 @@ class DemoOrganisation:
     place: str
     email_domain: str
     departments: tuple[DemoUnit, ...]
+    #: The communes' and wards' People's Committees directly under it (no district level).
+    communes: tuple[DemoUnit, ...] = ()
+    header_name: str = ""
 
 
 def organisation(app: Flask) -> DemoOrganisation:
@@ -60,6 +68,8 @@ def organisation(app: Flask) -> DemoOrganisation:
             place=data["place"],
             email_domain=data.get("email_domain", "example.gov.vn"),
             departments=tuple(_unit(d) for d in data["departments"]),
+            communes=tuple(_unit(c) for c in data.get("communes", ())),
+            header_name=data.get("header_name", ""),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"VANTHU_DEMO_ORGANISATION: cannot read {path}: {exc}") from exc
@@ -71,6 +81,8 @@ def _unit(data: dict[str, Any]) -> DemoUnit:
         name=data["name"],
         abbreviation=data["abbreviation"],
         divisions=tuple(_unit(d) for d in data.get("divisions", ())),
+        header_name=data.get("header_name", ""),
+        place=data.get("place", ""),
     )
 
 
@@ -127,13 +139,24 @@ GIVEN = [
 ]
 DEPARTMENT_TITLES = ["Giám đốc", "Phó Giám đốc", "Phó Giám đốc"]
 DIVISION_TITLES = ["Trưởng phòng", "Phó Trưởng phòng", "Chuyên viên chính", "Chuyên viên"]
+#: A Văn phòng is headed by a Chánh Văn phòng, not a Giám đốc or Trưởng phòng.
+OFFICE_TITLES = {
+    UnitKind.DEPARTMENT: ["Chánh Văn phòng", "Phó Chánh Văn phòng", "Phó Chánh Văn phòng"],
+    UnitKind.DIVISION: [
+        "Chánh Văn phòng",
+        "Phó Chánh Văn phòng",
+        "Chuyên viên chính",
+        "Chuyên viên",
+    ],
+}
+COMMITTEE_TITLES = ["Chủ tịch", "Phó Chủ tịch", "Phó Chủ tịch"]
 #: Who heads a unit, and so assigns what it receives.
-LEADER_TITLES = frozenset({"Chủ tịch", "Giám đốc", "Trưởng phòng"})
+LEADER_TITLES = frozenset({"Chủ tịch", "Giám đốc", "Chánh Văn phòng", "Trưởng phòng"})
 LOGIN_FILE = "demo_logins.txt"
 
 
 def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
-    """Create the demo province unless it exists; return (role, username, password) logins."""
+    """Create the demo organisation unless it exists; return (role, username, password) logins."""
     login_file = Path(app.instance_path) / LOGIN_FILE
     org = organisation(app)
     if session.scalar(sa.select(Unit.id).where(Unit.code == org.code)) is not None:
@@ -141,31 +164,29 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     profile = app.config["PASSWORD_HASH_PROFILE"]
     rng = random.Random(2020)  # noqa: S311 - names only; the same people on every machine
     province = Unit(
-        code=org.code, name=org.name, abbreviation=org.abbreviation, kind=UnitKind.PROVINCE
+        code=org.code,
+        name=org.name,
+        abbreviation=org.abbreviation,
+        header_name=org.header_name,
+        kind=UnitKind.PROVINCE,
     )
     session.add(province)
     people: list[User] = []
     namer = _Namer(rng, org.email_domain)
-    people.append(namer.person("Chủ tịch", province))
-    people.extend(namer.person("Phó Chủ tịch", province) for _ in range(2))
+    people.extend(namer.person(title, province) for title in COMMITTEE_TITLES)
     for unit in org.departments:
-        department = Unit(
-            code=unit.code,
-            name=unit.name,
-            abbreviation=unit.abbreviation,
-            kind=UnitKind.DEPARTMENT,
-            parent=province,
-        )
-        people.extend(namer.person(title, department) for title in DEPARTMENT_TITLES)
-        for div in unit.divisions:
-            division = Unit(
-                code=div.code,
-                name=div.name,
-                abbreviation=div.abbreviation,
-                kind=UnitKind.DIVISION,
-                parent=department,
-            )
-            people.extend(namer.person(title, division) for title in DIVISION_TITLES)
+        department = _add_unit(unit, UnitKind.DEPARTMENT, province)
+        people.extend(namer.person(t, department) for t in _titles(unit, UnitKind.DEPARTMENT))
+        people.extend(_divisions(namer, unit, department))
+    # Each commune's or ward's People's Committee answers to the city directly: its chairman
+    # signs "TM. ỦY BAN NHÂN DÂN", its own clerk registers and seals.
+    chairs = []
+    for unit in org.communes:
+        commune = _add_unit(unit, UnitKind.DEPARTMENT, province)
+        committee = [namer.person(title, commune) for title in COMMITTEE_TITLES]
+        chairs.append(committee[0])
+        people.extend(committee)
+        people.extend(_divisions(namer, unit, commune))
     for person in people:
         heads = person.title in LEADER_TITLES
         person.role_rows = [UserRole(role=Role.OFFICIAL)] + heads * [UserRole(role=Role.LEADER)]
@@ -178,7 +199,7 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     ]
     for clerk in clerks:
         clerk.role_rows = [UserRole(role=Role.CLERK)]
-    auditor = namer.person("Thanh tra viên", province, username="kiemtoan")
+    auditor = namer.person("Kiểm tra viên", province, username="kiemtoan")
     auditor.role_rows = [UserRole(role=Role.AUDITOR)]
     admin = namer.person("Quản trị hệ thống", province, username="quantri")
     admin.role_rows = [UserRole(role=Role.ADMIN)]
@@ -186,7 +207,12 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
 
     chairman = people[0]
     chairman.username = "chutich"
+    for chair, unit in zip(chairs, org.communes, strict=True):
+        chair.username = f"chutich.{unit.code.lower()}"
     logins = [("admin", admin), ("clerk", clerks[0]), ("official", chairman), ("auditor", auditor)]
+    if chairs:  # the first ward's side of the exchange with the city
+        ward_clerk = next(c for c in clerks if c.unit is chairs[0].unit)
+        logins += [("clerk", ward_clerk), ("official", chairs[0])]
     shared = hash_password(secrets.token_urlsafe(16), profile)  # nobody needs the others'
     for person in [*people, *clerks, auditor, admin]:
         person.password_hash = shared
@@ -198,6 +224,37 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     session.flush()
     _write_logins(login_file, result)
     return result
+
+
+def _add_unit(unit: DemoUnit, kind: UnitKind, parent: Unit) -> Unit:
+    return Unit(
+        code=unit.code,
+        name=unit.name,
+        abbreviation=unit.abbreviation,
+        header_name=unit.header_name,
+        kind=kind,
+        parent=parent,
+    )
+
+
+def _titles(unit: DemoUnit, kind: UnitKind) -> list[str]:
+    if unit.name.startswith("Văn phòng"):
+        return OFFICE_TITLES[kind]
+    return DEPARTMENT_TITLES if kind is UnitKind.DEPARTMENT else DIVISION_TITLES
+
+
+def _divisions(namer: _Namer, unit: DemoUnit, parent: Unit) -> list[User]:
+    people: list[User] = []
+    for div in unit.divisions:
+        division = _add_unit(div, UnitKind.DIVISION, parent)
+        people.extend(namer.person(t, division) for t in _titles(div, UnitKind.DIVISION))
+    return people
+
+
+def commune_place(app: Flask, code: str) -> str:
+    """The place name a commune's or ward's documents print before their date."""
+    org = organisation(app)
+    return next((c.place for c in org.communes if c.code == code and c.place), org.place)
 
 
 def _departments(province: Unit) -> list[Unit]:

@@ -1,7 +1,8 @@
 """Organisation units, users and their roles.
 
-Units form a tree (province > department > division); a user belongs to one unit and may hold
-several roles.
+Units form a tree (province > department > division; with no district level, a commune's or
+ward's People's Committee sits under the province as a department does); a user belongs to one
+unit and may hold several roles.
 """
 
 from __future__ import annotations
@@ -59,8 +60,8 @@ class Unit(Base):
     name: Mapped[str] = mapped_column(sa.String(255))
     #: Abbreviation used in document symbols, e.g. "UBND" in "05/QĐ-UBND".
     abbreviation: Mapped[str] = mapped_column(sa.String(32))
-    #: The name in full as a document's header prints it (Annex I), e.g. "Ủy ban nhân dân tỉnh
-    #: Hậu Giang"; empty means ``name`` with its usual abbreviations spelt out.
+    #: The name in full as a document's header prints it (Annex I), e.g. "Ủy ban nhân dân phường
+    #: Ninh Kiều"; empty means ``name`` with its usual abbreviations spelt out.
     header_name: Mapped[str] = mapped_column(sa.String(255), default="", server_default="")
     #: Mã định danh (Annex VI OrganId), e.g. "000.00.00.H29"; None takes the parent's.
     organ_id: Mapped[str | None] = mapped_column(sa.String(32))

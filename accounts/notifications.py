@@ -72,7 +72,7 @@ def notify(
     who has an address. ``title`` and ``body`` are English message ids marked with ``N_`` whose
     ``%(name)s`` placeholders ``params`` fills; each reader sees them in their language, and the
     letter gives them in Vietnamese, then English. ``link`` is a path in VanThu; letters give it
-    after ``site_url`` (e.g. "https://vanthu.haugiang.gov.vn"). ``calendar``, an iCalendar object,
+    after ``site_url`` (e.g. "https://vanthu.cantho.gov.vn"). ``calendar``, an iCalendar object,
     goes with each letter as text/calendar. Nothing is committed here.
     """
     if link is not None and not is_safe_next(link):

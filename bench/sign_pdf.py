@@ -81,7 +81,9 @@ def twenty_pages(number: str) -> bytes:
 
 
 def _office(session: Session) -> tuple[User, User]:
-    unit = Unit(code="HG", name="UBND tỉnh Hậu Giang", abbreviation="UBND", kind=UnitKind.PROVINCE)
+    unit = Unit(
+        code="CT", name="UBND thành phố Cần Thơ", abbreviation="UBND", kind=UnitKind.PROVINCE
+    )
     clerk = User(username="vanthu", full_name="Văn Thư", title="Văn thư", unit=unit)
     clerk.role_rows = [UserRole(role=Role.CLERK)]
     chairman = User(username="chutich", full_name=SIGNER, title="Chủ tịch", unit=unit)
@@ -148,7 +150,7 @@ def main() -> None:
     pdf_signing.set_signature_image(session, chairman, png)
     session.commit()
     blobs = blob_store(app)
-    upload = drafting.Settings(place="Hậu Giang", max_upload_bytes=8 << 20)
+    upload = drafting.Settings(place="Cần Thơ", max_upload_bytes=8 << 20)
     ours, alone = [], []
     for n in range(args.iterations):
         with StagedBlobs(blobs) as staged:

@@ -55,6 +55,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from accounts import cli as accounts_cli
     from accounts import demo as accounts_demo
     from accounts import views as accounts_views
+    from audit import config as audit_config
     from audit import sequencer as audit_sequencer
     from audit import views as audit_views
     from core import commands
@@ -92,6 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     every = jobs.crontab(minute=f"*/{notifications.SEND_EVERY_MINUTES}")
     jobs.periodic(app, "mail_outbox", every, send_mail)
+    audit_config.init_app(app)
     audit_views.init_app(app)
     audit_sequencer.init_app(app)
     commands.init_app(

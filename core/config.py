@@ -198,9 +198,10 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "BABEL_DEFAULT_TIMEZONE": "Asia/Ho_Chi_Minh",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "core" / "translations"),
         "WTF_CSRF_TIME_LIMIT": None,
-        # The audit log: its name in checkpoints, its Ed25519 key (else generated once into
-        # LOG_SIGNER_KEY_FILE) and the least time between two checkpoints it signs by itself.
-        "LOG_ORIGIN": _text("VANTHU_LOG_ORIGIN", "haugiang.gov.vn/vanthu/log"),
+        # The audit log: its name in checkpoints (unset: the one it was started under, else one
+        # derived from VANTHU_PLACE; settled by audit/config.py), its Ed25519 key (else generated
+        # once into LOG_SIGNER_KEY_FILE) and the least time between two checkpoints it signs.
+        "LOG_ORIGIN": _text("VANTHU_LOG_ORIGIN"),
         "LOG_SIGNER_KEY": _text("VANTHU_LOG_SIGNER_KEY"),
         "LOG_SIGNER_KEY_FILE": str(instance_path / "log_signer.key"),
         "LOG_CHECKPOINT_SECONDS": _float("VANTHU_LOG_CHECKPOINT_SECONDS", 5),

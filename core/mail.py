@@ -90,7 +90,7 @@ def parse_sender(value: str) -> Address:
     name, address = parseaddr(value)
     if "@" not in address:
         raise ConfigurationError(
-            "VANTHU_MAIL_FROM must be an e-mail address, e.g. VanThu <vanthu@haugiang.gov.vn>"
+            "VANTHU_MAIL_FROM must be an e-mail address, e.g. VanThu <vanthu@cantho.gov.vn>"
         )
     return Address(display_name=name, addr_spec=address)
 

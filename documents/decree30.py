@@ -367,7 +367,7 @@ def format_date(when: date | None) -> str:
 
 
 def place_date_line(place: str, when: date | None) -> str:
-    """The italic line under the Tiêu ngữ: "Hậu Giang, ngày 05 tháng 3 năm 2026"."""
+    """The italic line under the Tiêu ngữ: "Cần Thơ, ngày 05 tháng 3 năm 2026"."""
     return f"{_collapse(place)}, {format_date(when)}"
 
 
@@ -393,9 +393,18 @@ _SPELT_OUT = (
 
 
 def header_name(name: str) -> str:
-    """The issuing body's name in full for the header: "UBND tỉnh Hậu Giang" becomes
-    "Ủy ban nhân dân tỉnh Hậu Giang" (a unit may also store its header name itself)."""
+    """The issuing body's name in full for the header: "UBND thành phố Cần Thơ" becomes
+    "Ủy ban nhân dân thành phố Cần Thơ" (a unit may also store its header name itself)."""
     text = normalise_d(_collapse(name))
     for pattern, full in _SPELT_OUT:
         text = pattern.sub(full, text)
     return text
+
+
+_LOCAL_GOVERNMENT = ("ủy ban nhân dân", "uỷ ban nhân dân", "hội đồng nhân dân")
+
+
+def heads_its_level(body: str) -> bool:
+    """A People's Committee or Council is the body of its own level of local government: Annex I
+    prints no body above it (a ward's committee is not headed by the city's on its documents)."""
+    return header_name(body).casefold().startswith(_LOCAL_GOVERNMENT)

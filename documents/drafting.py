@@ -26,6 +26,7 @@ from documents.decree30 import (
     DocType,
     Urgency,
     header_name,
+    heads_its_level,
 )
 from documents.extract import extract_text
 from documents.files import FileKind, InspectedFile, inspect_upload
@@ -153,12 +154,12 @@ def _lines(text: str) -> list[str]:
 
 
 def _draft_spec(document: Document, unit: Unit) -> DraftSpec:
-    parent = unit.parent
+    parent, issuing_body = unit.parent, header_body(unit)
     return DraftSpec(
         doc_type=document.doc_type,
-        issuing_body=header_body(unit),
+        issuing_body=issuing_body,
         issuer_abbr=unit.abbreviation,
-        parent_body=header_body(parent) if parent else None,
+        parent_body=header_body(parent) if parent and not heads_its_level(issuing_body) else None,
         place=document.place,
         date=document.issued_on,
         number=document.number,

@@ -1,5 +1,6 @@
 """Demonstration meeting: tomorrow's published People's Committee meeting with a nested agenda,
-the issued công văn and meeting materials on its items, participants from two departments, its
+the issued công văn and meeting materials on its items, participants from two departments and a
+ward's People's Committee, its
 Giấy mời signed by the chairman, sealed and sent, and the chair's shared note on a material
 corrected after it was written."""
 
@@ -60,8 +61,9 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             room=f"Phòng họp số 1, trụ sở {org.short_name}",
         ),
     )
+    invited = ["SNV", "STC", *(c.code for c in org.communes[:1])]
     departments = list(
-        session.scalars(sa.select(Unit.id).where(Unit.code.in_(["SNV", "STC"])).order_by(Unit.id))
+        session.scalars(sa.select(Unit.id).where(Unit.code.in_(invited)).order_by(Unit.id))
     )
     participants.add_people(session, clerk, meeting, unit_ids=departments)
     max_bytes = app.config["MAX_UPLOAD_MB"] << 20
@@ -75,11 +77,16 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
 
     with StagedBlobs(blob_store(app)) as staged:
         item("Khai mạc, thông qua chương trình", 10, presenter_name=f"Chủ tịch {org.short_name}")
-        report = item("Tình hình kinh tế - xã hội", 30, presenter_name="Sở Kế hoạch và Đầu tư")
+        report = item("Tình hình kinh tế - xã hội", 30, presenter_name="Sở Tài chính")
         budget = item("Dự toán ngân sách", 20, report, presenter_name="Sở Tài chính")
-        reform = item("Cải cách hành chính, văn bản điện tử", 20, report)
+        reform = item(
+            "Cải cách hành chính, văn bản điện tử",
+            20,
+            report,
+            presenter_name=org.communes[0].name if org.communes else "",
+        )
         item("Công tác cán bộ", 30, kind=ItemKind.INTERNAL)
-        item("Nội dung chuẩn bị của chủ tọa", 10, kind=ItemKind.HIDDEN)
+        item("Nội dung chuẩn bị của chủ trì", 10, kind=ItemKind.HIDDEN)
         if letter is not None:
             attachments.attach_document(
                 session, clerk, meeting, reform, letter.id, None, expected_version=meeting.version

@@ -1,6 +1,7 @@
-"""Demonstration signatures: the organisation CA, the chairman's key, the demo's công văn and
+"""Demonstration signatures: the organisation CA, the chairmen's keys, the demo's công văn and
 Quyết định signed and sealed (detached .p7s over their DOCX; the công văn sent to two
-departments), and a công văn signed and sealed inside its PDF (PAdES).
+departments and a ward), the ward's report answering it signed, sealed and sent back to the
+city, and a công văn signed and sealed inside its PDF (PAdES).
 
 The random demo root passphrase and PINs are kept in instance/demo_signing.txt (mode 0600) only.
 """
@@ -18,10 +19,11 @@ from fpdf import FPDF
 from PIL import Image, ImageDraw
 from sqlalchemy.orm import Session
 
+from accounts.demo import organisation
 from accounts.models import Unit, User
 from core.clock import today_local
 from core.storage import StagedBlobs, blob_store
-from documents import circulation, drafting
+from documents import circulation, drafting, incoming, replies
 from documents.decree30 import DocType
 from documents.models import Document, Status
 from signing import authority, flow, issuance, pdf_signing, sealing
@@ -67,8 +69,12 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     issuance.init_pki(session, settings, root_passphrase=root_passphrase, seal_pin=seal_pin)
     issuance.issue_official(session, settings, chairman, chairman_pin, actor=None)
     blobs = blob_store(app)
+    org = organisation(app)
+    ward_code = org.communes[0].code if org.communes else ""
     departments = list(
-        session.scalars(sa.select(Unit.id).where(Unit.code.in_(["SNV", "STC"])).order_by(Unit.id))
+        session.scalars(
+            sa.select(Unit.id).where(Unit.code.in_(["SNV", "STC", ward_code])).order_by(Unit.id)
+        )
     )
     with StagedBlobs(blobs) as staged:
         for document in drafts.values():
@@ -91,13 +97,62 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
             message="Đề nghị các đơn vị triển khai thực hiện.",
         )
         session.flush()
+        pins = {"chutich_pin": chairman_pin}
+        ward_pin = _ward_answers(session, app, staged, settings, letter, ward_code, seal_pin)
+        if ward_pin is not None:
+            pins[f"chutich.{ward_code.lower()}_pin"] = ward_pin
         _signed_pdf(session, app, staged, settings, clerk, chairman, chairman_pin, seal_pin)
         session.flush()
     _write_secrets(
         Path(app.instance_path) / SECRETS_FILE,
-        {"root_passphrase": root_passphrase, "seal_pin": seal_pin, "chutich_pin": chairman_pin},
+        {"root_passphrase": root_passphrase, "seal_pin": seal_pin, **pins},
     )
     return []
+
+
+def _ward_answers(
+    session: Session,
+    app: Flask,
+    staged: StagedBlobs,
+    settings: SigningSettings,
+    letter: Document,
+    ward_code: str,
+    seal_pin: str,
+) -> str | None:
+    """The ward's side of the exchange: its clerk acknowledges the city's công văn, its chairman
+    signs its report, its clerk seals it, links it as the answer and sends it to the city.
+    Returns the ward chairman's PIN, or None when the organisation has no ward."""
+    clerk = session.scalar(sa.select(User).where(User.username == f"vanthu.{ward_code.lower()}"))
+    chairman = session.scalar(
+        sa.select(User).where(User.username == f"chutich.{ward_code.lower()}")
+    )
+    report = session.scalar(
+        sa.select(Document).where(
+            Document.doc_type == DocType.BAO_CAO,
+            Document.status == Status.DRAFT,
+            Document.unit_id == (clerk.unit_id if clerk else None),
+        )
+    )
+    city = session.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id))
+    if not ward_code or clerk is None or chairman is None or report is None or city is None:
+        return None
+    today = today_local()
+    incoming.acknowledge(session, clerk, letter, today)
+    pin = _pin()
+    issuance.issue_official(session, settings, chairman, pin, actor=None)
+    request = flow.submit(session, staged, clerk, report, [chairman.id], today=today)
+    flow.sign(session, staged.store, settings, chairman, request, pin, request.sha256)
+    sealing.seal(session, staged, settings, clerk, request, seal_pin, request.sha256, today=today)
+    replies.link(session, clerk, report, letter.id)
+    circulation.circulate(
+        session,
+        clerk,
+        report,
+        unit_ids=[city.id],
+        message="Kính gửi Văn phòng Ủy ban nhân dân thành phố tổng hợp.",
+    )
+    session.flush()
+    return pin
 
 
 def sign_and_seal(

@@ -67,7 +67,7 @@ def test_checkpoint_and_key_are_public_and_verify(client, people):
     note = client.get("/log/checkpoint")
     assert note.status_code == 200 and note.mimetype == "text/plain"
     checkpoint = verify_checkpoint(note.get_data(as_text=True), verifier)
-    assert checkpoint.origin == "haugiang.gov.vn/vanthu/log"
+    assert checkpoint.origin == "cantho.gov.vn/vanthu/log"
     assert checkpoint.size >= 2  # the login and the logout
     same = client.get(f"/log/checkpoints/{checkpoint.size}").get_data(as_text=True)
     assert same == note.get_data(as_text=True)
@@ -133,7 +133,7 @@ def test_a_person_takes_the_receipt_of_their_own_event_and_no_one_elses(client, 
     leaf = bytes(db.get(AuditLeaf, own).leaf)
     assert receipt.index == own and receipt.extra == leaf  # self-contained
     vkey = client.get("/log/key").get_data(as_text=True)
-    verify_receipt(text, leaf, vkey, origin="haugiang.gov.vn/vanthu/log")
+    verify_receipt(text, leaf, vkey, origin="cantho.gov.vn/vanthu/log")
     denied_before = _denials(db)
     assert client.get(f"/log/entries/{theirs}/receipt").status_code == 403
     assert _denials(db) == denied_before + 1

@@ -91,3 +91,53 @@ def test_the_demo_organisation_comes_from_a_file(app, runner, db, tmp_path):
     app.config["DEMO_ORGANISATION"] = str(tmp_path / "missing.json")
     with pytest.raises(ValueError, match=r"VANTHU_DEMO_ORGANISATION.*missing\.json"):
         organisation(app)
+
+
+def test_the_demo_shows_the_city_and_a_ward_exchanging_documents(app, runner, db):
+    """Issue 12 §2.11: communes and wards answer to the city directly, with their own clerks,
+    leaders, headers and place; the city's công văn reaches a ward, whose report comes back."""
+    from core.storage import blob_store
+    from documents.extract import text_from_docx
+    from documents.models import Document, DocumentReply, DocumentVersion, UnitReceipt
+    from meetings import invitations
+    from meetings.models import Meeting
+
+    output = runner.invoke(args=["demo"]).output
+    assert "demo login: clerk vanthu.ninhkieu " in output
+    assert "demo login: official chutich.ninhkieu " in output
+    city = db.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)))
+    wards = db.scalars(
+        sa.select(Unit).where(Unit.parent_id == city.id, Unit.abbreviation == "UBND")
+    ).all()
+    assert {w.name for w in wards} >= {"UBND phường Ninh Kiều", "UBND xã Phong Điền"}
+    ward = next(w for w in wards if w.code == "NINHKIEU")
+    people = db.scalars(sa.select(User).where(User.unit_id == ward.id)).all()
+    assert {"Chủ tịch", "Phó Chủ tịch", "Văn thư"} <= {p.title for p in people}
+    assert any(Role.LEADER in p.roles for p in people if p.title == "Chủ tịch")
+
+    report = db.scalar(sa.select(Document).where(Document.unit_id == ward.id))
+    assert report.is_sealed and report.number_symbol.endswith("/BC-UBND")
+    assert report.place == "Ninh Kiều"
+    version = db.get(DocumentVersion, report.sealed_version_id)
+    lines = text_from_docx(blob_store(app).get(version.sha256), 100_000).splitlines()
+    assert "ỦY BAN NHÂN DÂN PHƯỜNG NINH KIỀU" in lines
+    assert "ỦY BAN NHÂN DÂN THÀNH PHỐ CẦN THƠ" not in lines  # no body above a People's Committee
+    assert any(line.startswith("Ninh Kiều, ngày") for line in lines)
+
+    (answered,) = db.scalars(
+        sa.select(DocumentReply.answered_id).where(DocumentReply.reply_id == report.id)
+    ).all()
+    acknowledged = db.scalar(
+        sa.select(UnitReceipt.acknowledged_at).where(
+            UnitReceipt.document_id == answered, UnitReceipt.unit_id == ward.id
+        )
+    )
+    assert acknowledged is not None
+    assert db.scalar(
+        sa.select(UnitReceipt.id).where(
+            UnitReceipt.document_id == report.id, UnitReceipt.unit_id == city.id
+        )
+    )
+    (meeting,) = db.scalars(sa.select(Meeting)).all()
+    invited = {person.unit_id for person in invitations.people(db, meeting)}
+    assert ward.id in invited

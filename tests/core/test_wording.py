@@ -28,6 +28,13 @@ BANNED = {
     r"số văn bản \(mã\)": "the internal id is not the document's number",
     r"không sử dụng": "a void number is a số bị hủy",
     r"\b(?:pending|in_progress|done|reserved|void|issued|draft)\b": "raw English state",
+    r"\bseries\b": "a numbering series is a sổ",
+    r"hủy bỏ số|\bsố hủy\b|số đã hủy": "a void number is a số bị hủy",
+    r"lấy số": "a document's number is cấp (cấp số), not lấy",
+    r"thanh tra viên": "the auditor role is kiểm tra viên everywhere",
+    r"dấu điện tử|con dấu": "the clerk đóng dấu: the organisation's chữ ký số",
+    r"chủ tọa": "who leads a meeting is its chủ trì",
+    r"người tham dự": "who is invited to a meeting is a người dự họp",
 }
 
 
@@ -59,8 +66,65 @@ def test_numbering_words_are_those_of_the_register():
     assert strings["Auditor"] == "Kiểm tra viên"
 
 
+def test_no_entry_is_left_untranslated_or_fuzzy():
+    with CATALOGUE.open("rb") as handle:
+        entries = [m for m in read_po(handle) if m.id]
+    left = [m.id for m in entries if not m.string or m.fuzzy or m.string == m.id]
+    assert left == []
+
+
+def test_the_incoming_register_is_named_only_where_the_register_is_meant():
+    """ "Sổ văn bản đến" is the register; a person's inbox or a received document is not."""
+    strings = {m.id: m.string for m in _catalogue()}
+    naming = [i for i, s in strings.items() if "sổ văn bản đến" in s.casefold()]
+    assert naming and all("regist" in i.casefold() for i in naming), naming
+
+
+def test_sealing_is_one_word_throughout():
+    strings = {m.id: m.string for m in _catalogue()}
+    assert strings["Awaiting seal"] == "Chờ đóng dấu"
+    assert strings["Not yet sealed"] == "Chưa đóng dấu"
+    assert strings["Signed and sealed"] == "Đã ký số và đóng dấu"
+    assert strings["Apply the seal"] == "Đóng dấu"
+    assert "đóng dấu" in strings["Signed; waiting for the organisation seal"]
+
+
+#: The pages a citizen may see without signing in: the public verification page and the
+#: errors it can answer with. A citizen is not a comrade: these strings address nobody.
+PUBLIC_TEMPLATES = ("signing/public_verify.html", "signing/_verdict.html", "error.html")
+PUBLIC_MESSAGES = (
+    "Too many requests from your address. Please wait %(seconds)s seconds.",
+    "This page does not exist, or you may not see it.",
+    "No signed document has this verification code.",
+)
+ADDRESS = re.compile(r"đồng chí|\bcủa tôi\b", re.IGNORECASE)
+
+
+def test_the_public_verification_page_addresses_a_citizen_neutrally():
+    templates = CATALOGUE.parents[4] / "templates"
+    call = re.compile(r"""_\(\s*'((?:[^'\\]|\\.)*)'\s*[,)]""")
+    ids = {
+        m for name in PUBLIC_TEMPLATES for m in call.findall((templates / name).read_text("utf-8"))
+    }
+    assert len(ids) >= 20  # the scan found the pages' strings
+    ids |= set(PUBLIC_MESSAGES)
+    strings = {m.id: m.string for m in _catalogue()}
+    assert ids - strings.keys() == set()
+    addressed = {i: strings[i] for i in ids if ADDRESS.search(strings[i])}
+    assert addressed == {}
+
+
+def test_an_unknown_verification_code_answers_a_citizen_neutrally(client):
+    response = client.get("/verify/KHONGCO-MA", headers={"Accept-Language": "vi"})
+    assert response.status_code == 404
+    text = _visible_text(response.get_data(as_text=True))
+    assert "Không có văn bản đã ký nào có mã kiểm tra này." in text
+    assert not ADDRESS.search(text)
+
+
 def test_the_scan_catches_what_it_bans():
     assert _offences("Bạn không có quyền xem; hệ thống số; pending")
+    assert len(_offences("Series; hủy bỏ số 05; lấy số; Thanh tra viên; con dấu; chủ tọa")) == 6
     assert not _offences("Đồng chí không có quyền xem; sổ văn bản đi; số bị hủy")
 
 

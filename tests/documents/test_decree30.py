@@ -292,3 +292,14 @@ def test_date_padding_per_annex_i(when: date | None, expected: str) -> None:
 def test_place_date_line() -> None:
     assert place_date_line("Hậu Giang", date(2026, 3, 5)) == "Hậu Giang, ngày 05 tháng 3 năm 2026"
     assert place_date_line(" Hà  Nội ", date(2026, 1, 9)) == "Hà Nội, ngày 09 tháng 01 năm 2026"
+
+
+def test_a_peoples_committee_has_no_body_printed_above_it():
+    """Annex I: a ward's committee heads its own level; a department prints its parent above."""
+    from documents.decree30 import heads_its_level
+
+    assert heads_its_level("UBND phường Ninh Kiều")
+    assert heads_its_level("Ủy ban nhân dân thành phố Cần Thơ")
+    assert heads_its_level("HĐND xã Phong Điền")
+    assert not heads_its_level("Sở Nội vụ")
+    assert not heads_its_level("Văn phòng HĐND và UBND")

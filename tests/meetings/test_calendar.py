@@ -132,7 +132,7 @@ def test_the_ics_route_answers_a_participant_and_refuses_others(client, db, offi
     assert "method=REQUEST" in response.headers["Content-Type"]
     event = _event(icalendar.Calendar.from_ical(response.data))
     assert event["UID"] == calendar.uid(
-        calendar.Site(origin="haugiang.gov.vn/vanthu/log"), meeting.id
+        calendar.Site(origin="cantho.gov.vn/vanthu/log"), meeting.id
     )
     login(client, office.outsider)
     assert client.get(f"/meetings/{meeting.id}.ics").status_code == 404

@@ -237,9 +237,9 @@ def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db, tmp_pa
     result = invoke(runner, "demo")
     assert result.exit_code == 0, result.output
     listing = invoke(runner, "signing", "list").output.splitlines()
-    # The công văn (sent to two departments) and the Quyết định signed over their DOCX, the
-    # công văn signed inside its PDF, and the demo meeting's Giấy mời.
-    assert len(listing) == 4 and all("sealed" in line for line in listing)
+    # The công văn (sent to two departments and a ward), the Quyết định and the ward's report
+    # signed over their DOCX, the công văn signed inside its PDF, and the meeting's Giấy mời.
+    assert len(listing) == 5 and all("sealed" in line for line in listing)
     roots = trust.trust_material(db, from_config(app.config)).roots
     originals = 0
     for line in listing:
@@ -264,7 +264,7 @@ def test_demo_data_includes_a_signed_and_sealed_document(runner, app, db, tmp_pa
         assert document.status.value == "issued"
     assert originals == 1
     assert invoke(runner, "demo").exit_code == 0  # loads once
-    assert len(invoke(runner, "signing", "list").output.splitlines()) == 4
+    assert len(invoke(runner, "signing", "list").output.splitlines()) == 5
 
 
 def test_a_recalled_document_is_not_exported(runner, office: Office, tmp_path):
