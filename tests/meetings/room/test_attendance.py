@@ -3,6 +3,7 @@ the quorum from the meeting kind's rule, and who is entitled to vote on an item.
 
 from __future__ import annotations
 
+import threading
 from fractions import Fraction
 
 import pytest
@@ -267,3 +268,32 @@ def test_the_record_lists_attendance_and_quorum_in_vietnamese(db, office, room):
     assert rows[office.home_b.full_name][1] == "Người dự thay: Đại Diện"
     assert rows[office.member_d.full_name] == ["Chưa điểm danh", ""]
     assert quorum.paragraphs[0].startswith("Có mặt 0/4 thành viên, cần ít nhất 3: không đủ")
+
+
+def test_two_devices_checking_in_at_once_leave_one_row(app, db, office, room):
+    participant_id = room.participant(db, office.home_a).id
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def device(online: bool) -> None:
+        try:
+            with Session(get_engine(app)) as session:
+                user = session.merge(office.home_a)
+                meeting = session.merge(room.meeting)
+                barrier.wait()
+                attendance.check_in(
+                    session, user, meeting, participant_id, online=online, now=EARLY
+                )
+                session.commit()
+        except BaseException as error:  # reported below, in the test's thread
+            errors.append(error)
+
+    threads = [threading.Thread(target=device, args=(online,)) for online in (False, True)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    rows = db.scalars(sa.select(Attendance).where(Attendance.participant_id == participant_id))
+    assert len(rows.all()) == 1
+    assert kinds(db, room.meeting).count("attendance.changed") == 2
