@@ -109,3 +109,9 @@ class ExportUnavailable(VanThuError):
 
     status = 503
     code = "export_unavailable"
+
+
+class AlreadyAsked(Conflict):
+    """The person already waits to speak on this item, or already declared this conflict."""
+
+    code = "already_asked"

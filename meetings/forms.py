@@ -21,6 +21,7 @@ from wtforms.validators import NumberRange, Optional
 from core.forms import max_length, required
 from documents.decree30 import Confidentiality
 from meetings.models import ItemKind, MeetingKind, ParticipantRole, Recurrence
+from meetings.room.models import Presence, SpeechKind
 
 KIND_LABELS = {
     MeetingKind.PEOPLES_COMMITTEE: _l("Meeting of the People's Committee"),
@@ -146,3 +147,55 @@ class NoteActionForm(FlaskForm):
     """Sharing, taking back or deleting one's note; ``back`` says which page to return to."""
 
     back = HiddenField()
+
+
+PRESENCE_LABELS = {
+    Presence.PRESENT: _l("Present"),
+    Presence.ONLINE: _l("Online"),
+    Presence.ABSENT: _l("Absent"),
+    Presence.REPRESENTED: _l("Represented"),
+}
+SPEECH_LABELS = {
+    SpeechKind.NORMAL: _l("To speak"),
+    SpeechKind.PRO: _l("For"),
+    SpeechKind.CONTRA: _l("Against"),
+    SpeechKind.POINT_OF_ORDER: _l("Point of order"),
+}
+
+
+class CheckInForm(FlaskForm):
+    """Checking in on one's own device, for one's own invitation or one held in someone's place."""
+
+    participant_id = HiddenField()
+    online = HiddenField()
+
+
+class AttendanceForm(FlaskForm):
+    """The secretary's mark for one participant."""
+
+    status = SelectField(_l("Attendance"), choices=_choices(PRESENCE_LABELS))
+    reason = StringField(_l("Reason for the absence"), validators=[Optional(), max_length(500)])
+    arrived_at = DateTimeLocalField(_l("Arrived"), format=TIME_FORMAT, validators=[Optional()])
+    left_at = DateTimeLocalField(_l("Left"), format=TIME_FORMAT, validators=[Optional()])
+
+
+class SpeakForm(FlaskForm):
+    item_id = HiddenField()
+    kind = SelectField(_l("Ask to speak"), choices=_choices(SPEECH_LABELS))
+
+
+class SpeakingTimeForm(FlaskForm):
+    minutes = IntegerField(
+        _l("Speaking time (minutes)"),
+        validators=[
+            required(),
+            NumberRange(
+                min=1, max=60, message=_l("The speaking time is between 1 and 60 minutes.")
+            ),
+        ],
+    )
+
+
+class ConflictForm(FlaskForm):
+    item_id = HiddenField()
+    reason = StringField(_l("Reason (optional)"), validators=[Optional(), max_length(500)])

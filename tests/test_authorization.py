@@ -150,6 +150,17 @@ ANY_USER |= {
     "meetings.unshare_note",
     "meetings.delete_note",
     "meetings.export_notes",
+    # The room's attendance and speakers panels and their actions: participants, chair and
+    # secretary (tests/meetings/room/test_room_views.py tests the refusals).
+    "meetings.attendance_panel",
+    "meetings.check_in",
+    "meetings.mark_attendance",
+    "meetings.leave_meeting",
+    "meetings.speakers_panel",
+    "meetings.ask_to_speak",
+    "meetings.speaker_action",
+    "meetings.speaking_time",
+    "meetings.declare_conflict",
 }
 #: A calendar app fetches the feed without a session: its secret token is the key, an unknown
 #: or revoked one is not found (tests/meetings/test_feeds.py).

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.db import Base, UTCDateTime, intpk, utcnow
+from accounts.models import User
+from core.db import Base, UTCDateTime, enum_column, intpk, utcnow
 
 
 class RoomEvent(Base):
@@ -29,3 +31,104 @@ class RoomEvent(Base):
     #: Who did it; None for the system (a deadline that passed).
     actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Presence(enum.StrEnum):
+    """How a participant attends (điểm danh)."""
+
+    PRESENT = "present"  # có mặt tại phòng họp
+    ONLINE = "online"  # dự trực tuyến
+    ABSENT = "absent"  # vắng mặt, with a reason
+    REPRESENTED = "represented"  # cử người dự thay: their representative attends
+
+
+class Attendance(Base):
+    """One participant's attendance: one row per participant, whoever marks it and however
+    often; two devices checking in at once meet the unique constraint, not a race."""
+
+    __tablename__ = "meeting_attendance"
+    __table_args__ = (
+        sa.UniqueConstraint("participant_id", name="uq_meeting_attendance_participant_id"),
+        sa.CheckConstraint(
+            "status <> 'represented' OR representative_id IS NOT NULL", name="names_representative"
+        ),
+        sa.CheckConstraint(
+            "left_at IS NULL OR arrived_at IS NULL OR left_at >= arrived_at",
+            name="leaves_after_arriving",
+        ),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(sa.ForeignKey("meeting_participants.id"))
+    status: Mapped[Presence] = mapped_column(enum_column(Presence))
+    #: Why they are absent (lý do vắng mặt); empty otherwise.
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    #: Who attended in their place, as named when the attendance was marked.
+    representative_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    #: When they (or their representative) arrived; after the meeting's start is "late".
+    arrived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When they left before the end (về sớm); they no longer count as present from then.
+    left_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    marked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    representative: Mapped[User | None] = relationship(foreign_keys=[representative_id])
+
+
+class SpeechKind(enum.StrEnum):
+    NORMAL = "normal"  # phát biểu
+    PRO = "pro"  # ủng hộ
+    CONTRA = "contra"  # phản đối
+    POINT_OF_ORDER = "point_of_order"  # về thủ tục: goes first
+
+
+class SpeakerRequest(Base):
+    """A request to speak on one item (đăng ký phát biểu), and when the speech ran."""
+
+    __tablename__ = "meeting_speakers"
+    __table_args__ = (sa.Index("ix_meeting_speakers_item_id", "item_id", "position"),)
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    kind: Mapped[SpeechKind] = mapped_column(enum_column(SpeechKind))
+    #: Place in the item's queue (points of order go first whatever their place); unique per
+    #: item, so that two requests never tie.
+    position: Mapped[int]
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    stopped_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Taken back before speaking (by the speaker, or struck off by the chair).
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    user: Mapped[User] = relationship()
+
+
+class SpeakingTime(Base):
+    """The speaking-time limit of one meeting, when the chair changed it from the default."""
+
+    __tablename__ = "meeting_speaking_times"
+    __table_args__ = (sa.CheckConstraint("seconds > 0", name="positive"),)
+
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), primary_key=True)
+    seconds: Mapped[int]
+
+
+class ConflictOfInterest(Base):
+    """A member's declaration of a conflict of interest on an item: they do not vote on it."""
+
+    __tablename__ = "meeting_conflicts"
+    __table_args__ = (
+        sa.UniqueConstraint("item_id", "user_id", name="uq_meeting_conflicts_item_id"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id"))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    user: Mapped[User] = relationship()

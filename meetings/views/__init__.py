@@ -8,17 +8,29 @@ from flask_babel import lazy_gettext as _l
 from core import navigation
 from meetings.views import (
     attachments,
+    attendance,
     calendar_pages,
     downloads,
     notes,
     participant,
     readiness,
     secretary,
+    speakers,
 )
 from meetings.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (participant, secretary, attachments, readiness, downloads, calendar_pages, notes)
+PAGES = (
+    participant,
+    secretary,
+    attachments,
+    readiness,
+    downloads,
+    calendar_pages,
+    notes,
+    attendance,
+    speakers,
+)
 
 
 def init_app(app: Flask) -> None:
