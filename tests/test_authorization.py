@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 
 #: Routes anyone may open without signing in.
 PUBLIC = {"static", "core.set_language", "core.health", "accounts.login", "accounts.activate"}
+PUBLIC |= {"core.favicon", "core.emblem"}  # the top bar's pictures, on the login page too
 #: What a witness or any verifier of the audit log needs: signed checkpoints, key, proofs.
 PUBLIC |= {"audit.checkpoint", "audit.checkpoint_at", "audit.key", "audit.consistency"}
 PUBLIC |= {"audit.witness"}
