@@ -45,6 +45,8 @@ class DemoOrganisation:
     place: str
     email_domain: str
     departments: tuple[DemoUnit, ...]
+    #: Mã định danh (Annex VI OrganId): the identifiers and metadata exports need it.
+    organ_id: str | None = None
 
 
 def organisation(app: Flask) -> DemoOrganisation:
@@ -60,6 +62,7 @@ def organisation(app: Flask) -> DemoOrganisation:
             place=data["place"],
             email_domain=data.get("email_domain", "example.gov.vn"),
             departments=tuple(_unit(d) for d in data["departments"]),
+            organ_id=data.get("organ_id"),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"VANTHU_DEMO_ORGANISATION: cannot read {path}: {exc}") from exc

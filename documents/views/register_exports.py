@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask_babel import gettext
 
 from accounts import auth
@@ -17,6 +17,7 @@ from accounts.models import Unit
 from audit import record_event
 from core.clock import local_time
 from core.db import get_session
+from core.storage import blob_store
 from documents import metadata, metadata_export, register_print, registers
 from documents.models import AssignmentState, Direction, NumberState
 from documents.views.exports import csv_response
@@ -187,7 +188,7 @@ def export(
     outgoing = direction is Direction.OUTGOING
     stem = f"so-van-ban-{'di' if outgoing else 'den'}-{year}"
     if wanted in ("xml", "json"):
-        metas = metadata.register_metadata(session, rows, direction)
+        metas = metadata.register_metadata(session, rows, direction, store=blob_store(current_app))
         header = metadata_export.RegisterHeader(
             direction.value, year, unit_name, metadata.organ_id_of(unit)
         )
