@@ -9,13 +9,15 @@ unit, whose receipt is then bound to it; the return stays on record, linked to t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from accounts import notifications
-from accounts.models import Role, User
+from accounts.models import Role, Unit, User
 from audit import record_event
 from core.errors import N_
 from core.storage import StagedBlobs
@@ -324,3 +326,59 @@ def send_again(session: Session, actor: User, document: Document, unit_ids: list
         },
     )
     return Resending(circulation, units)
+
+
+def resendings(session: Session, returned: list[ReceiptReturn]) -> dict[int, Circulation]:
+    """The circulations that answered these returns, by id (one query)."""
+    ids = {r.resent_circulation_id for r in returned if r.resent_circulation_id is not None}
+    if not ids:
+        return {}
+    return {c.id: c for c in session.scalars(sa.select(Circulation).where(Circulation.id.in_(ids)))}
+
+
+@dataclass(frozen=True)
+class ReturnMark:
+    """A return as the registers' notes show it, with the re-sending that answered it."""
+
+    id: int
+    unit_id: int
+    unit_name: str
+    returned_at: datetime
+    reason: str
+    version: int
+    resent_version: int | None = None
+    resent_at: datetime | None = None
+
+
+def register_marks(
+    session: Session, documents: Iterable[Document | None]
+) -> dict[int, list[ReturnMark]]:
+    """The returns of the listed documents and their re-sendings, oldest first: one query."""
+    ids = sorted({d.id for d in documents if d is not None})
+    marks: dict[int, list[ReturnMark]] = {}
+    if not ids:
+        return marks
+    returned, resent = aliased(DocumentVersion), aliased(DocumentVersion)
+    rows = session.execute(
+        sa.select(ReceiptReturn, Unit.name, returned.number, resent.number, Circulation.sent_at)
+        .join(Unit, Unit.id == ReceiptReturn.unit_id)
+        .join(returned, returned.id == ReceiptReturn.version_id)
+        .outerjoin(Circulation, Circulation.id == ReceiptReturn.resent_circulation_id)
+        .outerjoin(resent, resent.id == Circulation.version_id)
+        .where(ReceiptReturn.document_id.in_(ids))
+        .order_by(ReceiptReturn.document_id, ReceiptReturn.returned_at, ReceiptReturn.id)
+    )
+    for row, unit_name, version, resent_version, resent_at in rows:
+        marks.setdefault(row.document_id, []).append(
+            ReturnMark(
+                row.id,
+                row.unit_id,
+                unit_name,
+                row.returned_at,
+                row.reason,
+                version,
+                resent_version,
+                resent_at,
+            )
+        )
+    return marks
