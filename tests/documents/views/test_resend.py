@@ -80,6 +80,9 @@ def test_the_sender_corrects_and_sends_again_and_every_page_shows_it(client, db,
     text = outgoing.get_data(as_text=True)
     (returned,) = db.scalars(sa.select(ReceiptReturn)).all()
     assert f"#return-{returned.id}" in text and 'data-testid="resent-mark"' in text
+    as_csv = client.get(f"/registers/outgoing?year={TODAY.year}&format=csv")
+    notes = as_csv.get_data(as_text=True)
+    assert REASON in notes and f"đã gửi lại phiên bản {corrected.number}" in notes
 
     login(client, people["home_clerk"])
     db.expire_all()
@@ -87,6 +90,8 @@ def test_the_sender_corrects_and_sends_again_and_every_page_shows_it(client, db,
     db.commit()
     text = client.get(f"/registers/incoming?year={TODAY.year}").get_data(as_text=True)
     assert REASON in text and 'data-testid="resent-mark"' in text
+    as_csv = client.get(f"/registers/incoming?year={TODAY.year}&format=csv")
+    assert f"đã gửi lại phiên bản {corrected.number}" in as_csv.get_data(as_text=True)
 
     login(client, people["clerk"])
     again = client.post(f"/documents/{document.id}/send-again", data={"unit": home.id})
