@@ -55,12 +55,15 @@ def test_the_sender_corrects_and_sends_again_and_every_page_shows_it(client, db,
     login(client, people["clerk"])
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert 'data-testid="correct"' in page and 'data-testid="send-again-' not in page
+    assert 'data-testid="submit-for-signing"' not in page
     upload = {"file": _docx(blobs, returned_version, "Phụ lục: danh mục")}
     response = client.post(f"/documents/{document.id}/correct", data=upload)
     assert response.status_code == 302
     db.expire_all()
     corrected = db.get(DocumentVersion, document.current_version_id)
     assert corrected.number == returned_version.number + 1
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert 'data-testid="submit-for-signing"' in page  # signed and sealed again before it goes
 
     # Not sealed yet: it cannot go out, and the page does not offer it.
     refused = client.post(f"/documents/{document.id}/send-again", data={"unit": home.id})
