@@ -53,6 +53,8 @@ class DemoOrganisation:
     #: The communes' and wards' People's Committees directly under it (no district level).
     communes: tuple[DemoUnit, ...] = ()
     header_name: str = ""
+    #: Mã định danh (Annex VI OrganId): the identifiers and metadata exports need it.
+    organ_id: str | None = None
 
 
 def organisation(app: Flask) -> DemoOrganisation:
@@ -70,6 +72,7 @@ def organisation(app: Flask) -> DemoOrganisation:
             departments=tuple(_unit(d) for d in data["departments"]),
             communes=tuple(_unit(c) for c in data.get("communes", ())),
             header_name=data.get("header_name", ""),
+            organ_id=data.get("organ_id"),
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise ValueError(f"VANTHU_DEMO_ORGANISATION: cannot read {path}: {exc}") from exc

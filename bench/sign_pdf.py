@@ -6,7 +6,8 @@ pyHanko, DSS with chain and CRL, self-validation of each signature, blobs, rows,
 pyHanko alone: the same two signatures with the keys already decrypted, the same images, fields and
 validation data, no checks and no storage. The PIN's PBKDF2 cost is a deliberate brake on guessing,
 not signing work: it runs with --kdf-rounds (default 1000) and its default-rounds cost per unlock
-is reported beside the figure.
+is reported beside the figure. --clock cpu times both sides in process CPU time instead of wall
+time: on a shared machine the wall clock mostly measures the neighbours.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import io
 import os
 import statistics
 import time
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -138,7 +140,9 @@ def pyhanko_alone(data: bytes, credentials_: list[tuple[Any, Any, list[Any]]], c
 
 
 def main() -> None:
-    args = arguments(__doc__ or "", iterations=5, kdf_rounds=1000)
+    args = arguments(__doc__ or "", iterations=5, kdf_rounds=1000, clock="wall")
+    # What both sides are timed with: the wall clock, or this process's CPU time.
+    clock = time.process_time if args.clock == "cpu" else time.perf_counter
     os.environ["VANTHU_SIGNING_KDF_ROUNDS"] = str(args.kdf_rounds)
     app = fresh_app(args.database_url)
     session = Session(get_engine(app), expire_on_commit=False)
@@ -165,26 +169,33 @@ def main() -> None:
             drafting.upload_version(session, staged, clerk, document, data, "cv.pdf", upload)
             request = flow.submit(session, staged, clerk, document, [chairman.id], today=TODAY)
             session.commit()
-            start = time.perf_counter()
+            start = clock()
             flow.sign(session, staged, settings, chairman, request, OFFICIAL_PIN, request.sha256)
             sealing.seal(
                 session, staged, settings, clerk, request, SEAL_PIN, request.sha256, today=TODAY
             )
             session.commit()
-            ours.append(time.perf_counter() - start)
-        alone.append(_alone(session, settings, chairman, data, png))
+            ours.append(clock() - start)
+        alone.append(_alone(session, settings, chairman, data, png, clock))
     value, baseline = statistics.median(ours), statistics.median(alone)
     blob = keys.encrypt_private_key(keys.generate_signing_key(), OFFICIAL_PIN)
     start = time.perf_counter()
     keys.decrypt_private_key(blob, OFFICIAL_PIN)
     report(
         "sign_pdf", value, "s", baseline, value / baseline,
-        iterations=args.iterations, pages=20, kdf_rounds=args.kdf_rounds,
+        iterations=args.iterations, pages=20, kdf_rounds=args.kdf_rounds, clock=args.clock,
         default_kdf_s_per_unlock=round(time.perf_counter() - start, 3),
     )  # fmt: skip
 
 
-def _alone(session: Session, settings: Any, chairman: User, data: bytes, png: bytes) -> float:
+def _alone(
+    session: Session,
+    settings: Any,
+    chairman: User,
+    data: bytes,
+    png: bytes,
+    clock: Callable[[], float],
+) -> float:
     """pyHanko alone on the same keys (decrypted before the clock starts) and the same PDF."""
     moment = datetime.now(UTC)
     official = credentials.official_certificate(session, chairman, moment)
@@ -206,9 +217,9 @@ def _alone(session: Session, settings: Any, chairman: User, data: bytes, png: by
     seal_box = tuple(round(v) for v in pdf_pages.seal_box(placement.box))
     creds = [(k.certificate, k._key, list(k.chain)) for k in keys_]
     seal_png = pdf_signing.seal_image(settings)
-    start = time.perf_counter()
+    start = clock()
     pyhanko_alone(data, creds, context, [png, seal_png], [box, seal_box], placement.page)
-    elapsed = time.perf_counter() - start
+    elapsed = clock() - start
     session.rollback()
     return elapsed
 

@@ -75,7 +75,7 @@ def circulate(
     for uid, unit_id in members:
         recipients.setdefault(uid, unit_id)
     circulation = deliver(session, document, actor, recipients, message.strip()[:1000])
-    _record_recipients(session, circulation, recipients, units)
+    record_recipients(session, circulation, recipients, units)
     now = circulation.sent_at
     if units:
         session.execute(
@@ -141,7 +141,7 @@ def deliver(
     return circulation
 
 
-def _record_recipients(
+def record_recipients(
     session: Session, circulation: Circulation, users: Iterable[int], units: Iterable[int]
 ) -> None:
     """Remember who was sent this very version: the access rule lets them open it, and no other."""

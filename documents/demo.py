@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy.orm import Session
 
-from accounts.demo import commune_place, organisation
+from accounts.demo import DemoOrganisation, commune_place, organisation
 from accounts.models import Unit, User
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
@@ -22,6 +22,8 @@ from documents.models import Document
 
 def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     """Create the demo documents once; they need the demo province (accounts.demo)."""
+    org = organisation(app)
+    _give_organ_id(session, org)
     if session.scalar(sa.select(Document.id).limit(1)) is not None:
         return []
     clerk = session.scalar(sa.select(User).where(User.username == "vanthu"))
@@ -31,7 +33,6 @@ def load(session: Session, app: Flask) -> list[tuple[str, str, str]]:
     settings = drafting.Settings(
         place=app.config["DOCUMENT_PLACE"], max_upload_bytes=app.config["MAX_UPLOAD_MB"] << 20
     )
-    org = organisation(app)
     with StagedBlobs(blob_store(app)) as staged:
         drafting.create_draft(
             session,
@@ -116,3 +117,12 @@ def _ward_report(session: Session, staged: StagedBlobs, app: Flask) -> None:
         ),
         settings,
     )
+
+
+def _give_organ_id(session: Session, org: DemoOrganisation) -> None:
+    """The demo organisation's OrganId, so its documents get identifiers and export metadata
+    (an organisation without one is refused with 409); one an administrator set is kept."""
+    unit = session.scalar(sa.select(Unit).where(Unit.code == org.code))
+    if unit is not None and org.organ_id and not unit.organ_id:
+        unit.organ_id = org.organ_id
+        session.flush()

@@ -6,19 +6,30 @@ changed afterwards, even if a unit's OrganId is later corrected.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from pypdf import PdfReader
 from sqlalchemy.orm import Session
 
 from accounts.models import Unit, is_organ_id
 from core.clock import VIETNAM
 from core.errors import N_
+from core.storage import BlobStore
 from documents import errors
-from documents.models import Direction, Document, DocumentAddressee, Status, UnitReceipt
+from documents.metadata_trace import TraceHeader, trails
+from documents.models import (
+    Direction,
+    Document,
+    DocumentAddressee,
+    DocumentVersion,
+    Status,
+    UnitReceipt,
+)
 from documents.registers import RegisterRow
 
 #: Annex VI caps the subject (trích yếu) at 500 characters; so does our column.
@@ -105,6 +116,7 @@ class Metadata:
     due_date: date | None = None
     arrival_date: date | None = None
     arrival_number: int | None = None
+    trace: list[TraceHeader] = field(default_factory=list)
 
 
 def split_number_symbol(number_symbol: str) -> tuple[str, str]:
@@ -121,11 +133,65 @@ def require_numbered(document: Document) -> None:
 
 
 def document_metadata(
-    session: Session, document: Document, receipt: UnitReceipt | None = None
+    session: Session,
+    document: Document,
+    receipt: UnitReceipt | None = None,
+    *,
+    store: BlobStore | None = None,
 ) -> Metadata:
-    """The Annex VI metadata of a numbered document; ``receipt`` adds its arrival in a unit."""
+    """The Annex VI metadata of a numbered document; ``receipt`` adds its arrival in a unit.
+    With ``store`` the page count is read from the document's PDF."""
     require_numbered(document)
-    return metadata_of(document, _units_sent_to(session, [document.id]), receipt)
+    context = _Context.of(session, [document], store)
+    return metadata_of(document, context.sent_to, receipt, context=context)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What the metadata of several documents needs from the database, read in a few queries."""
+
+    sent_to: dict[int, list[Addressee]]
+    trace: dict[int, list[TraceHeader]]
+    pages: dict[int, int]
+
+    @classmethod
+    def of(
+        cls, session: Session, documents: Sequence[Document], store: BlobStore | None
+    ) -> _Context:
+        ids = [d.id for d in documents]
+        return cls(
+            _units_sent_to(session, ids),
+            trails(session, ids, organ_id_of),
+            pdf_pages(session, documents, store) if store is not None else {},
+        )
+
+
+def pdf_pages(session: Session, documents: Sequence[Document], store: BlobStore) -> dict[int, int]:
+    """Pages of each document whose current version is a PDF, counted in the file itself: the
+    number a clerk types in is only for documents without one (paper, Word)."""
+    current = [d.current_version_id for d in documents if d.current_version_id is not None]
+    if not current:
+        return {}
+    rows = session.execute(
+        sa.select(DocumentVersion.document_id, DocumentVersion.sha256).where(
+            DocumentVersion.id.in_(current), DocumentVersion.kind == "pdf"
+        )
+    )
+    pages = {}
+    for document_id, sha256 in rows:
+        count = pdf_page_count(store.get(sha256))
+        if count:
+            pages[document_id] = count
+    return pages
+
+
+def pdf_page_count(data: bytes) -> int | None:
+    """The page count of a PDF, or None for one that cannot be read without a password."""
+    try:
+        reader = PdfReader(io.BytesIO(data), strict=False)
+        return None if reader.is_encrypted else len(reader.pages)
+    except Exception:  # pypdf raises many unrelated types on damaged files: typed in then
+        return None
 
 
 def arrival_receipt(session: Session, unit_id: int, document: Document) -> UnitReceipt | None:
@@ -145,12 +211,16 @@ def arrival_receipt(session: Session, unit_id: int, document: Document) -> UnitR
 
 
 def register_metadata(
-    session: Session, rows: Sequence[RegisterRow[Any]], direction: Direction
+    session: Session,
+    rows: Sequence[RegisterRow[Any]],
+    direction: Direction,
+    *,
+    store: BlobStore | None = None,
 ) -> list[Metadata]:
     """Metadata of a register's documents in register order: numbered ones, masked ones as
     their number and date only; void and merely reserved numbers have no document to describe."""
-    shown = [r.document for r in rows if r.document is not None]
-    sent_to = _units_sent_to(session, [d.id for d in shown])
+    shown = [r.document for r in rows if r.document is not None and not r.masked]
+    context = _Context.of(session, shown, store)
     result = []
     for row in rows:
         receipt = row.entry if isinstance(row.entry, UnitReceipt) else None
@@ -160,9 +230,10 @@ def register_metadata(
             result.append(
                 metadata_of(
                     row.document,
-                    sent_to,
+                    context.sent_to,
                     receipt,
                     require_organ_id=direction is Direction.OUTGOING,
+                    context=context,
                 )
             )
     return result
@@ -191,6 +262,7 @@ def metadata_of(
     receipt: UnitReceipt | None = None,
     *,
     require_organ_id: bool = True,
+    context: _Context | None = None,
 ) -> Metadata:
     """Metadata of a loaded document; ``sent_to`` holds the VanThu units each was sent to.
 
@@ -221,7 +293,9 @@ def metadata_of(
         organ_name=document.unit.name if outgoing else document.issuer_name,
         subject=document.subject[:SUBJECT_MAX],
         language=document.language,
-        page_amount=document.page_amount,
+        page_amount=context.pages.get(document.id, document.page_amount)
+        if context
+        else document.page_amount,
         signer_position=document.signer_title,
         signer_name=document.signer_name,
         to=sent_to.get(document.id, [])
@@ -232,6 +306,7 @@ def metadata_of(
         due_date=document.due_on,
         arrival_date=_arrival(receipt),
         arrival_number=receipt.incoming_number if receipt else None,
+        trace=context.trace.get(document.id, []) if context else [],
     )
 
 

@@ -13,7 +13,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from core.clock import VIETNAM
 from documents.metadata import Metadata
+from documents.metadata_trace import TraceHeader
 
 #: The schema the exports follow; tests validate every export against it.
 SCHEMA = Path(__file__).parent / "schemas" / "annex6.xsd"
@@ -53,10 +55,21 @@ def _fields(meta: Metadata) -> list[tuple[str, Any]]:
         ("DueDate", meta.due_date),
         ("ArrivalDate", meta.arrival_date),
         ("ArrivalNumber", meta.arrival_number),
+        ("TraceHeaderList", [("TraceHeader", _trace(step)) for step in meta.trace] or None),
+    ]
+
+
+def _trace(step: TraceHeader) -> list[tuple[str, Any]]:
+    return [
+        ("OrganId", step.organ_id),
+        ("OrganName", step.organ_name),
+        ("Action", step.action.value),
+        ("Timestamp", step.at.astimezone(VIETNAM).replace(microsecond=0)),
     ]
 
 
 def _text(value: Any) -> str:
+    """Dates and times in ISO 8601 (a time with its Vietnam offset), the rest as written."""
     return value.isoformat() if isinstance(value, date) else str(value)
 
 
@@ -104,6 +117,8 @@ def _plain(fields: list[tuple[str, Any]]) -> dict[str, Any]:
             continue
         if name == "ToPlaces":
             out[name] = [place for _, place in value]
+        elif name == "TraceHeaderList":
+            out[name] = [_plain(step) for _, step in value]
         elif name == "To":
             out.setdefault(name, []).append(_plain(value))
         elif isinstance(value, list):

@@ -462,15 +462,21 @@ class ReceiptReturn(Base):
 
     __tablename__ = "receipt_returns"
     __table_args__ = (
-        sa.UniqueConstraint("document_id", "unit_id", name="uq_receipt_returns_document_unit"),
+        sa.UniqueConstraint(
+            "document_id", "unit_id", "version_id", name="uq_receipt_returns_document_unit_version"
+        ),
     )
 
     id: Mapped[intpk]
     document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
+    #: The exact version returned: the sender corrects it and sends another one, never this one.
+    version_id: Mapped[int] = mapped_column(sa.ForeignKey("document_versions.id"))
     returned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     returned_at: Mapped[created_at]
     reason: Mapped[str] = mapped_column(sa.String(500))
+    #: The circulation that sent the corrected version to the unit again; open while None.
+    resent_circulation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("circulations.id"))
 
     unit: Mapped[Unit] = relationship(lazy="joined")
     returned_by: Mapped[User] = relationship(lazy="joined")

@@ -20,7 +20,7 @@ from audit import record_event
 from core.db import utcnow
 from core.errors import N_
 from core.storage import BlobStore, StagedBlobs
-from documents import access, drafting, numbering
+from documents import access, drafting, numbering, returns
 from documents.models import (
     AccessGrant,
     Direction,
@@ -148,7 +148,9 @@ def submit(
     require_clerk(
         actor, document, N_("Only the issuing unit's clerks submit documents for signing.")
     )
-    if document.direction is not Direction.OUTGOING or document.status is not Status.DRAFT:
+    correction = returns.awaiting_signature(session, document)
+    draft = document.direction is Direction.OUTGOING and document.status is Status.DRAFT
+    if not (draft or correction):
         raise WrongSigningState(N_("Only an outgoing draft can be submitted for signing."))
     _supersede_stale(session, actor, document)
     if active_request(session, document) is not None:

@@ -16,7 +16,8 @@ from audit import record_event
 from core.db import utcnow
 from core.errors import N_
 from core.storage import StagedBlobs
-from documents import numbering
+from documents import numbering, returns
+from documents.models import Status
 from signing import credentials, pdf_signing
 from signing.crypto.pki import Role as CertificateRole
 from signing.errors import (
@@ -97,9 +98,12 @@ def seal(
     )
     request.state = RequestState.SEALED
     request.finished_at = utcnow()
-    numbering.issue(
-        session, blobs, actor, request.document, today, sealed_version_id=request.version_id
-    )
+    if request.document.status is Status.ISSUED:  # a corrected version after a return
+        returns.seal_correction(session, actor, request.document, request.version_id)
+    else:
+        numbering.issue(
+            session, blobs, actor, request.document, today, sealed_version_id=request.version_id
+        )
     session.flush()
     record_event(
         session,

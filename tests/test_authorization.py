@@ -68,6 +68,9 @@ RESTRICTED: dict[str, set[Role]] = {
     "documents.recall": {Role.CLERK},
     "documents.return_to_sender": {Role.CLERK},
     "documents.confirm_recall": {Role.CLERK},
+    # The issuing unit's clerks, checked per document (tests/documents/views/test_resend.py).
+    "documents.correct_returned": {Role.CLERK},
+    "documents.send_again": {Role.CLERK},
     "documents.register_incoming": {Role.CLERK},
     "documents.outgoing_register": {Role.CLERK, Role.AUDITOR},
     "documents.incoming_register": {Role.CLERK, Role.AUDITOR},

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
@@ -10,6 +10,7 @@ from accounts import auth
 from audit import record_event
 from core.db import get_session
 from core.errors import N_
+from core.storage import blob_store
 from documents import errors, metadata, metadata_export, register_fields
 from documents.forms import RegisterFieldsForm
 from documents.models import Direction
@@ -68,7 +69,7 @@ def document_metadata(document_id: int, file_format: str) -> ResponseReturnValue
     db, user = get_session(), auth.signed_in_user()
     document = load(document_id)
     receipt = metadata.arrival_receipt(db, user.unit_id, document)
-    meta = metadata.document_metadata(db, document, receipt)
+    meta = metadata.document_metadata(db, document, receipt, store=blob_store(current_app))
     if file_format == "xml":
         response = Response(metadata_export.document_xml(meta), mimetype="application/xml")
     else:

@@ -21,9 +21,16 @@ from accounts.models import Role, User
 from core import mail
 from core.db import get_session
 from documents import access, errors, recalls, replies, returns
-from documents.forms import ReasonForm
-from documents.models import Direction, Document, ReceiptReturn, Status, UnitReceipt
-from documents.views.blueprint import bp, clerks, load, signed_in
+from documents.forms import ReasonForm, UploadForm
+from documents.models import (
+    Circulation,
+    Direction,
+    Document,
+    ReceiptReturn,
+    Status,
+    UnitReceipt,
+)
+from documents.views.blueprint import bp, clerks, load, settings, signed_in, stage
 
 
 def _mail() -> dict[str, Any]:
@@ -42,6 +49,46 @@ def return_to_sender(document_id: int) -> ResponseReturnValue:
     returns.return_to_sender(db, auth.signed_in_user(), document, reason, **_mail())
     db.commit()
     flash(gettext("The document is returned to its sender."), "success")
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/correct")
+@clerks
+def correct_returned(document_id: int) -> ResponseReturnValue:
+    """The issuing unit's clerk uploads the corrected file of a returned document."""
+    document = load(document_id, manage=True)
+    form = UploadForm()
+    if not form.validate_on_submit():
+        raise errors.InvalidDocument(_l("Choose a file."))
+    db = get_session()
+    with stage() as staged:
+        version = returns.correct(
+            db, staged, auth.signed_in_user(), document, form.file.data.read(),
+            form.file.data.filename or "", settings(),
+        )  # fmt: skip
+        db.commit()
+    flash(
+        gettext(
+            "Version %(n)d is stored. Submit it for signing; once sealed, send it again.",
+            n=version.number,
+        ),
+        "success",
+    )
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/send-again")
+@clerks
+def send_again(document_id: int) -> ResponseReturnValue:
+    """The corrected, sealed version to a unit that returned the document."""
+    document = load(document_id, manage=True)
+    unit = request.form.get("unit", "")
+    if not unit.isdigit():
+        raise errors.RecipientNotFound(_l("Choose the unit to send the corrected document to."))
+    db = get_session()
+    returns.send_again(db, auth.signed_in_user(), document, [int(unit)])
+    db.commit()
+    flash(gettext("The corrected document is sent again."), "success")
     return redirect(url_for("documents.show", document_id=document.id))
 
 
@@ -76,6 +123,14 @@ class DocumentFlows:
 
     returns: list[ReceiptReturn] = field(default_factory=list)
     may_return: bool = False
+    #: For the issuing unit's clerks: upload a corrected version of a returned document.
+    may_correct: bool = False
+    #: The units that returned it, to which the sealed corrected version may be sent now.
+    may_send_again: list[ReceiptReturn] = field(default_factory=list)
+    #: Version number of each version id, for "version n returned, version m sent again".
+    version_numbers: dict[int, int] = field(default_factory=dict)
+    #: The version each re-sending sent, by circulation id.
+    resent: dict[int, Circulation] = field(default_factory=dict)
     #: The viewer's unit returned it: nothing to acknowledge.
     returned_here: bool = False
     recall_status: list[recalls.UnitRecall] = field(default_factory=list)
@@ -92,7 +147,20 @@ def document_flows(document: Document) -> DocumentFlows:
     receipt = _own_receipt(db, user, document)
     all_returns = returns.returns_of(db, document)
     flows.returns = [r for r in all_returns if sender or r.unit_id == user.unit_id]
-    flows.returned_here = any(r.unit_id == user.unit_id for r in all_returns)
+    flows.returned_here = any(
+        r.unit_id == user.unit_id and r.resent_circulation_id is None for r in all_returns
+    )
+    if flows.returns:
+        flows.version_numbers = {v.id: v.number for v in document.versions}
+        flows.resent = returns.resendings(db, flows.returns)
+    open_returns = [r for r in all_returns if r.resent_circulation_id is None]
+    if open_returns and user.has_role(Role.CLERK) and access.can_manage(user, document):
+        flows.may_correct = document.status is Status.ISSUED
+        flows.may_send_again = [
+            r
+            for r in open_returns
+            if document.is_sealed and r.version_id != document.current_version_id
+        ]
     flows.may_return = bool(
         receipt is not None
         and receipt.acknowledged_at is None
@@ -139,10 +207,15 @@ def recall_marks(documents: Iterable[Document | None]) -> dict[int, recalls.Reca
     return recalls.register_marks(get_session(), documents)
 
 
+def return_marks(documents: Iterable[Document | None]) -> dict[int, list[returns.ReturnMark]]:
+    return returns.register_marks(get_session(), documents)
+
+
 @bp.app_context_processor
 def _helpers() -> dict[str, Any]:
     return {
         "document_flows": document_flows,
         "inbox_flows": inbox_flows,
         "recall_marks": recall_marks,
+        "return_marks": return_marks,
     }

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from flask import Response
+from flask import Response, current_app
 from flask_babel import gettext
 
 from accounts import auth
@@ -17,12 +17,14 @@ from accounts.models import Unit
 from audit import record_event
 from core.clock import local_time
 from core.db import get_session
-from documents import metadata, metadata_export, register_print, registers
+from core.storage import blob_store
+from documents import metadata, metadata_export, register_print, registers, returns
 from documents.models import AssignmentState, Direction, NumberState
 from documents.views.exports import csv_response
 
 FORMATS = ("csv", "pdf", "xml", "json")
 Row = registers.RegisterRow[Any]
+Marks = dict[int, list[returns.ReturnMark]]
 
 
 def state_label(state: AssignmentState | None) -> str:
@@ -74,13 +76,38 @@ def _type_and_subject(weight: float) -> list[Column]:
     ]
 
 
-def _outgoing_columns() -> list[Column]:
+def _return_notes(marks: Marks, row: Row, unit_id: int | None = None) -> list[str]:
+    """Each return of the row's document (by ``unit_id`` only, if given) and its re-sending."""
+    if row.masked or row.document is None:
+        return []
+    notes = []
+    for m in marks.get(row.document.id, []):
+        if unit_id is not None and m.unit_id != unit_id:
+            continue
+        when = local_time(m.returned_at)
+        text = gettext(
+            "Returned by %(unit)s on %(when)s (version %(n)d): %(reason)s",
+            unit=m.unit_name, when=when, n=m.version, reason=m.reason,
+        )  # fmt: skip
+        if m.resent_version and m.resent_at:
+            again = gettext(
+                "sent again as version %(n)d on %(when)s",
+                n=m.resent_version,
+                when=local_time(m.resent_at),
+            )
+            text = f"{text}; {again}"
+        notes.append(text)
+    return notes
+
+
+def _outgoing_columns(marks: Marks) -> list[Column]:
     def notes(row: Row, _: Any) -> str:
         if row.masked:
             return ""
         if row.entry.state is NumberState.VOID:
             return f"{gettext('Void number')}: {row.entry.void_reason or ''}"
-        return row.document.register_note if row.document else ""
+        note = row.document.register_note if row.document else ""
+        return " | ".join(n for n in (note, *_return_notes(marks, row)) if n)
 
     def received(row: Row, _: Any) -> str:
         acks = row.dispatch.acknowledged if row.dispatch else ()
@@ -114,7 +141,13 @@ def _outgoing_columns() -> list[Column]:
     ]
 
 
-def _incoming_columns() -> list[Column]:
+def _incoming_columns(marks: Marks) -> list[Column]:
+    def notes(row: Row, _: Any) -> str:
+        if row.masked or row.document is None:
+            return ""
+        returned = _return_notes(marks, row, row.entry.unit_id)
+        return " | ".join(n for n in (row.entry.register_note, *returned) if n)
+
     def shown(get: Callable[[Any], Any]) -> Callable[[Row, Any], str]:
         return lambda row, _: "" if row.masked or row.document is None else str(get(row) or "")
 
@@ -159,7 +192,7 @@ def _incoming_columns() -> list[Column]:
             8,
             tracked(lambda t, fmt: fmt(t.handler_opened)),
         ),
-        ("notes", lambda: gettext("Notes"), 8, shown(lambda r: r.entry.register_note)),
+        ("notes", lambda: gettext("Notes"), 8, notes),
         ("deadline", lambda: gettext("Deadline"), 6, tracked(lambda t, fmt: fmt(t.deadline))),
         ("progress", lambda: gettext("Progress"), 9, tracked(progress)),
         (
@@ -187,7 +220,7 @@ def export(
     outgoing = direction is Direction.OUTGOING
     stem = f"so-van-ban-{'di' if outgoing else 'den'}-{year}"
     if wanted in ("xml", "json"):
-        metas = metadata.register_metadata(session, rows, direction)
+        metas = metadata.register_metadata(session, rows, direction, store=blob_store(current_app))
         header = metadata_export.RegisterHeader(
             direction.value, year, unit_name, metadata.organ_id_of(unit)
         )
@@ -197,7 +230,8 @@ def export(
             body, mime = metadata_export.register_json(header, metas), "application/json"
         response = Response(body, mimetype=mime)
     else:
-        columns = _outgoing_columns() if outgoing else _incoming_columns()
+        marks = returns.register_marks(session, [r.document for r in rows])
+        columns = _outgoing_columns(marks) if outgoing else _incoming_columns(marks)
         if wanted == "csv":
             listed = [c for c in columns if c[0]]
             response = csv_response(

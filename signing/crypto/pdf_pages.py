@@ -64,6 +64,8 @@ class PdfFacts:
     #: The /Contents of each signature value found (hex-decoded, zero-padded), in no order.
     signatures: tuple[bytes, ...]
     page_sizes: tuple[tuple[float, float], ...]
+    #: The official's signature widget made here, if the PDF carries one (where the seal goes).
+    official: Placement | None = None
 
     def signed_only_by(self, cms: bytes) -> bool:
         """Exactly one signature, and it is ``cms`` (the padding after it is zeros)."""
@@ -95,6 +97,7 @@ def inspect_pdf(data: bytes) -> PdfFacts:
         pages = len(reader.pages)
         sizes = tuple((float(p.mediabox.width), float(p.mediabox.height)) for p in reader.pages)
         scripted, signatures = _walk(root)
+        official = _official_widget(reader) if signatures else None
     except InvalidSigningRequest:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, RecursionError, OSError) as exc:
@@ -105,7 +108,7 @@ def inspect_pdf(data: bytes) -> PdfFacts:
         )
     if pages == 0:
         raise _refuse(N_("The file is not a readable PDF."))
-    return PdfFacts(pages, tuple(signatures), sizes)
+    return PdfFacts(pages, tuple(signatures), sizes, official)
 
 
 def _walk(root: Any) -> tuple[bool, list[bytes]]:
@@ -322,7 +325,13 @@ def seal_box(official: Box) -> Box:
 
 def official_placement(data: bytes) -> Placement:
     """Where the official's signature widget is in a PDF they signed (for placing the seal)."""
-    reader = PdfReader(io.BytesIO(data), strict=False)
+    placement = _official_widget(PdfReader(io.BytesIO(data), strict=False))
+    if placement is None:
+        raise _refuse(N_("The PDF does not carry the official's signature made here."))
+    return placement
+
+
+def _official_widget(reader: PdfReader) -> Placement | None:
     for index, page in enumerate(reader.pages):
         for ref in page.get("/Annots") or []:
             annotation = ref.get_object()
@@ -331,7 +340,7 @@ def official_placement(data: bytes) -> Placement:
             if name == OFFICIAL_FIELD and "/Rect" in annotation:
                 left, bottom, right, top = (float(v) for v in annotation["/Rect"])
                 return Placement(index, (left, bottom, right, top), True)
-    raise _refuse(N_("The PDF does not carry the official's signature made here."))
+    return None
 
 
 def attachment_text(number_symbol: str, moment: dt.datetime) -> str:

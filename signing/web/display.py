@@ -16,7 +16,7 @@ from flask_login import current_user
 from accounts.models import Role
 from core.clock import VIETNAM
 from core.db import get_session
-from documents import access
+from documents import access, returns
 from documents.models import Direction, Document, DocumentVersion, Status
 from signing import flow
 from signing.models import Certificate, CertRole, RequestState, Signature, SigningRequest
@@ -61,7 +61,7 @@ def panel(document: Document) -> Panel:
         can_submit=clerk
         and active is None
         and document.direction is Direction.OUTGOING
-        and document.status is Status.DRAFT,
+        and (document.status is Status.DRAFT or returns.awaiting_signature(db, document)),
         my_turn=step is not None and step.user_id == user.id,
         can_seal=clerk and active is not None and active.state is RequestState.AWAITING_SEAL,
         has_signatures=has_signatures,

@@ -141,3 +141,32 @@ def test_the_demo_shows_the_city_and_a_ward_exchanging_documents(app, runner, db
     (meeting,) = db.scalars(sa.select(Meeting)).all()
     invited = {person.unit_id for person in invitations.people(db, meeting)}
     assert ward.id in invited
+
+
+def test_the_demo_exports_the_metadata_of_its_sealed_documents(runner, db, client):
+    """`make run`'s export answered 409: the demo organisation had no OrganId."""
+    from documents.models import Document, DocumentVersion, Status
+
+    result = runner.invoke(args=["demo"])
+    assert result.exit_code == 0, result.output
+    _, username, password = next(
+        line.split()[2:] for line in result.output.splitlines() if " clerk " in line
+    )
+    province = db.scalar(sa.select(Unit).where(Unit.parent_id.is_(None)))
+    assert province.organ_id == "000.00.00.H13"
+    issued = db.execute(
+        sa.select(Document, DocumentVersion.kind)
+        .join(DocumentVersion, DocumentVersion.id == Document.current_version_id)
+        .where(Document.status == Status.ISSUED)
+        .order_by(Document.id)
+    ).all()
+    assert "pdf" in {kind for _, kind in issued}, "the demo holds a signed PDF"
+    client.post("/login", data={"username": username, "password": password})
+    for document, kind in issued:
+        assert document.identifier == (
+            f"000.00.00.H13.{document.issued_on.year}.{document.number_symbol}"
+        )
+        response = client.get(f"/documents/{document.id}/metadata/xml")
+        assert response.status_code == 200, document.subject
+        assert f"<Identifier>{document.identifier}</Identifier>".encode() in response.data
+        assert (b"<PageAmount>1</PageAmount>" in response.data) is (kind == "pdf")

@@ -6,13 +6,28 @@ from __future__ import annotations
 import json
 
 import pytest
+from fpdf import FPDF
 from lxml import etree
 
-from accounts.models import Role
-from documents import circulation, errors, incoming, metadata, metadata_export, registers
+from accounts.models import Role, User, UserRole
+from core.storage import StagedBlobs
+from documents import (
+    assignments,
+    circulation,
+    drafting,
+    errors,
+    incoming,
+    metadata,
+    metadata_export,
+    metadata_trace,
+    registers,
+    returns,
+)
 from documents.decree30 import Confidentiality
 from documents.models import Direction, NumberSeries
-from tests.documents.office_testkit import TODAY, build_people, draft, issued
+from tests.conftest import count_statements
+from tests.documents.office_testkit import TODAY, build_people, draft, issue_as_sealed, issued
+from tests.factories import documents_settings
 
 ORGAN = "000.00.00.H29"
 
@@ -175,3 +190,106 @@ def test_a_register_exports_masked_rows_as_their_number_only(db, blobs, office, 
     assert documents[1].findtext("CodeNotation") == secret.number_symbol.split("/", 1)[1]
     body = json.loads(metadata_export.register_json(header, metas))
     assert [d["masked"] for d in body["documents"]] == [False, True]
+
+
+def _pdf(pages: int) -> bytes:
+    pdf = FPDF(format="A4")
+    pdf.set_font("helvetica", size=12)
+    for n in range(pages):
+        pdf.add_page()
+        pdf.cell(0, 10, f"Trang {n + 1}")
+    return bytes(pdf.output())
+
+
+def test_the_page_amount_is_counted_in_the_pdf_and_typed_only_without_one(
+    db, blobs, office, schema
+):
+    clerk = office[3]["clerk"]
+    scanned = draft(db, blobs, clerk)
+    with StagedBlobs(blobs) as staged:
+        drafting.upload_version(db, staged, clerk, scanned, _pdf(3), "cv.pdf", documents_settings())
+        issue_as_sealed(db, staged, clerk, scanned)
+        db.commit()
+    scanned.page_amount = 7  # typed in by mistake: the file says otherwise
+    word = issued(db, blobs, clerk)
+    word.page_amount = 2
+    db.commit()
+    from_pdf = metadata.document_metadata(db, scanned, store=blobs)
+    assert valid(schema, metadata_export.document_xml(from_pdf)).findtext("PageAmount") == "3"
+    assert metadata.document_metadata(db, word, store=blobs).page_amount == 2
+    rows = registers.outgoing_register(db, clerk, office[0].id, TODAY.year)
+    metas = metadata.register_metadata(db, rows, Direction.OUTGOING, store=blobs)
+    assert sorted(m.page_amount for m in metas) == [2, 3]
+
+
+def test_the_trace_header_list_follows_the_document_from_unit_to_unit(db, blobs, office, schema):
+    province, home, finance, people = office
+    letter = issued(db, blobs, people["clerk"])
+    circulation.circulate(db, people["clerk"], letter, unit_ids=[home.id, finance.id])
+    db.commit()
+    returns.return_to_sender(db, _finance_clerk(db, finance), letter, "Gửi nhầm đơn vị")
+    incoming.acknowledge(db, people["home_clerk"], letter, TODAY)
+    assignments.assign(db, people["home_clerk"], letter, lead_id=people["home_a"].id, today=TODAY)
+    db.commit()
+    meta = metadata.document_metadata(db, letter)
+    tree = valid(schema, metadata_export.document_xml(meta))
+    steps = [
+        (s.findtext("Action"), s.findtext("OrganName"), s.findtext("OrganId"))
+        for s in tree.iter("TraceHeader")
+    ]
+    assert steps == [
+        ("sent", province.name, ORGAN),
+        ("delivered", home.name, ORGAN),
+        ("delivered", finance.name, ORGAN),
+        ("returned", finance.name, ORGAN),
+        ("registered", home.name, ORGAN),
+        ("assigned", home.name, ORGAN),
+    ]
+    stamps = [s.findtext("Timestamp") for s in tree.iter("TraceHeader")]
+    assert all(stamp.endswith("+07:00") for stamp in stamps) and stamps == sorted(stamps)
+    assert people["home_a"].full_name.encode() not in metadata_export.document_xml(meta)
+    as_json = json.loads(metadata_export.document_json(meta))
+    assert [s["Action"] for s in as_json["TraceHeaderList"]] == [s[0] for s in steps]
+
+
+def _finance_clerk(db, finance):
+    clerk = User(username="vanthu.stc", full_name="Văn thư STC", title="Văn thư", unit=finance)
+    clerk.role_rows = [UserRole(role=Role.CLERK)]
+    db.add(clerk)
+    db.flush()
+    return clerk
+
+
+def test_the_schema_refuses_a_trace_step_it_does_not_know(db, blobs, office, schema):
+    _, home, _, people = office
+    letter = issued(db, blobs, people["clerk"])
+    circulation.circulate(db, people["clerk"], letter, unit_ids=[home.id])
+    db.commit()
+    tree = valid(schema, metadata_export.document_xml(metadata.document_metadata(db, letter)))
+    step = tree.find("TraceHeaderList/TraceHeader")
+    step.find("Action").text = "read"
+    assert not schema.validate(tree)
+    step.find("Action").text = "sent"
+    step.find("Timestamp").text = "2026-11-26T09:15:00"  # no offset: which time zone?
+    assert not schema.validate(tree)
+
+
+def test_the_trails_of_many_documents_take_a_fixed_number_of_statements(app, db, blobs, office):
+    _, home, _, people = office
+    letters = []
+
+    def statements_for_trails() -> int:
+        letter = issued(db, blobs, people["clerk"], subject="Về việc thử")
+        circulation.circulate(db, people["clerk"], letter, unit_ids=[home.id])
+        db.commit()
+        letters.append(letter.id)
+        db.expire_all()
+        with count_statements(app) as statements:
+            found = metadata_trace.trails(db, letters, metadata.organ_id_of)
+        assert all([s.action.value for s in t] == ["sent", "delivered"] for t in found.values())
+        assert sorted(found) == letters
+        return len(statements)
+
+    one = statements_for_trails()
+    statements_for_trails()
+    assert statements_for_trails() == one
