@@ -46,15 +46,16 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     if not _looks_like_pdf(args.file):
         return bundle.main(args_list, out=stream)
     # pyHanko is imported only for a PDF: the bundle check and --help stay quick to start.
-    from signing.crypto.pdf_verify import PdfVerifier, dss_roots
+    from signing.crypto.pdf_verify import PdfVerifier, open_signed_pdf
 
     try:
         data = Path(args.file).read_bytes()
         given = _trust_roots(args.trust_root)
-        roots = given or dss_roots(data)
+        pdf = open_signed_pdf(data)  # read once: its DSS roots, then its signatures
+        roots = given or pdf.dss_roots()
         if not roots:
             raise PdfUnusable("The PDF carries no root certificate; give it with --trust-root.")
-        report = PdfVerifier(roots).check(data)
+        report = PdfVerifier(roots).check(pdf)
     except (PdfUnusable, OSError) as exc:
         message = exc.message if isinstance(exc, PdfUnusable) else "The file cannot be read."
         _unusable(stream, message, as_json=args.json)

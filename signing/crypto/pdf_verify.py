@@ -19,6 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from asn1crypto import core as asn1_core
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -421,7 +422,8 @@ def _carries_timestamp(sig: EmbeddedPdfSignature) -> bool:
 
 
 def _attrs(attrs: Any) -> list[Any]:
-    return [] if attrs is None or attrs.native is None else list(attrs)
+    """The attributes of an optional SET OF (absent: asn1crypto's Void), never parsed deeper."""
+    return [] if attrs is None or isinstance(attrs, asn1_core.Void) else list(attrs)
 
 
 def _timestamp_claim(sig: EmbeddedPdfSignature) -> dt.datetime | None:
