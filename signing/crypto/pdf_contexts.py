@@ -8,6 +8,11 @@ between the same two breakpoints: the instants at which a certificate's validity
 freshness or a revocation begins or ends, each widened by the validator's tolerance. Between two
 breakpoints every time comparison the validator makes gives the same answer, so a revoked or an
 expired certificate can never borrow another signature's pass.
+
+Within such a context the outcome of a signer's chain and CRL checks is then known: once a
+signer's chain passed there, the context is rebuilt asserting that signer not revoked (pyHanko's
+own assertion mechanism), so the next signature by the same certificate skips re-reading the
+CRL. Only passes are kept; a failure is worked out again every time.
 """
 
 from __future__ import annotations
@@ -23,7 +28,14 @@ from asn1crypto import ocsp as asn1_ocsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy
+from pyhanko_certvalidator.ltv.poe import POEManager
+from pyhanko_certvalidator.policy_decl import CertRevTrustPolicy, NonRevokedStatusAssertion
+from pyhanko_certvalidator.registry import CertificateRegistry
+from pyhanko_certvalidator.revinfo.archival import (
+    process_legacy_crl_input,
+    process_legacy_ocsp_input,
+)
+from pyhanko_certvalidator.revinfo.manager import RevinfoManager
 
 #: The validator's allowance for clock drift; every breakpoint is widened by it.
 TOLERANCE = dt.timedelta(seconds=1)
@@ -52,6 +64,15 @@ class Offered:
         )
 
 
+@dataclass(frozen=True)
+class _Kept:
+    """A shared context, the moment it was built for, and the signers vouched for in it."""
+
+    context: ValidationContext
+    moment: dt.datetime
+    vouched: frozenset[bytes]
+
+
 class ContextCache:
     """Our trust material, converted once, and the contexts built over it for one batch."""
 
@@ -65,7 +86,7 @@ class ContextCache:
         self._roots, self._intermediates, self._crls = list(roots), list(intermediates), list(crls)
         self._policy = policy
         self._breaks: dict[Offered, tuple[dt.datetime, ...] | None] = {}
-        self._contexts: OrderedDict[tuple[Offered, int], ValidationContext] = OrderedDict()
+        self._contexts: OrderedDict[tuple[Offered, int], _Kept] = OrderedDict()
         #: Contexts built so far: what the tests count.
         self.built = 0
 
@@ -73,29 +94,63 @@ class ContextCache:
         self, offered: Offered, moment: dt.datetime, *, shared: bool = True
     ) -> ValidationContext:
         """A context valid for ``moment``: a kept one when nothing can tell them apart."""
-        window = self._window(offered, moment) if shared else None
-        if window is None:
+        key = self._key(offered, moment) if shared else None
+        if key is None:
             return self._build(offered, moment)
-        key = (offered, window)
         kept = self._contexts.get(key)
         if kept is not None:
             self._contexts.move_to_end(key)
-            return kept
-        context = self._contexts[key] = self._build(offered, moment)
+            return kept.context
+        self._contexts[key] = _Kept(self._build(offered, moment), moment, frozenset())
         if len(self._contexts) > KEPT:
             self._contexts.popitem(last=False)
-        return context
+        return self._contexts[key].context
 
-    def _build(self, offered: Offered, moment: dt.datetime) -> ValidationContext:
+    def vouch(self, offered: Offered, moment: dt.datetime, signer: asn1_x509.Certificate) -> None:
+        """Record that ``signer``'s chain passed at ``moment`` in the kept context for it: the
+        context is rebuilt asserting that signer unrevoked up to the end of its window."""
+        key = self._key(offered, moment)
+        kept = self._contexts.get(key) if key is not None else None
+        if key is None or kept is None or signer.sha256 in kept.vouched:
+            return
+        vouched = kept.vouched | {signer.sha256}
+        until = self._window_end(offered, key[1])
+        assertions = [NonRevokedStatusAssertion(digest, until) for digest in vouched]
+        rebuilt = self._build(offered, kept.moment, assertions)
+        self._contexts[key] = _Kept(rebuilt, kept.moment, vouched)
+
+    def _key(self, offered: Offered, moment: dt.datetime) -> tuple[Offered, int] | None:
+        window = self._window(offered, moment)
+        return None if window is None else (offered, window)
+
+    def _window_end(self, offered: Offered, window: int) -> dt.datetime:
+        """The last instant a window's moments can reach: its closing breakpoint."""
+        breaks = self._breaks[offered] or ()
+        index = window // 2
+        return breaks[index] if index < len(breaks) else dt.datetime.max.replace(tzinfo=dt.UTC)
+
+    def _build(
+        self,
+        offered: Offered,
+        moment: dt.datetime,
+        assertions: Sequence[NonRevokedStatusAssertion] = (),
+    ) -> ValidationContext:
         self.built += 1
+        certs = [*self._intermediates, *(asn1_x509.Certificate.load(d) for d in offered.certs)]
+        crls = [*self._crls, *(asn1_crl.CertificateList.load(d) for d in offered.crls)]
+        ocsps = [asn1_ocsp.OCSPResponse.load(d) for d in offered.ocsps]
+        registry = CertificateRegistry.build(certs)
+        revinfo = RevinfoManager(
+            certificate_registry=registry,
+            poe_manager=POEManager(),
+            crls=process_legacy_crl_input(crls),
+            ocsps=process_legacy_ocsp_input(ocsps),
+            assertions=assertions,
+        )
         return ValidationContext(
             trust_roots=self._roots,
-            other_certs=[
-                *self._intermediates,
-                *(asn1_x509.Certificate.load(der) for der in offered.certs),
-            ],
-            crls=[*self._crls, *(asn1_crl.CertificateList.load(der) for der in offered.crls)],
-            ocsps=[asn1_ocsp.OCSPResponse.load(der) for der in offered.ocsps],
+            certificate_registry=registry,
+            revinfo_manager=revinfo,
             allow_fetching=False,
             revinfo_policy=self._policy,
             moment=moment,

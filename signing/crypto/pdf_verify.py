@@ -341,6 +341,10 @@ class PdfVerifier:
         stamped = _carries_timestamp(sig)
         context = self.contexts.context(offered, when, shared=not stamped)
         status = await async_validate_pdf_signature(sig, context, ts_validation_context=context)
+        if not stamped and status.trusted and not status.revoked:
+            # The chain and CRL checks passed here: the next signature by this certificate in
+            # the same window and material need not re-read the CRL (see pdf_contexts).
+            self.contexts.vouch(offered, when, sig.signer_cert)
         stamp = status.timestamp_validity
         return status, stamp is not None and stamp.valid and stamp.intact and stamp.trusted
 
