@@ -79,11 +79,15 @@ def sign_pdf(
 
 
 def local_timestamper(
-    env: Pki, *, at: dt.datetime | None = None, issuer: CertificateAuthority | None = None
+    env: Pki | None = None,
+    *,
+    at: dt.datetime | None = None,
+    issuer: CertificateAuthority | None = None,
 ) -> DummyTimeStamper:
     """An RFC 3161 time-stamping authority in the process, certified by the test issuing CA
     (or ``issuer``), stamping the current time (or always ``at``)."""
-    ca = issuer or env.issuing
+    ca = issuer or (env.issuing if env is not None else None)
+    assert ca is not None, "a timestamper needs a CA"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's is RSA-only
     now = dt.datetime.now(dt.UTC)
     ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)

@@ -211,3 +211,25 @@ def test_bulk_pdf_verification_is_for_auditors_only(client, office: Office, db):
     )
     assert response.status_code == 403
     assert db.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_the_pdf_report_says_the_certificates_were_checked_at_the_trusted_timestamp(
+    client, office: Office, db
+):
+    from cryptography import x509
+
+    from signing import authority
+    from tests.signing.flow_testkit import CHAIRMAN_PIN, SEAL_PIN
+
+    stamper = kit.local_timestamper(issuer=authority.load_issuing_ca(db, office.settings))
+    official = kit.office_credential(office, office.chairman, CHAIRMAN_PIN)
+    seal = kit.office_credential(office, None, SEAL_PIN)
+    data = kit.sign_pdf(kit.base_pdf(), official, "Official", box_x=300, timestamper=stamper)
+    data = kit.sign_pdf(data, seal, "Seal", box_x=260, timestamper=stamper)
+    crl = x509.load_der_x509_crl(authority.current_crl(db, office.settings).der)
+    db.commit()
+    login(client, office.auditor)
+    text = _upload(client, kit.add_dss(data, official.chain, [crl])).get_data(as_text=True)
+    assert 'data-status="TOTAL_PASSED"' in text
+    assert text.count('data-basis="trusted_timestamp"') == 2
+    assert "thời điểm của dấu thời gian tin cậy" in text
