@@ -1,8 +1,9 @@
 """Verify the signatures embedded in a PDF (PAdES) offline, with pyHanko's validation.
 
 Every signature is checked in the order it was added: integrity of its byte ranges, the CMS
-signature value, the chain to our trust roots as of its signing time with the certificates and
-CRLs of the file's DSS (plus any given), and pyHanko's difference analysis of what was appended
+signature value, the chain to our trust roots with the certificates and CRLs of the file's DSS
+(plus any given) as of its RFC 3161 timestamp once that validates, else as of the signing time
+it claims (the report says which), and pyHanko's difference analysis of what was appended
 after it. A Decree 30 original carries the official's signature(s) first and the organisation
 seal last: a signature after the seal, or out of time order, is flagged.
 """
