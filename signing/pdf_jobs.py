@@ -20,9 +20,9 @@ from audit import record_event
 from core.errors import N_
 from core.jobs import Job, JobState, Owner, job_status
 from core.storage import BlobStore, StagedBlobs
-from signing.crypto.pdf_verify import PdfVerifier, is_pdf
-from signing.errors import InvalidSigningRequest, PdfUnusable, SigningRecordNotFound
-from signing.pdf_checks import pdf_verifier_for
+from signing.crypto.pdf_batch import TrustDer, available_workers, check_many
+from signing.crypto.pdf_verify import is_pdf
+from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.settings import SigningSettings
 from signing.trust import trust_material
 
@@ -31,7 +31,6 @@ KIND = "signing.verify_pdfs"
 MAX_FILES = 2000
 MAX_FILE_SIZE = 64 * 1024 * 1024
 MAX_TOTAL_SIZE = 1024 * 1024 * 1024
-UNUSABLE = "UNUSABLE"
 CSV_COLUMNS = ["file", "sha256", "status", "signatures", "modified_after_signing", "message"]
 #: Called after each batch with (files done, files in the job, result so far).
 Report = Callable[[int, int, Mapping[str, Any]], None]
@@ -140,36 +139,6 @@ def _tally(verdict: str) -> str:
     }.get(verdict, "unusable")
 
 
-def check_one(verifier: PdfVerifier, name: str, digest: str, data: bytes | None) -> dict[str, Any]:
-    """One row of the report: the verdict, each signature in order, the first problem."""
-    row: dict[str, Any] = {"file": name, "sha256": digest}
-    if data is None:
-        return {**row, "status": UNUSABLE, "signatures": [], "message": "The file is missing."}
-    try:
-        report = verifier.check(data)
-    except PdfUnusable as exc:
-        return {**row, "status": UNUSABLE, "signatures": [], "message": exc.message}
-    problem = report.first_problem()
-    return {
-        **row,
-        "status": report.verdict,
-        "signatures": [
-            {
-                "role": s.result.role.value,
-                "signer": s.result.signer_name,
-                "status": s.result.status.value,
-                "sub_indication": s.result.sub_indication.value
-                if s.result.sub_indication
-                else None,
-                "signing_time": s.to_dict()["signing_time"],
-            }
-            for s in report.signatures
-        ],
-        "modified_after_signing": report.modified_after_signing,
-        "message": problem.message if problem else "",
-    }
-
-
 def verify_files(
     session: Session,
     blobs: BlobStore,
@@ -178,18 +147,31 @@ def verify_files(
     report: Report,
     *,
     batch: int = 50,
+    workers: int | None = None,
 ) -> dict[str, Any]:
-    """Check every file of the job in upload order; return the tallies and the rows."""
+    """Check every file of the job in upload order; return the tallies and the rows.
+
+    A large job is spread over the cores (``workers``, default: all this process may use).
+    """
     job = session.get_one(Job, job_id)
     entries = list(job.payload.get("files", []))
-    verifier = pdf_verifier_for(trust_material(session, settings))
+    trust = trust_material(session, settings)
+    items = [
+        (
+            str(entry["name"]),
+            str(entry["sha256"]),
+            str(blobs.path_for(entry["sha256"])) if blobs.exists(entry["sha256"]) else None,
+        )
+        for entry in entries
+    ]
     tallies = {"passed": 0, "failed": 0, "indeterminate": 0, "incomplete": 0, "unusable": 0}
     rows: list[dict[str, Any]] = []
     report(0, len(entries), dict(tallies))
-    for index, entry in enumerate(entries, start=1):
-        digest = str(entry["sha256"])
-        data = blobs.path_for(digest).read_bytes() if blobs.exists(digest) else None
-        row = check_one(verifier, str(entry["name"]), digest, data)
+    material = TrustDer.of(trust.roots, trust.intermediates, trust.crls)
+    checked = check_many(
+        material, items, workers=available_workers() if workers is None else workers
+    )
+    for index, row in enumerate(checked, start=1):
         tallies[_tally(row["status"])] += 1
         rows.append(row)
         if index % batch == 0 or index == len(entries):

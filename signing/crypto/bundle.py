@@ -9,7 +9,6 @@ member carried that name, are still read.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 import io
@@ -38,6 +37,7 @@ from signing.crypto.pki import (
 )
 from signing.crypto.reports import DocumentReport, Status
 from signing.crypto.verification import Verifier, describe_unverified
+from signing.crypto.verify_args import parse_verify_args, read_trust_roots
 from signing.errors import BundleError, VerificationError
 
 OFFICIAL = "official.p7s"
@@ -312,40 +312,22 @@ def verify_bundle(
     return _verify_open(bundle, _roots(bundle, trust_roots), now)
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="vanthu verify",
-        description=(
-            "Check a VanThu verification bundle offline. Exit 0: valid; 1: invalid; "
-            "2: unusable input. Without --trust-root the root inside the bundle is used and its "
-            "SHA-256 fingerprint printed: compare it with the one your organisation publishes."
-        ),
-    )
-    parser.add_argument("bundle", help="the bundle .zip")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--trust-root", type=Path, help="PEM file with the trusted root CA(s)")
-    return parser
-
-
 def _load_trust_roots(path: Path | None) -> list[x509.Certificate] | None:
-    if path is None:
-        return None
     try:
-        return load_pem_chain(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise BundleError(f"Cannot read a certificate from {path}.") from exc
+        return read_trust_roots(path)
+    except ValueError as exc:
+        raise BundleError(str(exc)) from exc
 
 
 def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     """``vanthu verify BUNDLE.zip [--json] [--trust-root ROOT.pem]``; returns the exit status."""
     stream = out or sys.stdout
-    try:
-        args = _parser().parse_args(argv)
-    except SystemExit as exc:
-        return 0 if exc.code in (0, None) else 2
+    args = parse_verify_args(sys.argv[1:] if argv is None else argv)
+    if isinstance(args, int):
+        return args
     try:
         given = _load_trust_roots(args.trust_root)
-        bundle = _open(args.bundle)
+        bundle = _open(args.file)
         roots = _roots(bundle, given)
     except BundleError as exc:
         _print_unusable(stream, exc, as_json=args.json)

@@ -7,7 +7,6 @@ bundle checker. The exit codes are the bundle checker's: 0 valid, 1 invalid (or 
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
@@ -18,30 +17,15 @@ from cryptography import x509
 
 from signing.crypto import bundle
 from signing.crypto.bundle import _clean
-from signing.crypto.pki import fingerprint_sha256, load_pem_chain, name_text
+from signing.crypto.pki import fingerprint_sha256, name_text
 from signing.crypto.reports import Status
+from signing.crypto.verify_args import parse_verify_args, read_trust_roots
 from signing.errors import PdfUnusable
 
 if TYPE_CHECKING:
     from signing.crypto.pdf_verify import PdfReport
 
 _HEAD = 1024
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="vanthu verify",
-        description=(
-            "Check a signed PDF or a VanThu verification bundle offline. Exit 0: valid; "
-            "1: invalid or not yet sealed; 2: unusable input. Without --trust-root the root "
-            "carried by the file is used and its SHA-256 fingerprint printed: compare it with "
-            "the one your organisation publishes."
-        ),
-    )
-    parser.add_argument("file", help="the signed .pdf or the bundle .zip")
-    parser.add_argument("--json", action="store_true", help="print one JSON object")
-    parser.add_argument("--trust-root", type=Path, help="PEM file with the trusted root CA(s)")
-    return parser
 
 
 def _looks_like_pdf(path: str) -> bool:
@@ -56,22 +40,22 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     """``vanthu verify FILE [--json] [--trust-root ROOT.pem]``; returns the exit status."""
     stream = out or sys.stdout
     args_list = list(sys.argv[1:] if argv is None else argv)
-    try:
-        args = _parser().parse_args(args_list)
-    except SystemExit as exc:
-        return 0 if exc.code in (0, None) else 2
+    args = parse_verify_args(args_list)
+    if isinstance(args, int):
+        return args
     if not _looks_like_pdf(args.file):
         return bundle.main(args_list, out=stream)
     # pyHanko is imported only for a PDF: the bundle check and --help stay quick to start.
-    from signing.crypto.pdf_verify import PdfVerifier, dss_roots
+    from signing.crypto.pdf_verify import PdfVerifier, open_signed_pdf
 
     try:
         data = Path(args.file).read_bytes()
         given = _trust_roots(args.trust_root)
-        roots = given or dss_roots(data)
+        pdf = open_signed_pdf(data)  # read once: its DSS roots, then its signatures
+        roots = given or pdf.dss_roots()
         if not roots:
             raise PdfUnusable("The PDF carries no root certificate; give it with --trust-root.")
-        report = PdfVerifier(roots).check(data)
+        report = PdfVerifier(roots).check(pdf)
     except (PdfUnusable, OSError) as exc:
         message = exc.message if isinstance(exc, PdfUnusable) else "The file cannot be read."
         _unusable(stream, message, as_json=args.json)
@@ -83,12 +67,10 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
 
 
 def _trust_roots(path: Path | None) -> list[x509.Certificate] | None:
-    if path is None:
-        return None
     try:
-        return load_pem_chain(path.read_bytes())
-    except (OSError, ValueError) as exc:
-        raise PdfUnusable(f"Cannot read a certificate from {path}.") from exc
+        return read_trust_roots(path)
+    except ValueError as exc:
+        raise PdfUnusable(str(exc)) from exc
 
 
 def _unusable(stream: IO[str], message: str, *, as_json: bool) -> None:

@@ -1,8 +1,9 @@
 """Verify the signatures embedded in a PDF (PAdES) offline, with pyHanko's validation.
 
 Every signature is checked in the order it was added: integrity of its byte ranges, the CMS
-signature value, the chain to our trust roots as of its signing time with the certificates and
-CRLs of the file's DSS (plus any given), and pyHanko's difference analysis of what was appended
+signature value, the chain to our trust roots with the certificates and CRLs of the file's DSS
+(plus any given) as of its RFC 3161 timestamp once that validates, else as of the signing time
+it claims (the report says which), and pyHanko's difference analysis of what was appended
 after it. A Decree 30 original carries the official's signature(s) first and the organisation
 seal last: a signature after the seal, or out of time order, is flagged.
 """
@@ -19,6 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from asn1crypto import core as asn1_core
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
@@ -30,7 +32,6 @@ from pyhanko.sign.validation import async_validate_pdf_signature
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
-from pyhanko_certvalidator import ValidationContext
 from pyhanko_certvalidator.policy_decl import (
     CertRevTrustPolicy,
     RevocationCheckingPolicy,
@@ -39,6 +40,7 @@ from pyhanko_certvalidator.policy_decl import (
 
 from core.errors import N_
 from signing.crypto.certificates import CertInfo, load_cert
+from signing.crypto.pdf_contexts import ContextCache, Offered
 from signing.crypto.pki import Role, fingerprint_sha256, is_self_signed
 from signing.crypto.reports import (
     DEFINITE,
@@ -90,6 +92,18 @@ _MESSAGES = {
 }
 
 
+#: Which time a signature's chain was checked at: a trusted RFC 3161 timestamp, the time the
+#: signer claims (signed attribute or /M), or, with neither, the time of the check.
+TRUSTED_TIMESTAMP = "trusted_timestamp"
+SIGNING_TIME_CLAIM = "signing_time_claim"
+VERIFICATION_TIME = "verification_time"
+TIME_BASES = {
+    TRUSTED_TIMESTAMP: "the trusted timestamp",
+    SIGNING_TIME_CLAIM: "the signing time the signer claims",
+    VERIFICATION_TIME: "the time of this check",
+}
+
+
 @dataclass(frozen=True)
 class PdfSignature:
     """One embedded signature: the ETSI result plus what only a PDF has."""
@@ -100,12 +114,17 @@ class PdfSignature:
     modification: str
     modified_after_signing: bool
     covers_whole_file: bool
+    #: The moment the chain and the CRL were checked at, and where it came from (``TIME_BASES``).
+    validated_at: dt.datetime | None = None
+    time_basis: str = VERIFICATION_TIME
 
     def to_dict(self) -> dict[str, Any]:
         return {
             **self.result.to_dict(),
             "field": self.field_name,
             "timestamp_time": iso(self.timestamp_time),
+            "validation_time": iso(self.validated_at),
+            "time_basis": self.time_basis,
             "modification": self.modification,
             "modified_after_signing": self.modified_after_signing,
             "covers_whole_file": self.covers_whole_file,
@@ -115,6 +134,8 @@ class PdfSignature:
         line = self.result.summary()
         if self.timestamp_time is not None:
             line += f" (timestamp {iso(self.timestamp_time)})"
+        if self.validated_at is not None:
+            line += f" Chain checked at {iso(self.validated_at)}: {TIME_BASES[self.time_basis]}."
         if self.modified_after_signing:
             line += " MODIFIED AFTER SIGNING."
         return line
@@ -194,6 +215,21 @@ def _asn1_crl(crl: x509.CertificateRevocationList) -> asn1_crl.CertificateList:
     return asn1_crl.CertificateList.load(crl.public_bytes(Encoding.DER))
 
 
+@dataclass(frozen=True)
+class SignedPdf:
+    """A PDF read once: its signatures in the order they were added and what its DSS offers."""
+
+    sha256: str
+    reader: PdfFileReader
+    signatures: list[EmbeddedPdfSignature]
+    dss: Offered
+
+    def dss_roots(self) -> list[x509.Certificate]:
+        """The self-signed certificates the DSS carries: to print, never to trust blindly."""
+        certs = [x509.load_der_x509_certificate(der) for der in self.dss.certs]
+        return [cert for cert in certs if is_self_signed(cert)]
+
+
 def open_pdf(data: bytes) -> tuple[PdfFileReader, list[EmbeddedPdfSignature]]:
     """A reader over a signed, unencrypted PDF and its signatures in the order they were added;
     ``PdfUnusable`` with a clear reason otherwise."""
@@ -217,6 +253,25 @@ def open_pdf(data: bytes) -> tuple[PdfFileReader, list[EmbeddedPdfSignature]]:
     return reader, signatures
 
 
+def open_signed_pdf(data: bytes) -> SignedPdf:
+    """``open_pdf`` plus the raw certificates, CRLs and OCSP responses of its DSS."""
+    reader, signatures = open_pdf(data)
+    try:
+        dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
+        offered = Offered.of(()) if dss is None else _dss_material(dss)
+    except Exception as exc:  # a DSS that does not read: the file cannot be checked offline
+        raise PdfUnusable(N_("The PDF's validation data cannot be read.")) from exc
+    return SignedPdf(hashlib.sha256(data).hexdigest(), reader, signatures, offered)
+
+
+def _dss_material(dss: DocumentSecurityStore) -> Offered:
+    return Offered.of(
+        (ref.get_object().data for ref in dss.certs.values()),
+        (ref.get_object().data for ref in dss.crls),
+        (ref.get_object().data for ref in dss.ocsps),
+    )
+
+
 def is_pdf(data: bytes) -> bool:
     return data.lstrip()[:5].startswith(b"%PDF-")
 
@@ -228,12 +283,7 @@ def has_embedded_signature(data: bytes) -> bool:
 
 def dss_roots(data: bytes) -> list[x509.Certificate]:
     """The self-signed certificates a PDF's DSS carries: to print, never to trust blindly."""
-    reader, _ = open_pdf(data)
-    dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
-    if dss is None:
-        return []
-    certs = [x509.load_der_x509_certificate(cert.dump()) for cert in dss.load_certs()]
-    return [cert for cert in certs if is_self_signed(cert)]
+    return open_signed_pdf(data).dss_roots()
 
 
 class PdfVerifier:
@@ -249,71 +299,96 @@ class PdfVerifier:
     ) -> None:
         if not trust_roots:
             raise ValueError("at least one trust root is required")
-        self._roots = [_asn1_cert(c) for c in trust_roots]
-        self._intermediates = [_asn1_cert(c) for c in intermediates]
         self._crls = [_asn1_crl(c) for c in crls]
         self._clock_skew = clock_skew
+        # Converted once and kept for every file this verifier checks (one batch).
+        self.contexts = ContextCache(
+            [_asn1_cert(c) for c in trust_roots],
+            [_asn1_cert(c) for c in intermediates],
+            self._crls,
+            _REVOCATION,
+        )
 
-    def check(self, data: bytes, *, now: dt.datetime | None = None) -> PdfReport:
-        """The report for ``data`` whatever its status; ``PdfUnusable`` if it cannot be checked."""
+    def check(self, data: bytes | SignedPdf, *, now: dt.datetime | None = None) -> PdfReport:
+        """The report for ``data`` whatever its status; ``PdfUnusable`` if it cannot be checked.
+
+        ``data`` may be a file already opened with ``open_signed_pdf``: it is then not parsed
+        again (each opened file is checked once; pyHanko keeps state in it).
+        """
         if now is not None and now.tzinfo is None:
             raise ValueError("now must carry a time zone")
-        reader, embedded = open_pdf(data)
-        dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
+        pdf = data if isinstance(data, SignedPdf) else open_signed_pdf(data)
         moment = now or dt.datetime.now(dt.UTC)
-        checked = run_coroutine(lambda: self._all(embedded, dss, moment))
-        return PdfReport(hashlib.sha256(data).hexdigest(), tuple(_order(checked)))
+        checked = run_coroutine(lambda: self._all(pdf, moment))
+        return PdfReport(pdf.sha256, tuple(_order(checked)))
 
-    async def _all(
-        self,
-        embedded: list[EmbeddedPdfSignature],
-        dss: DocumentSecurityStore | None,
-        now: dt.datetime,
-    ) -> list[PdfSignature]:
-        return [await self._one(sig, dss, now) for sig in embedded]
+    async def _all(self, pdf: SignedPdf, now: dt.datetime) -> list[PdfSignature]:
+        return [await self._one(sig, pdf.dss, now) for sig in pdf.signatures]
 
-    def _context(self, dss: DocumentSecurityStore | None, when: dt.datetime) -> ValidationContext:
-        kwargs: dict[str, Any] = {
-            "trust_roots": self._roots,
-            "other_certs": list(self._intermediates),
-            "crls": list(self._crls),
-            "allow_fetching": False,
-            "revinfo_policy": _REVOCATION,
-            "moment": when,
-        }
-        if dss is None:
-            return ValidationContext(**kwargs)
-        return dss.as_validation_context(kwargs)
-
-    def _has_crl(self, sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None) -> bool:
+    def _has_crl(self, sig: EmbeddedPdfSignature, offered: Offered) -> bool:
         """Whether any CRL at hand comes from the signer's issuer (else: no revocation data)."""
-        crls = list(self._crls)
-        if dss is not None:
-            crls += _dss_crls(dss)
+        crls = [*self._crls, *(asn1_crl.CertificateList.load(der) for der in offered.crls)]
         issuer = sig.signer_cert.issuer
         return any(crl["tbs_cert_list"]["issuer"] == issuer for crl in crls)
 
-    async def _one(
-        self, sig: EmbeddedPdfSignature, dss: DocumentSecurityStore | None, now: dt.datetime
-    ) -> PdfSignature:
+    async def _validate(
+        self, sig: EmbeddedPdfSignature, offered: Offered, when: dt.datetime
+    ) -> tuple[PdfSignatureStatus, bool]:
+        """pyHanko's status with the chain checked at ``when``; whether a timestamp was trusted.
+
+        A signature carrying a timestamp is checked in a context of its own: the timestamp's
+        certificates are not part of what decides whether contexts may be shared.
+        """
+        stamped = _carries_timestamp(sig)
+        context = self.contexts.context(offered, when, shared=not stamped)
+        status = await async_validate_pdf_signature(sig, context, ts_validation_context=context)
+        if not stamped and status.trusted and not status.revoked:
+            # The chain and CRL checks passed here: the next signature by this certificate in
+            # the same window and material need not re-read the CRL (see pdf_contexts).
+            self.contexts.vouch(offered, when, sig.signer_cert)
+        stamp = status.timestamp_validity
+        return status, stamp is not None and stamp.valid and stamp.intact and stamp.trusted
+
+    async def _checked(
+        self,
+        sig: EmbeddedPdfSignature,
+        offered: Offered,
+        claimed: dt.datetime | None,
+        now: dt.datetime,
+    ) -> tuple[PdfSignatureStatus, bool, dt.datetime, str]:
+        """The status, whether a timestamp was trusted, and the time the chain was checked at.
+
+        A timestamp's time is used only once the timestamp itself validates at that time;
+        otherwise the signature is checked again at the signer's claim, as without one.
+        """
+        stamp_claim = _timestamp_claim(sig)
+        if stamp_claim is not None:
+            status, trusted = await self._validate(sig, offered, stamp_claim)
+            if trusted:
+                return status, trusted, stamp_claim, TRUSTED_TIMESTAMP
+        when = claimed or now
+        status, trusted = await self._validate(sig, offered, when)
+        return status, trusted, when, SIGNING_TIME_CLAIM if claimed else VERIFICATION_TIME
+
+    async def _one(self, sig: EmbeddedPdfSignature, dss: Offered, now: dt.datetime) -> PdfSignature:
         name = sig.field_name or ""
         info: CertInfo | None = None
         claimed: dt.datetime | None = None
         try:
             info = load_cert(sig.signer_cert.dump())
             claimed = sig.self_reported_timestamp
-            when = claimed or now
-            context = self._context(dss, when)
-            status = await async_validate_pdf_signature(sig, context)
+            offered = dss + _cms_material(sig)
+            status, trusted_stamp, when, basis = await self._checked(sig, offered, claimed, now)
         except Exception as exc:  # hostile input must never turn into a crash: fail closed
             message = f"The signature could not be processed ({type(exc).__name__})."
             result = _result(name, info, claimed, SubIndication.FORMAT_FAILURE, message)
             return PdfSignature(result, name, None, "UNKNOWN", False, False)
         stamp = status.timestamp_validity
-        trusted_stamp = stamp is not None and stamp.valid and stamp.intact and stamp.trusted
         stamp_time = stamp.timestamp if stamp is not None and trusted_stamp else None
         sub, message, anchor = _judge(status, claimed, now + self._clock_skew)
-        if sub is SubIndication.CHAIN_CONSTRAINTS_FAILURE and not self._has_crl(sig, dss):
+        if sub is None and stamp_time is not None and stamp_time > now + self._clock_skew:
+            sub, message = SubIndication.SIG_CONSTRAINTS_FAILURE, "The timestamp is in the future."
+        if sub is SubIndication.CHAIN_CONSTRAINTS_FAILURE and not self._has_crl(sig, offered):
             sub, message = SubIndication.TRY_LATER, _MESSAGES[SubIndication.TRY_LATER]
         level = status.modification_level
         # Annotations count too: a note or a stamp added later can cover the signed text.
@@ -332,11 +407,40 @@ class PdfVerifier:
             level.name if level is not None else "UNKNOWN",
             modified,
             status.coverage is SignatureCoverageLevel.ENTIRE_FILE,
+            when,
+            basis,
         )
 
 
-def _dss_crls(dss: DocumentSecurityStore) -> list[asn1_crl.CertificateList]:
-    return [asn1_crl.CertificateList.load(ref.get_object().data) for ref in dss.crls]
+def _cms_material(sig: EmbeddedPdfSignature) -> Offered:
+    """The certificates the signature's CMS carries (the signer's and its chain)."""
+    certs = sig.signed_data["certificates"]
+    return Offered.of(c.chosen.dump() for c in certs if c.name == "certificate")
+
+
+def _carries_timestamp(sig: EmbeddedPdfSignature) -> bool:
+    """A signature or content timestamp token, whether or not it validates."""
+    unsigned = sig.signer_info["unsigned_attrs"]
+    signed = sig.signer_info["signed_attrs"]
+    types = [a["type"].native for a in (*_attrs(unsigned), *_attrs(signed))]
+    return "signature_time_stamp_token" in types or "content_time_stamp" in types
+
+
+def _attrs(attrs: Any) -> list[Any]:
+    """The attributes of an optional SET OF (absent: asn1crypto's Void), never parsed deeper."""
+    return [] if attrs is None or isinstance(attrs, asn1_core.Void) else list(attrs)
+
+
+def _timestamp_claim(sig: EmbeddedPdfSignature) -> dt.datetime | None:
+    """The time an RFC 3161 signature timestamp states, not yet validated (None without one)."""
+    for attr in _attrs(sig.signer_info["unsigned_attrs"]):
+        if attr["type"].native != "signature_time_stamp_token":
+            continue
+        token = attr["values"][0]["content"]
+        info = token["encap_content_info"]["content"].parsed
+        when = info["gen_time"].native
+        return when if isinstance(when, dt.datetime) else None
+    return None
 
 
 def _judge(

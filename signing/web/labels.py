@@ -91,3 +91,31 @@ JOB_STATE = {
 
 def job_state_label(code: str) -> str:
     return str(JOB_STATE.get(code, code))
+
+
+TIME_BASIS = {
+    "trusted_timestamp": _l("the trusted timestamp"),
+    "signing_time_claim": _l("the signing time the signer states"),
+    "verification_time": _l("the time of this check"),
+}
+
+HELD_MATCH = {
+    "same": _l("This is the document behind the code: the same bytes as its signed original."),
+    "earlier_stage": _l(
+        "This is the document behind the code at an earlier signing stage: it lacks the "
+        "signatures added later."
+    ),
+    "appended": _l(
+        "This is the signed original of the document behind the code with something added "
+        "after it: see below whether the addition is allowed."
+    ),
+    "different": _l("This file does not match the document behind the code."),
+}
+
+
+def time_basis_label(code: str | None) -> str:
+    return str(TIME_BASIS.get(code or "", code or ""))
+
+
+def held_match_label(code: str | None) -> str:
+    return str(HELD_MATCH.get(code or "", code or ""))

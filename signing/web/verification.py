@@ -143,9 +143,10 @@ def public_verify(code: str) -> ResponseReturnValue:
     held = held_pdf = None
     if form.validate_on_submit():
         data = read_upload(form.file)
-        if has_embedded_signature(data):  # a signed PDF carries its signatures: check those
-            held_pdf = pdf_checks.verify_uploaded_pdf(
-                db, settings(), data, actor=actor, record=actor is not None
+        # A PDF original, or any signed PDF, is matched with the document before it is checked.
+        if signing_request.pades or has_embedded_signature(data):
+            held_pdf = pdf_checks.check_held_pdf(
+                db, blobs(), settings(), signing_request, data, actor=actor
             )
         else:
             held = document_checks.verify_held_file(

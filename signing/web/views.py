@@ -92,6 +92,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["request_state_label"] = labels.request_state_label
     app.jinja_env.globals["step_state_label"] = labels.step_state_label
     app.jinja_env.globals["job_state_label"] = labels.job_state_label
+    app.jinja_env.globals["time_basis_label"] = labels.time_basis_label
+    app.jinja_env.globals["held_match_label"] = labels.held_match_label
 
 
 # --- the queue and submission --------------------------------------------------------------------

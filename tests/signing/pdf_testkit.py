@@ -29,7 +29,7 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from signing.crypto.pdf_verify import run_coroutine
-from signing.crypto.pki import Credential
+from signing.crypto.pki import CertificateAuthority, Credential
 from tests.signing.signing_testkit import Pki
 
 TEXT = "So: 05/QD-UBND. Quyet dinh ve viec ban hanh quy che lam viec."
@@ -78,15 +78,23 @@ def sign_pdf(
     return out.getvalue()
 
 
-def local_timestamper(env: Pki) -> DummyTimeStamper:
-    """An RFC 3161 time-stamping authority in the process, certified by the test issuing CA."""
+def local_timestamper(
+    env: Pki | None = None,
+    *,
+    at: dt.datetime | None = None,
+    issuer: CertificateAuthority | None = None,
+) -> DummyTimeStamper:
+    """An RFC 3161 time-stamping authority in the process, certified by the test issuing CA
+    (or ``issuer``), stamping the current time (or always ``at``)."""
+    ca = issuer or (env.issuing if env is not None else None)
+    assert ca is not None, "a timestamper needs a CA"
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)  # pyHanko's is RSA-only
     now = dt.datetime.now(dt.UTC)
-    ski = env.issuing.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
+    ski = ca.certificate.extensions.get_extension_for_class(x509.SubjectKeyIdentifier)
     cert = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test TSA")]))
-        .issuer_name(env.issuing.certificate.subject)
+        .issuer_name(ca.certificate.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
@@ -97,13 +105,16 @@ def local_timestamper(env: Pki) -> DummyTimeStamper:
             x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski.value),
             critical=False,
         )
-        .sign(env.issuing.private_key, hashes.SHA256())
+        .sign(ca.private_key, hashes.SHA256())
     )
     tsa_key = asn1_keys.PrivateKeyInfo.load(
         key.private_bytes(Encoding.DER, PrivateFormat.PKCS8, NoEncryption())
     )
     return DummyTimeStamper(
-        _cert(cert), tsa_key, SimpleCertificateStore.from_certs([_cert(c) for c in env.chain])
+        _cert(cert),
+        tsa_key,
+        SimpleCertificateStore.from_certs([_cert(c) for c in ca.chain]),
+        fixed_dt=at,
     )
 
 

@@ -79,9 +79,10 @@ def test_the_pdf_check_is_refused_to_people_who_are_not_auditors_or_clerks(
     assert _events(db, "signing:pdf:verify") == 0
 
 
-def test_the_public_page_checks_a_held_signed_pdf_without_recording_anonymous_visits(
+def test_the_public_page_of_a_docx_original_says_a_held_signed_pdf_is_another_document(
     client, office: Office, db
 ):
+    """The PAdES cases (same, earlier stage, appended) are in test_held_pdf.py."""
     _, request = office.signed_and_sealed()
     signed = kit.office_signed_pdf(office)
     page = client.post(
@@ -91,15 +92,8 @@ def test_the_public_page_checks_a_held_signed_pdf_without_recording_anonymous_vi
     )
     text = page.get_data(as_text=True)
     assert page.status_code == 200
-    assert 'data-testid="pdf-report"' in text and 'data-role="seal"' in text
-    assert _events(db, "signing:pdf:verify") == 0
-    third = kit.sign_pdf(signed, kit.office_credential(office, office.vice, "915372"), "Later")
-    text = client.post(
-        f"/verify/{request.code}",
-        data={"file": (io.BytesIO(third), "held.pdf")},
-        content_type="multipart/form-data",
-    ).get_data(as_text=True)
-    assert "ORDER_VIOLATION" in text
+    assert 'data-match="different"' in text and 'data-testid="pdf-report"' not in text
+    assert _events(db, "signing:pdf:verify") == 0 and _events(db, "signing:pdf:match") == 0
 
 
 def _zip(members: dict[str, bytes]) -> bytes:
@@ -217,3 +211,25 @@ def test_bulk_pdf_verification_is_for_auditors_only(client, office: Office, db):
     )
     assert response.status_code == 403
     assert db.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+
+
+def test_the_pdf_report_says_the_certificates_were_checked_at_the_trusted_timestamp(
+    client, office: Office, db
+):
+    from cryptography import x509
+
+    from signing import authority
+    from tests.signing.flow_testkit import CHAIRMAN_PIN, SEAL_PIN
+
+    stamper = kit.local_timestamper(issuer=authority.load_issuing_ca(db, office.settings))
+    official = kit.office_credential(office, office.chairman, CHAIRMAN_PIN)
+    seal = kit.office_credential(office, None, SEAL_PIN)
+    data = kit.sign_pdf(kit.base_pdf(), official, "Official", box_x=300, timestamper=stamper)
+    data = kit.sign_pdf(data, seal, "Seal", box_x=260, timestamper=stamper)
+    crl = x509.load_der_x509_crl(authority.current_crl(db, office.settings).der)
+    db.commit()
+    login(client, office.auditor)
+    text = _upload(client, kit.add_dss(data, official.chain, [crl])).get_data(as_text=True)
+    assert 'data-status="TOTAL_PASSED"' in text
+    assert text.count('data-basis="trusted_timestamp"') == 2
+    assert "thời điểm của dấu thời gian tin cậy" in text
