@@ -109,3 +109,21 @@ class ExportUnavailable(VanThuError):
 
     status = 503
     code = "export_unavailable"
+
+
+class BadConclusion(BadInput):
+    """A conclusion's text, owner or due date does not fit (too long, two owners, a past date)."""
+
+    code = "bad_conclusion"
+
+
+class StaleConclusion(Conflict):
+    """Someone changed this conclusion since the form was drawn: nothing was overwritten."""
+
+    code = "stale_conclusion"
+
+
+class BadMinutes(BadInput):
+    """An edited minutes file that is not a readable Word (DOCX) file."""
+
+    code = "bad_minutes"
