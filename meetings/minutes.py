@@ -11,9 +11,11 @@ conclusion with an owner into a task of the sealed document.
 
 from __future__ import annotations
 
+import enum
 import io
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -38,7 +40,7 @@ from documents.decree30 import (
 from documents.files import FileKind, inspect_upload
 from documents.layout import Block, Heading, Table, plain_text, stamp_lines
 from documents.models import Document, DocumentVersion, Status
-from meetings import access, agenda, conclusions, invitations
+from meetings import access, agenda, conclusions, invitations, packs
 from meetings.errors import BadMinutes, WrongState
 from meetings.models import Meeting, Participant
 from meetings.room.events import announce
@@ -63,6 +65,72 @@ def get(session: Session, meeting: Meeting, kind: MinutesKind) -> MeetingMinutes
 def of_meeting(session: Session, meeting: Meeting) -> dict[MinutesKind, MeetingMinutes]:
     rows = session.scalars(sa.select(MeetingMinutes).where(MeetingMinutes.meeting_id == meeting.id))
     return {row.kind: row for row in rows}
+
+
+class MinutesState(enum.StrEnum):
+    """Where a Biên bản or Thông báo kết luận is, as the panel shows it."""
+
+    NOT_DRAFTED = "not_drafted"
+    DRAFT = "draft"
+    AWAITING_SIGNATURE = "awaiting_signature"
+    AWAITING_SEAL = "awaiting_seal"
+    SENT = "sent"
+
+
+@dataclass(frozen=True)
+class Entry:
+    kind: MinutesKind
+    state: MinutesState
+    document: Document | None
+
+
+@dataclass(frozen=True)
+class Panel:
+    """The minutes panel of the room: the items the reader sees with their conclusions, and
+    (for the chair and secretary) each document's state."""
+
+    manager: bool
+    items: list[tuple[agenda.Placed, Conclusion | None]]
+    entries: list[Entry]
+
+
+def panel(session: Session, user: User, meeting: Meeting) -> Panel:
+    found = conclusions.of_meeting(session, meeting)
+    items = [(e.placed, found.get(e.item.id)) for e in packs.build(session, user, meeting).items]
+    rows = of_meeting(session, meeting)
+    entries = []
+    for kind in MinutesKind:
+        row = rows.get(kind)
+        document = session.get(Document, row.document_id) if row is not None else None
+        entries.append(Entry(kind, _state(session, row, document), document))
+    return Panel(meeting.is_manager(user), items, entries)
+
+
+def _state(session: Session, row: MeetingMinutes | None, document: Document | None) -> MinutesState:
+    if row is None or document is None:
+        return MinutesState.NOT_DRAFTED
+    if row.sent_at is not None:
+        return MinutesState.SENT
+    request = flow.active_request(session, document)
+    if request is None:
+        return MinutesState.DRAFT
+    if request.state is RequestState.PENDING:
+        return MinutesState.AWAITING_SIGNATURE
+    return MinutesState.AWAITING_SEAL
+
+
+def current_version(
+    session: Session, actor: User, meeting: Meeting, kind: MinutesKind
+) -> tuple[int, int]:
+    """The document and version number of the minutes' current file, for the chair and
+    secretary to download (through `documents.reading`, the one gate of a version's bytes)."""
+    access.refuse_unless_manager(actor, meeting)
+    row = get(session, meeting, kind)
+    if row is None:
+        raise WrongState(N_("Draft the minutes first."))
+    document = session.get_one(Document, row.document_id)
+    version = session.get_one(DocumentVersion, document.current_version_id)
+    return document.id, version.number
 
 
 # --- drafting ------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from meetings.views import (
     attachments,
     calendar_pages,
     downloads,
+    minutes,
     notes,
     participant,
     readiness,
@@ -18,7 +19,16 @@ from meetings.views import (
 from meetings.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (participant, secretary, attachments, readiness, downloads, calendar_pages, notes)
+PAGES = (
+    participant,
+    secretary,
+    attachments,
+    readiness,
+    downloads,
+    calendar_pages,
+    notes,
+    minutes,
+)
 
 
 def init_app(app: Flask) -> None:
