@@ -7,6 +7,7 @@ is paragraphs, with headings and tables where a document needs them (the meeting
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -370,35 +371,45 @@ def _content_table(doc: Any, table: Table) -> None:
     _para(doc, "", space_after=6)
 
 
-def stamp_lines(docx: bytes, lines: dict[str, str]) -> bytes:
-    """``docx`` with each paragraph whose whole text is a key of ``lines`` replaced by its value
-    (the blank "Số: .../BB-UBND" and date of a draft edited in Word, once a number is reserved).
+@dataclass(frozen=True)
+class Stamp:
+    """A header line to fill in: a paragraph whose whole text matches ``pattern`` (the blank
+    line, or one filled for an earlier number) becomes ``text``; ``blank`` names it to the clerk."""
+
+    pattern: re.Pattern[str]
+    text: str
+    blank: str
+
+
+def stamp_lines(docx: bytes, stamps: Sequence[Stamp]) -> bytes:
+    """``docx`` with its number and date lines filled in (a draft edited in Word, once a number
+    is reserved).
 
     Word splits a paragraph into runs as it pleases, so the new text goes into the first run
-    (keeping its font) and the others are emptied. Every key must be found, else BadDraft.
+    (keeping its font) and the others are emptied. Every stamp must find its line, else BadDraft.
     """
     try:
         doc = Document(io.BytesIO(docx))
     except Exception:  # python-docx raises many kinds for a damaged package
         raise BadDraft(N_("This Word file cannot be read. Save it again as .docx.")) from None
-    found: set[str] = set()
     paragraphs = list(doc.paragraphs)
     for table in doc.tables:
         paragraphs.extend(p for row in table.rows for cell in row.cells for p in cell.paragraphs)
-    for paragraph in paragraphs:
-        text = _clean(paragraph.text)
-        if text in lines and paragraph.runs:
+    for stamp in stamps:
+        found = [p for p in paragraphs if p.runs and stamp.pattern.fullmatch(_clean(p.text))]
+        if not found:
+            raise BadDraft(
+                N_(
+                    "The line %(line)s was changed or removed in the Word file: put it back as "
+                    "it was."
+                ),
+                line=stamp.blank,
+            )
+        for paragraph in found:
             first, *rest = paragraph.runs
-            first.text = lines[text]
+            first.text = stamp.text
             for run in rest:
                 run.text = ""
-            found.add(text)
-    missing = [line for line in lines if line not in found]
-    if missing:
-        raise BadDraft(
-            N_("The line %(line)s was changed or removed in the Word file: put it back as it was."),
-            line=missing[0],
-        )
     out = io.BytesIO()
     doc.save(out)
     return _normalise_zip(out.getvalue())

@@ -14,6 +14,7 @@ from __future__ import annotations
 import enum
 import io
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -38,7 +39,7 @@ from documents.decree30 import (
     place_date_line,
 )
 from documents.files import FileKind, inspect_upload
-from documents.layout import Block, Heading, Table, plain_text, stamp_lines
+from documents.layout import Block, Heading, Stamp, Table, plain_text, stamp_lines
 from documents.models import Document, DocumentVersion, Status
 from meetings import access, agenda, conclusions, invitations, packs
 from meetings.errors import BadMinutes, WrongState
@@ -49,6 +50,8 @@ from meetings.room.record import RecordPart, record_parts
 from signing import flow
 from signing.models import RequestState, Signature, SigningRequest
 
+#: A version that is the one before it with the reserved number and date written in.
+NUMBERED_NOTE = "numbered"
 DOC_TYPES = {MinutesKind.MINUTES: DocType.BIEN_BAN, MinutesKind.CONCLUSIONS: DocType.THONG_BAO}
 #: Minutes are drafted while the meeting runs or after it, until it is archived.
 OPEN_STATUSES = conclusions.OPEN_STATUSES
@@ -226,17 +229,22 @@ def submit(
     if row is None:
         raise WrongState(N_("Draft the minutes first, then submit them for signature."))
     document = _editable(session, actor, row)
-    unnumbered = _header_lines(document)
     symbol = flow.reserve(session, actor, document, today)
     current = session.get_one(DocumentVersion, document.current_version_id)
     if not drafting.shows_number(current.text, symbol):
-        stamped = stamp_lines(
-            blobs.store.get(current.sha256),
-            dict(zip(unnumbered, _header_lines(document), strict=True)),
-        )
-        drafting.add_version(
-            session, blobs, actor, document, stamped, drafting.template_name(document), "numbered"
-        )
+        # The text the secretary left: a number stamped for a request since declined is not it.
+        source = session.scalars(
+            sa.select(DocumentVersion)
+            .where(
+                DocumentVersion.document_id == document.id,
+                DocumentVersion.note != NUMBERED_NOTE,
+            )
+            .order_by(DocumentVersion.number.desc())
+            .limit(1)
+        ).one()
+        stamped = stamp_lines(blobs.store.get(source.sha256), _stamps(document))
+        name = drafting.template_name(document)
+        drafting.add_version(session, blobs, actor, document, stamped, name, NUMBERED_NOTE)
     invitations.submit_for_signature(session, blobs, actor, document, today)
     request = flow.active_request(session, document)
     assert request is not None
@@ -244,14 +252,27 @@ def submit(
     return request
 
 
-def _header_lines(document: Document) -> tuple[str, str]:
-    """The number and date lines of the header as they read now."""
+def _stamps(document: Document) -> list[Stamp]:
+    """The header's number and date lines as they must read now, each found by what it may read
+    in the file: blank ("Số: .../BB-UBND"), or filled for a number since made void."""
     unit = document.unit
-    doc_abbr = (document.drafter_abbr or None) if document.doc_type.abbr is None else None
-    return (
-        number_line(document.number, document.doc_type, unit.abbreviation, doc_abbr),
-        place_date_line(document.place, document.issued_on),
-    )
+    unit_abbr = (document.drafter_abbr or None) if document.doc_type.abbr is None else None
+    blank_number = number_line(None, document.doc_type, unit.abbreviation, unit_abbr)
+    blank_date = place_date_line(document.place, None)
+    head, tail = blank_number.split("...", 1)
+    place = blank_date.split(", ngày", 1)[0]
+    return [
+        Stamp(
+            re.compile(rf"{re.escape(head)}(?:\.\.\.|\d+){re.escape(tail)}"),
+            number_line(document.number, document.doc_type, unit.abbreviation, unit_abbr),
+            blank_number,
+        ),
+        Stamp(
+            re.compile(rf"{re.escape(place)}, ngày .+ tháng .+ năm .+"),
+            place_date_line(document.place, document.issued_on),
+            blank_date,
+        ),
+    ]
 
 
 def _editable(session: Session, actor: User, row: MeetingMinutes) -> Document:

@@ -388,6 +388,24 @@ def test_an_edited_file_without_the_number_line_cannot_be_numbered(db, office, h
     assert flow.active_request(db, document) is None
 
 
+def test_minutes_the_chair_declined_are_numbered_again_from_the_secretarys_text(
+    db, office, held, pki
+):
+    meeting, first, _ = held
+    conclude(db, office, meeting, first, "Thống nhất.")
+    document = draft(db, office, meeting)
+    declined = submit(db, office, meeting)
+    flow.decline(db, office.chairman, declined, "Bổ sung ý kiến thành viên.")
+    db.commit()
+    conclude(db, office, meeting, first, "Thống nhất, bổ sung ý kiến.", version=1)
+    upload(db, office, meeting, edited(db, office, document, "Thống nhất.", "Đã bổ sung."))
+    request = submit(db, office, meeting)
+    db.refresh(document)
+    assert request.id != declined.id and document.number_symbol != declined.number_symbol
+    text = all_text(current_docx(db, office, document))
+    assert f"Số: {document.number_symbol}" in text and "Đã bổ sung." in text
+
+
 def test_minutes_gone_for_signature_cannot_be_drafted_again(db, office, held):
     meeting, *_ = held
     draft(db, office, meeting)
