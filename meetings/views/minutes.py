@@ -50,9 +50,12 @@ def _kind(value: str) -> MinutesKind:
 @signed_in
 def minutes_panel(meeting_id: int) -> ResponseReturnValue:
     """The panel's fragment: what the room page re-fetches on each ``minutes.`` event."""
-    db, user = get_session(), auth.signed_in_user()
-    meeting = load(meeting_id)
-    return _fragment(meeting, minutes.panel(db, user, meeting))
+    return panel_html(load(meeting_id))
+
+
+def panel_html(meeting: Meeting) -> str:
+    """The panel for the signed-in user, as the room page includes it at first (``|safe``)."""
+    return _fragment(meeting, minutes.panel(get_session(), auth.signed_in_user(), meeting))
 
 
 def _fragment(meeting: Meeting, panel: minutes.Panel) -> str:
@@ -87,8 +90,7 @@ def _fragment(meeting: Meeting, panel: minutes.Panel) -> str:
 def _back(meeting: Meeting) -> ResponseReturnValue:
     """Back to the room page; a panel's own fetch gets the fragment instead."""
     if request.headers.get("X-Requested-With") == "fetch":
-        db, user = get_session(), auth.signed_in_user()
-        return _fragment(meeting, minutes.panel(db, user, meeting))
+        return panel_html(meeting)
     return redirect(f"{url_for('meetings.pack', meeting_id=meeting.id)}/room")
 
 
