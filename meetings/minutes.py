@@ -33,7 +33,6 @@ from core.storage import BlobStore, StagedBlobs
 from documents import assignments, circulation, drafting, numbering
 from documents.decree30 import (
     SUBJECT_MAX_LENGTH,
-    Confidentiality,
     DocType,
     number_line,
     place_date_line,
@@ -439,21 +438,30 @@ def sealed(session: Session, actor: User, request: SigningRequest) -> None:
     meeting = session.get_one(Meeting, row.meeting_id)
     document = request.document
     found = list(conclusions.of_meeting(session, meeting).values())
-    people = {person.id for person in invitations.people(session, meeting)}
-    people |= {c.owner_user_id for c in found if c.owner_user_id is not None}
+    owners = {c.owner_user_id for c in found if c.owner_user_id is not None}
+    # An owner whose account was closed since gets neither the minutes nor the task: the seal
+    # must not fail for it (the task is then listed as skipped).
+    active = set(session.scalars(sa.select(User.id).where(User.id.in_(owners), User.active)))
+    people = {person.id for person in invitations.people(session, meeting)} | active
     units = sorted({c.owner_unit_id for c in found if c.owner_unit_id is not None})
-    if document.confidentiality is not Confidentiality.THUONG:
+    if document.is_confidential:
         units = []  # a confidential document goes to named people only
-    circulation.circulate(
-        session, actor, document, user_ids=sorted(people), unit_ids=units, message=meeting.title
-    )
+    if people or units:
+        circulation.circulate(
+            session, actor, document, user_ids=sorted(people), unit_ids=units,
+            message=meeting.title,
+        )  # fmt: skip
     row.sent_at = utcnow()
-    tasks = []
+    tasks, skipped = [], []
     for conclusion in sorted(found, key=lambda c: c.id):
         has_owner = conclusion.owner_user_id is not None or conclusion.owner_unit_id is not None
         if conclusion.assignment_id is not None or not has_owner:
             continue
-        if conclusion.owner_unit_id is not None and not units:
+        if conclusion.owner_unit_id not in (None, *units) or conclusion.owner_user_id not in (
+            None,
+            *active,
+        ):
+            skipped.append(conclusion.id)
             continue
         assignment = assignments.assign_issued(
             session,
@@ -485,6 +493,7 @@ def sealed(session: Session, actor: User, request: SigningRequest) -> None:
             "people": sorted(people),
             "units": units,
             "tasks": tasks,
+            "skipped": skipped,
         },
     )
 

@@ -376,6 +376,24 @@ def test_edited_minutes_are_numbered_signed_by_the_chair_sealed_and_circulated(
         draft(db, office, meeting)
 
 
+def test_an_owner_who_left_does_not_stop_the_seal_and_gets_no_task(db, office, held, pki):
+    meeting, first, _ = held
+    conclude(
+        db, office, meeting, first, "Giao đồng chí tham mưu.",
+        owner_user_id=office.finance_a.id, due_on=date(2027, 1, 15),
+    )  # fmt: skip
+    draft(db, office, meeting)
+    request = submit(db, office, meeting)
+    office.finance_a.active = False
+    db.commit()
+    sign_and_seal(db, office, pki, request)
+    assert request.state is RequestState.SEALED
+    assert office.finance_a.id not in delivered_to(db, request.document)
+    assert conclusions.of_meeting(db, meeting)[first.id].assignment_id is None
+    sent = db.scalar(sa.select(AuditEvent).where(AuditEvent.action == "meetings:minutes:send"))
+    assert sent.details["skipped"] == [conclusions.of_meeting(db, meeting)[first.id].id]
+
+
 def test_an_edited_file_without_the_number_line_cannot_be_numbered(db, office, held):
     meeting, *_ = held
     document = draft(db, office, meeting)
