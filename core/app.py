@@ -65,7 +65,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from documents import views as documents_views
     from documents.views.fast_file import FileFastPath
     from meetings import access as meetings_access
-    from meetings import archive, invitations, note_archive
+    from meetings import archive, invitations, minutes, note_archive
     from meetings import demo as meetings_demo
     from meetings import views as meetings_views
     from signing import demo as signing_demo
@@ -84,8 +84,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     documents_access.register_grant("meetings", meetings_access.document_grant)
     # A sealed Giấy mời goes to the meeting's people (signing knows nothing of meetings).
     sealing.on_sealed("meetings", invitations.sealed)
+    # Sealed minutes go to the meeting's people, and their conclusions become tasks.
+    sealing.on_sealed("meeting_minutes", minutes.sealed)
     # Notes shared with a meeting go into its archive, under notes/.
     archive.add_section("notes", note_archive.section)
+    # The record, the conclusions and the signed minutes, under minutes/.
+    archive.add_section("minutes", minutes.archive_section(app.extensions["vanthu.blobs"]))
     # The outbox is sent by the queue every minute (and by `vanthu mail send`).
 
     def send_mail(app: Flask, session: Session) -> None:

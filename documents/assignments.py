@@ -21,6 +21,7 @@ from documents.models import (
     AssignmentUnit,
     Direction,
     Document,
+    Status,
     UnitReceipt,
 )
 from documents.returns import returned_by_unit
@@ -90,6 +91,66 @@ def assign(
             "cooperators": sorted(cooperators),
             "cooperating_units": sorted(units),
             "deadline": deadline.isoformat() if deadline else None,
+        },
+    )
+    return assignment
+
+
+def assign_issued(
+    session: Session,
+    actor: User,
+    document: Document,
+    *,
+    lead_id: int | None = None,
+    lead_unit_id: int | None = None,
+    deadline: date | None,
+    instructions: str = "",
+) -> Assignment:
+    """The issuing unit follows a task its own issued document gives (a Thông báo kết luận):
+    the lead person or unit must already have received the document.
+
+    Done by the clerk who issued it (the seal), so the issuing unit's clerks and leaders see
+    the task among those their unit gave; the lead sees it among their own.
+    """
+    if not (may_assign(actor) and actor.unit_id == document.unit_id):
+        raise errors.NotAllowed(
+            N_("Only the clerks or leaders of the issuing unit can give its tasks."),
+            document=document.id,
+        )
+    if document.direction is not Direction.OUTGOING or document.status is not Status.ISSUED:
+        raise errors.WrongState(N_("Only an issued document gives tasks."))
+    if (lead_id is None) == (lead_unit_id is None):
+        raise errors.InvalidDocument(N_("Choose who leads: one person or one unit."))
+    if lead_id is not None:
+        lead = session.get(User, lead_id)
+        if lead is None or not lead.active or not access.can_view(session, lead, document):
+            raise errors.NotAllowed(
+                N_("A task goes only to a person who received the document."),
+                document=document.id,
+            )
+    if lead_unit_id is not None:
+        _check_units(session, document, {lead_unit_id})
+    assignment = Assignment(
+        document_id=document.id,
+        unit_id=document.unit_id,
+        lead_id=lead_id,
+        lead_unit_id=lead_unit_id,
+        assigned_by_id=actor.id,
+        deadline=deadline,
+        instructions=instructions.strip()[:1000],
+    )
+    session.add(assignment)
+    session.flush()
+    record_event(
+        session,
+        "documents:assignment:create",
+        actor=actor,
+        subject={"document": document.id, "assignment": assignment.id},
+        details={
+            "lead": lead_id,
+            "lead_unit": lead_unit_id,
+            "deadline": deadline.isoformat() if deadline else None,
+            "issued": True,
         },
     )
     return assignment

@@ -5,6 +5,7 @@ Version 1 is laid out from the Decree 30 template; every later version is upload
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -30,13 +31,15 @@ from documents.decree30 import (
 )
 from documents.extract import extract_text
 from documents.files import FileKind, InspectedFile, inspect_upload
-from documents.layout import DraftSpec, render_draft
+from documents.layout import Block, DraftSpec, render_draft
 from documents.models import AccessGrant, Attachment, Direction, Document, DocumentVersion, Status
 from documents.search import reindex
 from documents.textsearch import fold
 
 MAIN_FILE_KINDS = frozenset({FileKind.PDF, FileKind.DOCX})
 TEMPLATE_NOTE = "template"
+#: A version laid out from content the caller composed (the meeting minutes), not the plain text.
+LAID_OUT_NOTE = "laid-out"
 
 
 @dataclass
@@ -70,9 +73,19 @@ class Settings:
 
 
 def create_draft(
-    session: Session, blobs: StagedBlobs, actor: User, data: DraftData, settings: Settings
+    session: Session,
+    blobs: StagedBlobs,
+    actor: User,
+    data: DraftData,
+    settings: Settings,
+    *,
+    content: Sequence[Block] | None = None,
 ) -> Document:
-    """A new outgoing document with version 1 laid out from the Decree 30 template."""
+    """A new outgoing document with version 1 laid out from the Decree 30 template.
+
+    ``content`` (headings and tables too) is laid out instead of ``data.content``'s paragraphs,
+    which then hold its plain text.
+    """
     check_subject(data.subject)
     unit = actor.unit
     signer = _signer(session, data.signer_id) if data.signer_id else None
@@ -98,11 +111,12 @@ def create_draft(
         due_on=data.due_on,
         created_by_id=actor.id,
     )
-    docx = render_draft(_draft_spec(document, unit))
+    docx = lay_out(document, content, unit)
     session.add(document)
     session.flush()
     _grant(session, actor, document, data.named_user_ids)
-    add_version(session, blobs, actor, document, docx, _template_name(document), TEMPLATE_NOTE)
+    note = TEMPLATE_NOTE if content is None else LAID_OUT_NOTE
+    add_version(session, blobs, actor, document, docx, _template_name(document), note)
     record_event(
         session,
         "documents:document:create",
@@ -177,6 +191,21 @@ def _draft_spec(document: Document, unit: Unit) -> DraftSpec:
         urgency=document.urgency,
         confidentiality=document.confidentiality,
     )
+
+
+def lay_out(
+    document: Document, content: Sequence[Block] | None = None, unit: Unit | None = None
+) -> bytes:
+    """The document as the Decree 30 template lays it out now (number, date, signer), with
+    ``content`` in place of its plain text when given."""
+    spec = _draft_spec(document, unit or document.unit)
+    if content is not None:
+        spec = dataclasses.replace(spec, content=content)
+    return render_draft(spec)
+
+
+def template_name(document: Document) -> str:
+    return _template_name(document)
 
 
 def _template_name(document: Document) -> str:

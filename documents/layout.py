@@ -1,11 +1,13 @@
 """Draft a DOCX laid out per Decree 30/2020/ND-CP Annex I (A4, margins, fonts, header, signer).
 
-``render_draft(spec)`` returns the bytes; the same spec always yields the same bytes.
+``render_draft(spec)`` returns the bytes; the same spec always yields the same bytes. The content
+is paragraphs, with headings and tables where a document needs them (the meeting minutes).
 """
 
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -68,6 +70,35 @@ _TBLPR_AFTER_BORDERS = (
 
 
 @dataclass(frozen=True)
+class Heading:
+    """A bold heading between the paragraphs of the content (a part of the minutes)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """A bordered table in the content; the first row is its header."""
+
+    rows: Sequence[Sequence[str]]
+
+
+#: One block of the content: a paragraph, a heading or a table.
+Block = str | Heading | Table
+
+
+def plain_text(content: Sequence[Block]) -> list[str]:
+    """The content as lines of text (a table's rows with its cells separated by " | ")."""
+    lines: list[str] = []
+    for block in content:
+        if isinstance(block, Table):
+            lines.extend(" | ".join(_clean(cell) for cell in row) for row in block.rows)
+        else:
+            lines.append(_clean(block.text if isinstance(block, Heading) else block))
+    return [line for line in lines if line]
+
+
+@dataclass(frozen=True)
 class DraftSpec:
     """Everything Art. 8 asks a document to show, as the drafting screen collects it.
 
@@ -83,7 +114,7 @@ class DraftSpec:
     issuer_abbr: str
     place: str
     subject: str
-    content: Sequence[str]
+    content: Sequence[Block]
     signer_title: str
     signer_name: str
     drafter_unit: str
@@ -152,9 +183,15 @@ def render_draft(spec: DraftSpec) -> bytes:
         _rule(doc.add_paragraph(), indent_mm=65)
     elif spec.addressees:
         _addressees(doc, spec.addressees)
-    for text in spec.content:
-        if _clean(text):
-            _content_para(doc, _clean(text))
+    for block in spec.content:
+        if isinstance(block, Table):
+            _content_table(doc, block)
+        elif isinstance(block, Heading):
+            if _clean(block.text):
+                _para(doc, _clean(block.text), bold=True, align=WD_ALIGN_PARAGRAPH.LEFT,
+                      space_before=6, space_after=6)  # fmt: skip
+        elif _clean(block):
+            _content_para(doc, _clean(block))
     _signature_table(doc, spec)
     _drop_template_thumbnail(doc)
     out = io.BytesIO()
@@ -314,6 +351,68 @@ def _addressees(doc: Any, addressees: Sequence[str]) -> None:
 def _content_para(doc: Any, text: str) -> None:
     paragraph = _para(doc, text, align=WD_ALIGN_PARAGRAPH.JUSTIFY, space_after=6)
     paragraph.paragraph_format.first_line_indent = Mm(12.7)
+
+
+def _content_table(doc: Any, table: Table) -> None:
+    """A grid with a bold header row, in 12 pt so that several columns fit the A4 width."""
+    rows = [list(row) for row in table.rows if row]
+    if not rows:
+        return
+    columns = max(len(row) for row in rows)
+    grid = doc.add_table(rows=len(rows), cols=columns)
+    grid.style = "Table Grid"
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    for r, row in enumerate(rows):
+        for c in range(columns):
+            text = _clean(row[c]) if c < len(row) else ""
+            paragraph = grid.rows[r].cells[c].paragraphs[0]
+            _fill(paragraph, text, bold=r == 0, size=12)
+            paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER if r == 0 else WD_ALIGN_PARAGRAPH.LEFT
+    _para(doc, "", space_after=6)
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """A header line to fill in: a paragraph whose whole text matches ``pattern`` (the blank
+    line, or one filled for an earlier number) becomes ``text``; ``blank`` names it to the clerk."""
+
+    pattern: re.Pattern[str]
+    text: str
+    blank: str
+
+
+def stamp_lines(docx: bytes, stamps: Sequence[Stamp]) -> bytes:
+    """``docx`` with its number and date lines filled in (a draft edited in Word, once a number
+    is reserved).
+
+    Word splits a paragraph into runs as it pleases, so the new text goes into the first run
+    (keeping its font) and the others are emptied. Every stamp must find its line, else BadDraft.
+    """
+    try:
+        doc = Document(io.BytesIO(docx))
+    except Exception:  # python-docx raises many kinds for a damaged package
+        raise BadDraft(N_("This Word file cannot be read. Save it again as .docx.")) from None
+    paragraphs = list(doc.paragraphs)
+    for table in doc.tables:
+        paragraphs.extend(p for row in table.rows for cell in row.cells for p in cell.paragraphs)
+    for stamp in stamps:
+        found = [p for p in paragraphs if p.runs and stamp.pattern.fullmatch(_clean(p.text))]
+        if not found:
+            raise BadDraft(
+                N_(
+                    "The line %(line)s was changed or removed in the Word file: put it back as "
+                    "it was."
+                ),
+                line=stamp.blank,
+            )
+        for paragraph in found:
+            first, *rest = paragraph.runs
+            first.text = stamp.text
+            for run in rest:
+                run.text = ""
+    out = io.BytesIO()
+    doc.save(out)
+    return _normalise_zip(out.getvalue())
 
 
 def _recipient_lines(spec: DraftSpec) -> list[str]:

@@ -115,3 +115,21 @@ class AlreadyAsked(Conflict):
     """The person already waits to speak on this item, or already declared this conflict."""
 
     code = "already_asked"
+
+
+class BadConclusion(BadInput):
+    """A conclusion's text, owner or due date does not fit (too long, two owners, a past date)."""
+
+    code = "bad_conclusion"
+
+
+class StaleConclusion(Conflict):
+    """Someone changed this conclusion since the form was drawn: nothing was overwritten."""
+
+    code = "stale_conclusion"
+
+
+class BadMinutes(BadInput):
+    """An edited minutes file that is not a readable Word (DOCX) file."""
+
+    code = "bad_minutes"

@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -199,3 +200,20 @@ class SpeakingTimeForm(FlaskForm):
 class ConflictForm(FlaskForm):
     item_id = HiddenField()
     reason = StringField(_l("Reason (optional)"), validators=[Optional(), max_length(500)])
+
+
+class ConclusionForm(VersionedForm):
+    """One item's conclusion; an owner and a due date make it a task."""
+
+    text = TextAreaField(_l("Conclusion"), validators=[Optional()])
+    owner_user_id = SelectField(_l("Carried out by (person)"), validate_choice=False)
+    owner_unit_id = SelectField(_l("Carried out by (unit)"), validate_choice=False)
+    due_on = DateField(_l("Due date"), validators=[Optional()])
+
+
+class MinutesFileForm(FlaskForm):
+    """The minutes edited in Word, uploaded back."""
+
+    file = FileField(
+        _l("Edited Word file"), validators=[FileRequired(message=_l("Choose a file."))]
+    )

@@ -393,9 +393,19 @@ def _draft(
 
 
 def _submit(session: Session, actor: User, document: Document, sending: Sending) -> None:
-    """For signature by the signer named on it alone: its number is reserved now."""
+    submit_for_signature(session, sending.blobs, actor, document, sending.today)
+
+
+def submit_for_signature(
+    session: Session, blobs: StagedBlobs, actor: User, document: Document, today: date
+) -> None:
+    """For signature by the signer named on it alone: its number is reserved now.
+
+    The one path every letter of a meeting takes to its signer (the Giấy mời, the minutes and
+    the Thông báo kết luận), so that how they go out (e.g. as a PDF original) changes here.
+    """
     assert document.signer_id is not None
-    flow.submit(session, sending.blobs, actor, document, [document.signer_id], today=sending.today)
+    flow.submit(session, blobs, actor, document, [document.signer_id], today=today)
 
 
 def _withdraw(session: Session, actor: User, document: Document, reason: str) -> None:

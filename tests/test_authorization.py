@@ -144,6 +144,14 @@ ANY_USER |= {
     "meetings.my_calendar",
     "meetings.new_feed",
     "meetings.revoke_feed",
+    # The room's minutes panel: participants read it, chair and secretary write conclusions and
+    # draft, download, upload and submit the minutes (tests/meetings/test_minutes_views.py).
+    "meetings.minutes_panel",
+    "meetings.conclude",
+    "meetings.draft_minutes",
+    "meetings.minutes_file",
+    "meetings.upload_minutes",
+    "meetings.submit_minutes",
     # Notes: tests/meetings/test_note_views.py tests their refusals.
     "meetings.read",
     "meetings.write_note",

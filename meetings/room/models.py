@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from accounts.models import User
-from core.db import Base, UTCDateTime, enum_column, intpk, utcnow
+from core.db import Base, UTCDateTime, created_at, enum_column, intpk, utcnow
 
 
 class RoomEvent(Base):
@@ -132,3 +132,58 @@ class ConflictOfInterest(Base):
     declared_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     user: Mapped[User] = relationship()
+
+
+class Conclusion(Base):
+    """What the meeting concluded on one agenda item (kết luận), typed by the secretary or chair.
+
+    ``version`` is raised by every change: a form carries the version it was drawn from and a
+    stale one is refused, as with the meeting itself. An owner (a person or a unit) and a due
+    date make it a task, tracked as an assignment of the sealed minutes once they are issued.
+    """
+
+    __tablename__ = "meeting_conclusions"
+    __table_args__ = (
+        sa.UniqueConstraint("item_id", name="uq_meeting_conclusions_item"),
+        sa.CheckConstraint("owner_user_id IS NULL OR owner_unit_id IS NULL", name="one_owner"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), index=True)
+    item_id: Mapped[int] = mapped_column(sa.ForeignKey("agenda_items.id"))
+    text: Mapped[str] = mapped_column(sa.Text, default="")
+    version: Mapped[int] = mapped_column(default=1)
+    #: Who carries it out: one person, or one unit (đơn vị chủ trì); neither for no task.
+    owner_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    owner_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))
+    due_on: Mapped[date | None]
+    #: The assignment tracking it, made when the minutes carrying it are sealed.
+    assignment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("assignments.id"))
+    updated_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class MinutesKind(enum.StrEnum):
+    """The two documents drafted from a meeting's record."""
+
+    MINUTES = "minutes"  # Biên bản cuộc họp: the whole record
+    CONCLUSIONS = "conclusions"  # Thông báo kết luận: the conclusions of each item
+
+
+class MeetingMinutes(Base):
+    """A meeting's Biên bản or Thông báo kết luận: the outgoing document it is drafted into,
+    and when it was circulated after its seal."""
+
+    __tablename__ = "meeting_minutes"
+    __table_args__ = (
+        sa.UniqueConstraint("meeting_id", "kind", name="uq_meeting_minutes_kind"),
+        sa.UniqueConstraint("document_id", name="uq_meeting_minutes_document"),
+    )
+
+    id: Mapped[intpk]
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"))
+    kind: Mapped[MinutesKind] = mapped_column(enum_column(MinutesKind))
+    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"))
+    created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
+    created_at: Mapped[created_at]
+    sent_at: Mapped[datetime | None]

@@ -11,6 +11,7 @@ from meetings.views import (
     attendance,
     calendar_pages,
     downloads,
+    minutes,
     notes,
     participant,
     readiness,
@@ -30,6 +31,7 @@ PAGES = (
     notes,
     attendance,
     speakers,
+    minutes,
 )
 
 

@@ -11,6 +11,7 @@ from werkzeug.wsgi import wrap_file
 
 from accounts import auth
 from accounts.models import User
+from core.clock import today_local
 from core.db import get_session, utcnow
 from core.errors import N_
 from core.storage import blob_store
@@ -19,7 +20,7 @@ from documents.circulation import recipients_choice
 from documents.models import Document, DocumentVersion
 from documents.views.blueprint import user_choices
 from documents.views.reading import file_headers
-from meetings import access, invitations, meetings, opening, packs, participants
+from meetings import access, conclusions, invitations, meetings, opening, packs, participants
 from meetings.errors import BadMeeting, ItemNotFound
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS, ROLE_LABELS, RepresentativeForm
 from meetings.models import EDITABLE, MaterialVersion
@@ -57,6 +58,7 @@ def pack(meeting_id: int) -> ResponseReturnValue:
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
         invitation=invitations.of_meeting(db, meeting),
+        overdue=conclusions.overdue_before(db, user, meeting, today_local()),
     )
 
 

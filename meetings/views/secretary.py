@@ -9,13 +9,23 @@ from flask_babel import gettext
 
 from accounts import auth
 from accounts.models import Role
+from core.clock import today_local
 from core.db import get_session
 from core.errors import N_
 from core.jobs import JobQueueUnavailable
 from documents.circulation import recipients_choice
 from documents.decree30 import Confidentiality
 from documents.views.blueprint import user_choices
-from meetings import agenda, archive, attachments, invitations, meetings, packs, participants
+from meetings import (
+    agenda,
+    archive,
+    attachments,
+    conclusions,
+    invitations,
+    meetings,
+    packs,
+    participants,
+)
 from meetings.errors import BadMeeting
 from meetings.forms import (
     ITEM_KIND_LABELS,
@@ -155,6 +165,7 @@ def manage(meeting_id: int) -> ResponseReturnValue:
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
         invitation=invitations.of_meeting(db, meeting),
+        overdue=conclusions.overdue_before(db, user, meeting, today_local()),
         signers=sorted(people, key=lambda p: (p.id != meeting.chair_id, p.full_name, p.id)),
     )
 
