@@ -489,7 +489,7 @@ def test_the_archive_holds_the_record_the_conclusions_and_the_signed_minutes(
     sign_and_seal(db, office, pki, request)
     files = dict(minutes.archive_section(office.blobs)(db, meeting))
     parts = json.loads(files["record.json"])["parts"]
-    assert {p["heading"] for p in parts} == {"Điểm danh", "Ý kiến phát biểu"}
+    assert {"Điểm danh", "Ý kiến phát biểu"} <= {p["heading"] for p in parts}
     assert parts[0]["data"] == {"present": 1}
     (saved,) = json.loads(files["conclusions.json"])["conclusions"]
     assert (saved["item_id"], saved["text"]) == (first.id, "Thống nhất.")
