@@ -26,7 +26,8 @@ class EventFilter:
     """What an auditor narrows the events to; empty fields do not filter."""
 
     actor_id: int | None = None
-    document: int | None = None
+    #: The documents asked for (a number/symbol may name several); None does not filter.
+    documents: tuple[int, ...] | None = None
     meeting: int | None = None
     #: "documents" or "documents:version" or a whole action such as "accounts:session:login".
     action_prefix: str = ""
@@ -37,9 +38,11 @@ class EventFilter:
         clauses: list[sa.ColumnElement[bool]] = []
         if self.actor_id is not None:
             clauses.append(AuditEvent.actor_id == self.actor_id)
-        for key, value in (("document", self.document), ("meeting", self.meeting)):
-            if value is not None:
-                clauses.append(AuditEvent.subject[key].as_string() == str(value))
+        if self.documents is not None:
+            ids = [str(value) for value in self.documents]
+            clauses.append(AuditEvent.subject["document"].as_string().in_(ids))
+        if self.meeting is not None:
+            clauses.append(AuditEvent.subject["meeting"].as_string() == str(self.meeting))
         if self.action_prefix:
             prefix = self.action_prefix.rstrip(":")
             clauses.append(

@@ -6,6 +6,7 @@ Every read sequences queued events first; a request that recorded events sequenc
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
@@ -13,6 +14,7 @@ from flask import (
     Blueprint,
     Flask,
     Response,
+    current_app,
     jsonify,
     render_template,
     request,
@@ -21,6 +23,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Session
 
 from accounts import auth
 from accounts.models import Role
@@ -215,7 +218,7 @@ def events() -> ResponseReturnValue:
         actor_id = -1  # an unknown username matches nothing rather than everything
     wanted = browse.EventFilter(
         actor_id=actor_id,
-        document=_int_arg("document"),
+        documents=_documents_arg(session, args.get("document", "")),
         meeting=_int_arg("meeting"),
         action_prefix=args.get("type", "").strip()[:96],
         since=_local_day(args.get("since"), 0),
@@ -226,6 +229,22 @@ def events() -> ResponseReturnValue:
         k: args.get(k, "") for k in ("person", "document", "meeting", "type", "since", "until")
     }
     return render_template("audit/events.html", page=page, filters=filters, refusal=refusal)
+
+
+def set_document_lookup(app: Flask, lookup: Callable[[Session, str], list[int]]) -> None:
+    """How the filter turns "04/UBND-VP" (or an id) into document ids; the documents domain
+    gives it in core/app.py, so that the log knows no domain."""
+    app.extensions["vanthu.audit.document_lookup"] = lookup
+
+
+def _documents_arg(session: Session, raw: str) -> tuple[int, ...] | None:
+    raw = raw.strip()[:100]
+    if not raw:
+        return None
+    lookup = current_app.extensions.get("vanthu.audit.document_lookup")
+    if lookup is None:
+        return (int(raw),) if raw.isdigit() and len(raw) <= 15 else ()
+    return tuple(lookup(session, raw))
 
 
 def _int_arg(name: str) -> int | None:

@@ -62,6 +62,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from core import views as core_views
     from documents import access as documents_access
     from documents import demo as documents_demo
+    from documents import lookup as document_lookup
     from documents import views as documents_views
     from documents.views.fast_file import FileFastPath
     from meetings import access as meetings_access
@@ -99,6 +100,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     jobs.periodic(app, "mail_outbox", every, send_mail)
     audit_config.init_app(app)
     audit_views.init_app(app)
+    # The log's filter finds documents by number/symbol as people name them.
+    audit_views.set_document_lookup(app, document_lookup.document_ids)
     audit_sequencer.init_app(app)
     commands.init_app(
         app,

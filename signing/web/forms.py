@@ -118,4 +118,8 @@ class DocumentIdForm(FlaskForm):
     class Meta:
         csrf = False
 
-    document = StringField(_l("Document number (id)"), validators=[Optional(), max_length(12)])
+    document = StringField(
+        _l("Document number/symbol"),
+        validators=[Optional(), max_length(100)],
+        render_kw={"placeholder": _l("e.g. 04/UBND-VP")},
+    )

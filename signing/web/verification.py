@@ -32,7 +32,7 @@ from core.clock import today_local
 from core.db import get_session
 from core.errors import N_
 from core.storage import blob_store
-from documents import reading, render
+from documents import lookup, reading, render
 from documents.models import Document, DocumentVersion
 from signing import authority, document_checks, flow, jobs, pdf_checks
 from signing.crypto.pdf_verify import has_embedded_signature, is_pdf
@@ -202,14 +202,18 @@ def audit_index() -> ResponseReturnValue:
     user = auth.signed_in_user()
     find = DocumentIdForm(request.args)
     wanted = (find.document.data or "").strip()
-    if wanted:
-        if not wanted.isdigit():
-            raise InvalidSigningRequest(N_("Give the document's number (id) in digits."))
-        return redirect(url_for("signing.document", document_id=int(wanted)))
+    matches = lookup.visible_matches(get_session(), user, wanted) if wanted else []
+    if len(matches) == 1:
+        return redirect(url_for("signing.document", document_id=matches[0].id))
+    if wanted and not matches:
+        find.document.errors = [
+            gettext("No document you may see has the number/symbol “%(text)s”.", text=wanted)
+        ]
     is_auditor = user.has_role(Role.AUDITOR)
     return render_template(
         "signing/audit.html",
         find=find,
+        matches=matches,
         bundle_form=UploadForm(),
         signature_form=SignatureCheckForm(),
         job_form=JobForm(),

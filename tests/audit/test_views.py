@@ -192,7 +192,7 @@ def test_auditors_filter_events_by_person_type_document_and_time(client, db, peo
     assert len(shown("since=2000-01-01")) >= 3
     page = client.get("/audit?person=docgia").get_data(as_text=True)
     assert f'Trần Thị Bình <span class="hint">#{reader.id}</span>' in page
-    assert client.get("/audit?document=x").status_code == 400
+    assert shown("document=x") == []  # no document has that number/symbol
     assert client.get("/audit?since=yesterday").status_code == 400
 
 
