@@ -111,6 +111,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
             signing_demo.load,
             meetings_demo.load,
         ],
+        demo_notes=[signing_demo.pin_lines],
     )
     # The WSGI layers, innermost first: the file route's fast path (after every hook is
     # registered: it checks it skips none it does not know), then the proxy fix outside all.

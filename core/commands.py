@@ -21,9 +21,16 @@ from core.db import get_engine, get_session
 DemoLoader = Callable[[Session, Flask], list[tuple[str, str, str]]]
 
 
-def init_app(app: Flask, demo_loaders: Sequence[DemoLoader] = ()) -> None:
+def init_app(
+    app: Flask,
+    demo_loaders: Sequence[DemoLoader] = (),
+    demo_notes: Sequence[Callable[[Flask], list[str]]] = (),
+) -> None:
+    """``demo_notes`` say what else a newcomer needs to try the demo (e.g. the signing PINs),
+    printed after the logins each time `vanthu demo` runs."""
     app.cli.add_command(db_group)
     app.extensions["vanthu.demo_loaders"] = list(demo_loaders)
+    app.extensions["vanthu.demo_notes"] = list(demo_notes)
     app.cli.add_command(demo_command)
     app.cli.add_command(jobs_group)
 
@@ -52,6 +59,10 @@ def demo_command() -> None:
     session.commit()
     for role, username, password in logins:
         click.echo(f"demo login: {role} {username} {password}")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    for note in current_app.extensions["vanthu.demo_notes"]:
+        for line in note(app):
+            click.echo(line)
 
 
 jobs_group = AppGroup("jobs", help="Background jobs.")

@@ -155,16 +155,37 @@ def _ward_answers(
     return pin
 
 
+def pin_lines(app: Flask) -> list[str]:
+    """The demo's signing PINs, for `make run` to print beside the logins: without them nobody
+    can try signing. Nothing when this instance has no demo PINs (a real CA)."""
+    values = _read_secrets(app)
+    lines = []
+    if "chutich_pin" in values:
+        lines.append(f"demo signing PIN: official chutich {values['chutich_pin']}")
+    if "seal_pin" in values:
+        lines.append(f"demo seal PIN: clerk vanthu {values['seal_pin']}")
+    for key, value in sorted(values.items()):
+        if key.startswith("chutich.") and key.endswith("_pin"):
+            lines.append(f"demo signing PIN: official {key.removesuffix('_pin')} {value}")
+    return lines
+
+
+def _read_secrets(app: Flask) -> dict[str, str]:
+    secrets_file = Path(app.instance_path) / SECRETS_FILE
+    if not secrets_file.is_file():
+        return {}
+    return dict(line.split(" ", 1) for line in secrets_file.read_text().splitlines() if line)
+
+
 def sign_and_seal(
     session: Session, app: Flask, staged: StagedBlobs, request: SigningRequest
 ) -> bool:
     """Sign ``request`` as the demo chairman and seal it as the demo clerk, with the demo PINs
     (for the other demo loaders, e.g. the meeting's Giấy mời). False when those PINs are not
     this instance's (a real CA), or the chairman is not the one to sign: nothing is done then."""
-    secrets_file = Path(app.instance_path) / SECRETS_FILE
-    if not secrets_file.is_file():
+    values = _read_secrets(app)
+    if not values:
         return False
-    values = dict(line.split(" ", 1) for line in secrets_file.read_text().splitlines() if line)
     clerk = session.scalar(sa.select(User).where(User.username == "vanthu"))
     chairman = session.scalar(sa.select(User).where(User.username == "chutich"))
     step = request.current_step()

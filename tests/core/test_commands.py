@@ -170,3 +170,22 @@ def test_the_demo_exports_the_metadata_of_its_sealed_documents(runner, db, clien
         assert response.status_code == 200, document.subject
         assert f"<Identifier>{document.identifier}</Identifier>".encode() in response.data
         assert (b"<PageAmount>1</PageAmount>" in response.data) is (kind == "pdf")
+
+
+def test_the_demo_prints_the_signing_pins_beside_the_logins(runner, app):
+    """Issue 14 §9: the PINs were only in instance/demo_signing.txt; nobody could try signing."""
+    from pathlib import Path
+
+    from signing.demo import SECRETS_FILE
+
+    first = runner.invoke(args=["demo"]).output
+    secrets = dict(
+        line.split(" ", 1)
+        for line in (Path(app.instance_path) / SECRETS_FILE).read_text().splitlines()
+        if line
+    )
+    assert f"demo signing PIN: official chutich {secrets['chutich_pin']}\n" in first
+    assert f"demo seal PIN: clerk vanthu {secrets['seal_pin']}\n" in first
+    assert "demo signing PIN: official chutich.ninhkieu " in first
+    again = runner.invoke(args=["demo"]).output  # printed again on every run, nothing made twice
+    assert f"demo seal PIN: clerk vanthu {secrets['seal_pin']}\n" in again
