@@ -321,3 +321,29 @@ def get_attachment(
 def sees_item(session: Session, user: User, item: AgendaItem) -> bool:
     """`item_visible_to` for one stored item."""
     return bool(session.scalar(_SEES_ITEM, {**reader_params(user), "item_id": item.id}))
+
+
+# Whether a signed-in account may still follow a meeting's room: its session generation (None
+# if it may not sign in) and whether it still sees the meeting, in one round trip. Asked by a
+# live stream at each event and heartbeat.
+_PRESENCE = sa.select(
+    sa.select(User.session_generation).where(User.id == READER, User.active).scalar_subquery(),
+    sa.select(meeting_visible_to_reader())
+    .where(Meeting.id == sa.bindparam("meeting_id"))
+    .scalar_subquery(),
+)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What `presence` found: the account's session generation, and whether it sees the
+    meeting (a participant removed, or a meeting taken back to draft, no longer does)."""
+
+    session_generation: int | None
+    sees_meeting: bool
+
+
+def presence(connection: sa.Connection, reader_id: int, meeting_id: int) -> Presence:
+    """`Presence` of the account ``reader_id`` in ``meeting_id``, on a short connection."""
+    row = connection.execute(_PRESENCE, {"reader_id": reader_id, "meeting_id": meeting_id}).one()
+    return Presence(row[0], bool(row[1]))

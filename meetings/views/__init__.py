@@ -13,12 +13,13 @@ from meetings.views import (
     notes,
     participant,
     readiness,
+    room,
     secretary,
 )
 from meetings.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (participant, secretary, attachments, readiness, downloads, calendar_pages, notes)
+PAGES = (participant, secretary, attachments, readiness, downloads, calendar_pages, notes, room)
 
 
 def init_app(app: Flask) -> None:
