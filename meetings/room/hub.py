@@ -190,17 +190,12 @@ class PostgresListener(threading.Thread):
         self.ready = threading.Event()
         #: How many times it connected (tests watch it reconnect).
         self.connections = 0
-        self._connection: psycopg.Connection[Any] | None = None
+        #: The server process of the listening connection (0 before the first).
+        self.backend_pid = 0
 
     def stop(self) -> None:
         self._stopping.set()
         self.join(timeout=self.POLL * 3)
-
-    def break_connection(self) -> None:
-        """Close the connection under the listener, as a network failure would (for tests)."""
-        connection = self._connection
-        if connection is not None:
-            connection.close()
 
     def run(self) -> None:
         while not self._stopping.is_set():
@@ -214,7 +209,7 @@ class PostgresListener(threading.Thread):
 
     def _listen(self) -> None:
         with psycopg.connect(self._url, autocommit=True) as connection:
-            self._connection = connection
+            self.backend_pid = connection.info.backend_pid
             connection.execute(f"LISTEN {events.CHANNEL}")
             self.connections += 1
             self.ready.set()
