@@ -238,3 +238,21 @@ def test_signed_out_visitors_go_to_the_login_page(client, running, method, path)
     response = client.open(path.format(m=running.meeting.id), method=method)
     assert response.status_code == 302
     assert "/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(
+    ("status", "linked"),
+    [
+        (MeetingStatus.PUBLISHED, True),
+        (MeetingStatus.IN_PROGRESS, True),
+        (MeetingStatus.CLOSED, False),
+    ],
+)
+def test_the_meeting_page_leads_to_the_room_while_it_is_published_or_running(
+    client, db, office, running, status, linked
+):
+    running.meeting.status = status
+    db.commit()
+    login(client, office.home_a)
+    page = client.get(f"/meetings/{running.meeting.id}").get_data(as_text=True)
+    assert ('data-testid="open-room"' in page) is linked
