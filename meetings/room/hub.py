@@ -13,6 +13,7 @@ import logging
 import os
 import threading
 from collections import deque
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,20 +41,32 @@ class StreamEvent:
     data: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Delivered:
+    """An event for one stream, with what the hub's ``vouch`` said of the stream's reader (None
+    without one): one query for all of a process's streams instead of one each."""
+
+    event: StreamEvent
+    presence: Any = None
+
+
 class CatchUp:
     """Something may have been missed (the listener reconnected, the stream fell behind):
     the stream reads the rows after the last it sent."""
 
 
 CATCH_UP = CatchUp()
-Delivery = StreamEvent | CatchUp
+Delivery = Delivered | CatchUp
+#: ``vouch(connection, reader_ids, meeting_id)``: what each reader's stream is to be told.
+Vouch = Callable[[sa.Connection, Collection[int], int], Mapping[int, Any]]
 
 
 class Subscription:
     """One open stream's inbox: thread-safe, bounded, waited on with a timeout."""
 
-    def __init__(self, meeting_id: int) -> None:
+    def __init__(self, meeting_id: int, reader_id: int = 0) -> None:
         self.meeting_id = meeting_id
+        self.reader_id = reader_id
         self._items: deque[Delivery] = deque()
         self._ready = threading.Condition()
 
@@ -81,17 +94,18 @@ _EVENT = sa.select(RoomEvent.id, RoomEvent.kind, RoomEvent.data).where(
 class Hub:
     """The process's open streams by meeting, and what feeds them."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, vouch: Vouch | None = None) -> None:
         self.engine = engine
+        self._vouch = vouch
         self._lock = threading.Lock()
         self._streams: dict[int, set[Subscription]] = {}
         self._listener: PostgresListener | None = None
         self._local = False
         self._pid = os.getpid()
 
-    def subscribe(self, meeting_id: int) -> Subscription:
+    def subscribe(self, meeting_id: int, reader_id: int = 0) -> Subscription:
         self._start_listening()
-        subscription = Subscription(meeting_id)
+        subscription = Subscription(meeting_id, reader_id)
         with self._lock:
             self._streams.setdefault(meeting_id, set()).add(subscription)
         return subscription
@@ -114,16 +128,19 @@ class Hub:
             streams = list(self._streams.get(announcement.meeting_id, ()))
         if not streams:
             return
+        meeting_id = announcement.meeting_id
         with self.engine.connect() as connection:
             row = connection.execute(
-                _EVENT,
-                {"event_id": announcement.event_id, "meeting_id": announcement.meeting_id},
+                _EVENT, {"event_id": announcement.event_id, "meeting_id": meeting_id}
             ).first()
-        if row is None:
-            return
+            if row is None:
+                return
+            vouched: Mapping[int, Any] = {}
+            if self._vouch is not None:
+                vouched = self._vouch(connection, {s.reader_id for s in streams}, meeting_id)
         event = StreamEvent(id=row.id, kind=row.kind, data=dict(row.data or {}))
         for stream in streams:
-            stream.put(event)
+            stream.put(Delivered(event, vouched.get(stream.reader_id)))
 
     def catch_up(self) -> None:
         """Tell every stream to read the rows again: announcements may have been lost."""

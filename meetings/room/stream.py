@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
@@ -105,14 +106,18 @@ def follow(
     last_event_id: str | None,
     *,
     heartbeat: float,
-    may_continue: Callable[[], bool],
+    may_continue: Callable[[Any], bool],
+    reader_id: int = 0,
 ) -> Iterator[bytes]:
     """The stream's bytes, until the browser goes away or ``may_continue`` says no.
+
+    ``may_continue`` is asked at each event and heartbeat, given what the hub vouched for the
+    reader with the event (None at a heartbeat or catch-up: it then asks the database itself).
 
     It subscribes before reading where to start, so that nothing committed in between is lost
     (an event seen both ways is sent once). It holds no database connection while it waits.
     """
-    subscription = hub.subscribe(meeting_id)
+    subscription = hub.subscribe(meeting_id, reader_id)
     try:
         yield f"retry: {RETRY_MS}\n\n".encode()
         with Session(engine) as session:
@@ -130,7 +135,7 @@ def follow(
                     newest = max(newest, event.id)
                     yield frame(event)
             delivery = subscription.get(heartbeat)
-            if not may_continue():
+            if not may_continue(getattr(delivery, "presence", None)):
                 yield ENDED
                 return
             if delivery is None:
@@ -144,6 +149,6 @@ def follow(
                     return
                 pending = [_as_stream_event(row) for row in rows]
             else:
-                pending = [delivery]
+                pending = [delivery.event]
     finally:
         hub.unsubscribe(subscription)

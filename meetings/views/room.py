@@ -37,7 +37,8 @@ def hub_of(app: Flask) -> Hub:
     with _hub_lock:
         hub = app.extensions.get("vanthu.room_hub")
         if hub is None:
-            hub = app.extensions["vanthu.room_hub"] = Hub(get_engine(app))
+            hub = Hub(get_engine(app), vouch=access.presence)
+            app.extensions["vanthu.room_hub"] = hub
     assert isinstance(hub, Hub)
     return hub
 
@@ -135,6 +136,7 @@ def room_stream(meeting_id: int) -> ResponseReturnValue:
         last_event_id,
         heartbeat=float(app.config["ROOM_HEARTBEAT_SECONDS"]),
         may_continue=_still_allowed(app, user.id, meeting.id),
+        reader_id=user.id,
     )
     # The request's own database session ends with the request, before the stream waits.
     get_session().close()
@@ -145,17 +147,21 @@ def room_stream(meeting_id: int) -> ResponseReturnValue:
     )
 
 
-def _still_allowed(app: Flask, user_id: int, meeting_id: int) -> Callable[[], bool]:
-    """Whether the stream's session may still act and still sees the meeting, asked on a short
-    connection each time: the cookie as it was when the stream opened, the account as it is."""
+def _still_allowed(
+    app: Flask, user_id: int, meeting_id: int
+) -> Callable[[access.Presence | None], bool]:
+    """Whether the stream's session may still act and still sees the meeting: the cookie as it
+    was when the stream opened, the account as it is now (as the hub found it with an event,
+    else asked on a short connection)."""
     contents = dict(session)
     browser = auth.session_identifier(request.environ)
     policy = account_sessions.SessionPolicy.from_config(app.config)
     engine = get_engine(app)
 
-    def check() -> bool:
-        with engine.connect() as connection:
-            found = access.presence(connection, user_id, meeting_id)
+    def check(found: access.Presence | None) -> bool:
+        if found is None:
+            with engine.connect() as connection:
+                found = access.presence(connection, [user_id], meeting_id)[user_id]
         try:
             account_sessions.check(contents, found.session_generation, policy, browser=browser)
         except SessionEnded:

@@ -63,7 +63,10 @@ def test_a_change_committed_by_one_app_reaches_the_other_apps_streams(
         db.commit()
         delivered = _next_event(subscription)
         assert delivered is not None
-        assert (delivered.kind, delivered.data["item"]) == ("agenda.current", running.first.id)
+        assert (delivered.event.kind, delivered.event.data["item"]) == (
+            "agenda.current",
+            running.first.id,
+        )
         assert elsewhere.get(0) in (None, CATCH_UP)  # another meeting's streams hear nothing
     finally:
         hub_of(app).close()
@@ -78,7 +81,7 @@ def test_on_sqlite_the_process_hub_hears_commits_in_process(app, db, office, run
         current.set_current(db, office.chairman, running.meeting, running.first.id, now=AT)
         db.commit()
         delivered = subscription.get(0)
-        assert delivered is not None and delivered.kind == "agenda.current"
+        assert delivered is not None and delivered.event.kind == "agenda.current"
     finally:
         hub.close()
     assert hub.deliver not in events._local_listeners
@@ -100,17 +103,17 @@ def test_the_listener_reconnects_and_its_streams_catch_up(app, db, office, runni
         assert listener.connections == 2
         current.set_current(db, office.chairman, running.meeting, running.first.id, now=AT)
         db.commit()
-        assert _next_event(subscription).kind == "agenda.current"
+        assert _next_event(subscription).event.kind == "agenda.current"
     finally:
         hub.close()
 
 
 def test_a_stream_that_falls_behind_is_told_to_catch_up_instead():
     subscription = Subscription(1)
-    from meetings.room.hub import MAX_QUEUED, StreamEvent
+    from meetings.room.hub import MAX_QUEUED, Delivered, StreamEvent
 
     for n in range(MAX_QUEUED + 1):
-        subscription.put(StreamEvent(n, "agenda.timer", {}))
+        subscription.put(Delivered(StreamEvent(n, "agenda.timer", {})))
     assert subscription.get(0) is CATCH_UP
     assert subscription.get(0) is None
 

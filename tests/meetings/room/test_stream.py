@@ -173,12 +173,15 @@ def test_presence_says_whether_an_account_still_follows_the_meeting(app, db, off
     """What the stream asks at each heartbeat, beside `accounts.sessions.check`."""
     from meetings import access
 
+    readers = [office.home_a.id, office.outsider.id, office.clerk.id, 10**9]
     with db.get_bind().connect() as connection:
-        found = access.presence(connection, office.home_a.id, running.meeting.id)
-    assert found == access.Presence(office.home_a.session_generation, True)
-    with db.get_bind().connect() as connection:
-        outsider = access.presence(connection, office.outsider.id, running.meeting.id)
-    assert outsider.sees_meeting is False
+        found = access.presence(connection, readers, running.meeting.id)
+    assert found == {
+        office.home_a.id: access.Presence(office.home_a.session_generation, True),
+        office.outsider.id: access.Presence(office.outsider.session_generation, False),
+        office.clerk.id: access.Presence(office.clerk.session_generation, True),
+        10**9: access.ABSENT,
+    }
 
 
 def test_a_stranger_may_not_open_the_stream(client, office, running, hub):
