@@ -39,6 +39,8 @@ from meetings.room import events
 PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
 #: The longest one round may take before the run gives up (seconds).
 ROUND_LIMIT = 30.0
+#: Listeners connecting together.
+JOINING = 25
 
 
 def build_meeting(app, people: int, items: int) -> tuple[int, list[int]]:
@@ -194,10 +196,15 @@ async def measure(args, app, port: int, meeting_id: int, items: list[int]) -> di
     path = f"/meetings/{meeting_id}/room/stream"
     listeners = [Listener(port, path, cookie) for cookie in cookies]
     kinds = (b"agenda.current", b"agenda.timer")
-    tasks = [asyncio.create_task(listener.run(kinds)) for listener in listeners]
-    await asyncio.wait_for(
-        asyncio.gather(*(listener.connected.wait() for listener in listeners)), ROUND_LIMIT
-    )
+    tasks = []
+    # Devices join a few at a time, as people arrive in a room: 500 streams opening in the same
+    # instant would each want a pooled connection for their first read at once.
+    for start in range(0, len(listeners), JOINING):
+        batch = listeners[start : start + JOINING]
+        tasks += [asyncio.create_task(listener.run(kinds)) for listener in batch]
+        await asyncio.wait_for(
+            asyncio.gather(*(listener.connected.wait() for listener in batch)), ROUND_LIMIT
+        )
     loop = asyncio.get_running_loop()
 
     async def round_trip(kind: bytes, n: int, act) -> list[float]:
@@ -230,7 +237,7 @@ def percentile(values: list[float], share: float) -> float:
 
 
 def main() -> None:
-    args = arguments(__doc__ or "", participants=500, rounds=5, workers=4, threads=160)
+    args = arguments(__doc__ or "", participants=500, rounds=5, workers=4, threads=200)
     if not (args.database_url or "").startswith("postgresql"):
         raise SystemExit("live push needs PostgreSQL: --database-url postgresql+psycopg://...")
     app = fresh_app(args.database_url)
@@ -238,7 +245,15 @@ def main() -> None:
     env = server_env(app, "")
     env["VANTHU_ROOM_HEARTBEAT_SECONDS"] = "15"
     env["VANTHU_LOG_SEQUENCE_IN_BACKGROUND"] = "1"
-    server, port = gunicorn("wsgi:app", env, args.workers, args.threads)
+    # As README's production command: each worker takes no more connections than it has
+    # threads, since every open stream keeps one.
+    server, port = gunicorn(
+        "wsgi:app",
+        env,
+        args.workers,
+        args.threads,
+        extra=["--worker-connections", str(args.threads)],
+    )
     try:
         found = asyncio.run(measure(args, app, port, meeting_id, items))
     finally:
