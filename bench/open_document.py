@@ -20,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -45,7 +46,7 @@ def free_port() -> int:
 
 
 def gunicorn(
-    target: str, env: dict[str, str], workers: int, threads: int
+    target: str, env: dict[str, str], workers: int, threads: int, extra: Sequence[str] = ()
 ) -> tuple[subprocess.Popen[bytes], int]:
     port = free_port()
     process = subprocess.Popen(
@@ -60,6 +61,7 @@ def gunicorn(
             f"127.0.0.1:{port}",
             "--log-level",
             "warning",
+            *extra,
             target,
         ],
         cwd=ROOT,

@@ -234,4 +234,7 @@ def from_environment(instance_path: Path) -> dict[str, Any]:
         "MEETING_REMINDER_HOURS": _hours_list("VANTHU_MEETING_REMINDER_HOURS", "24,1"),
         # How many days before an assignment's deadline its handlers are reminded (once each).
         "ASSIGNMENT_REMINDER_DAYS": _days_list("VANTHU_ASSIGNMENT_REMINDER_DAYS", "3,1"),
+        # The meeting room's live stream: a comment line this often (seconds) keeps proxies from
+        # closing a quiet stream and lets an ended session's stream stop.
+        "ROOM_HEARTBEAT_SECONDS": _float("VANTHU_ROOM_HEARTBEAT_SECONDS", 15),
     }

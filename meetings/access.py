@@ -17,6 +17,7 @@ document: that stays with the people named on it, and the pack shows it as withh
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -321,3 +322,39 @@ def get_attachment(
 def sees_item(session: Session, user: User, item: AgendaItem) -> bool:
     """`item_visible_to` for one stored item."""
     return bool(session.scalar(_SEES_ITEM, {**reader_params(user), "item_id": item.id}))
+
+
+# Whether signed-in accounts may still follow a meeting's room: each one's session generation
+# and whether it still sees the meeting, in one round trip however many they are. Asked by the
+# live streams at each event (once for all of a process's streams) and heartbeat.
+_PRESENCE = (
+    sa.select(User.id, User.session_generation, _sees_meeting(User.id, Meeting))
+    .select_from(User)
+    .join(Meeting, Meeting.id == sa.bindparam("meeting_id"))
+    .where(User.id.in_(sa.bindparam("reader_ids", expanding=True)), User.active)
+)
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What `presence` found of an account: its session generation (None if it may not sign
+    in), and whether it sees the meeting (a participant removed no longer does)."""
+
+    session_generation: int | None
+    sees_meeting: bool
+
+
+ABSENT = Presence(None, False)
+
+
+def presence(
+    connection: sa.Connection, reader_ids: Collection[int], meeting_id: int
+) -> dict[int, Presence]:
+    """`Presence` of each account of ``reader_ids`` in ``meeting_id``, on a short connection."""
+    if not reader_ids:
+        return {}
+    rows = connection.execute(
+        _PRESENCE, {"reader_ids": sorted(set(reader_ids)), "meeting_id": meeting_id}
+    )
+    found = {row[0]: Presence(row[1], bool(row[2])) for row in rows}
+    return {reader_id: found.get(reader_id, ABSENT) for reader_id in reader_ids}

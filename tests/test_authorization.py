@@ -173,6 +173,14 @@ ANY_USER |= {
     "meetings.speaker_action",
     "meetings.speaking_time",
     "meetings.declare_conflict",
+    # The meeting room and its live stream: participants follow, the chair and secretary run it
+    # (tests/meetings/room/test_current.py and test_stream.py test the refusals).
+    "meetings.room",
+    "meetings.room_agenda",
+    "meetings.room_item",
+    "meetings.room_stream",
+    "meetings.set_current_item",
+    "meetings.start_meeting",
 }
 #: A calendar app fetches the feed without a session: its secret token is the key, an unknown
 #: or revoked one is not found (tests/meetings/test_feeds.py).

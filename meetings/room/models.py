@@ -187,3 +187,25 @@ class MeetingMinutes(Base):
     created_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     created_at: Mapped[created_at]
     sent_at: Mapped[datetime | None]
+
+
+class RoomState(Base):
+    """What a running meeting is on now: the current agenda item, since when, for how long.
+
+    One row per meeting, written by the chair or the secretary; every device follows it. The
+    planned duration is copied when the item becomes current, so the timer each device shows
+    does not move if the agenda is edited meanwhile.
+    """
+
+    __tablename__ = "meeting_room_states"
+
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id"), primary_key=True)
+    #: The item under discussion; None before the first one (or once it was deleted).
+    current_item_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("agenda_items.id", ondelete="SET NULL")
+    )
+    #: When the current item became current: where its timer starts.
+    item_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The item's planned duration at that moment (0: none planned, the timer only counts).
+    planned_minutes: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

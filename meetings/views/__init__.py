@@ -15,6 +15,7 @@ from meetings.views import (
     notes,
     participant,
     readiness,
+    room,
     secretary,
     speakers,
 )
@@ -29,6 +30,7 @@ PAGES = (
     downloads,
     calendar_pages,
     notes,
+    room,
     attendance,
     speakers,
     minutes,
