@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -146,3 +147,36 @@ class NoteActionForm(FlaskForm):
     """Sharing, taking back or deleting one's note; ``back`` says which page to return to."""
 
     back = HiddenField()
+
+
+class VoteForm(FlaskForm):
+    """The chair's or secretary's form opening a vote in the room."""
+
+    question = StringField(_l("Question"), validators=[required(), max_length(1000)])
+    kind = SelectField(
+        _l("What is voted"),
+        choices=[
+            SelectChoice("yes_no", _l("Yes / No / Abstain")),
+            SelectChoice("choice", _l("A choice among options")),
+        ],
+    )
+    options = TextAreaField(_l("Options, one per line"), validators=[Optional()])
+    secret = BooleanField(_l("Secret ballot"))
+    rule = SelectField(
+        _l("Passed when"),
+        choices=[
+            SelectChoice("half_entitled", _l("more than half of the entitled voters agree")),
+            SelectChoice("half_cast", _l("more than half of the ballots cast agree")),
+            SelectChoice(
+                "two_thirds_entitled", _l("more than two thirds of the entitled voters agree")
+            ),
+        ],
+    )
+    item = HiddenField()
+
+
+class BallotForm(FlaskForm):
+    """One ballot: the option chosen and, for a representative, the member it is cast for."""
+
+    option = HiddenField()
+    member = HiddenField()

@@ -150,6 +150,12 @@ ANY_USER |= {
     "meetings.unshare_note",
     "meetings.delete_note",
     "meetings.export_notes",
+    # The room's votes: tests/meetings/room/test_vote_views.py tests their refusals.
+    "meetings.votes_panel",
+    "meetings.open_vote",
+    "meetings.cast_ballot",
+    "meetings.close_vote",
+    "meetings.publish_vote",
 }
 #: A calendar app fetches the feed without a session: its secret token is the key, an unknown
 #: or revoked one is not found (tests/meetings/test_feeds.py).

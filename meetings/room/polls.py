@@ -265,7 +265,7 @@ def close(session: Session, poll: Poll, actor: User | None, now: datetime) -> Re
         .values(status=PollStatus.CLOSED, closed_at=now, closed_by_id=actor.id if actor else None)
         .execution_options(synchronize_session=False)
     )
-    if closed.rowcount != 1:
+    if closed.rowcount != 1:  # type: ignore[attr-defined]
         raise PollNotOpen(N_("This vote is already closed."), poll=poll.id)
     if poll.secret:
         # Rewritten in this transaction: no row version of a counter or of a "has voted" row

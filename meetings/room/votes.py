@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
@@ -78,7 +79,7 @@ def open_vote(
 
 
 def get_vote(session: Session, user: User, meeting: Meeting, poll_id: int) -> Poll:
-    """A vote of ``meeting`` that ``user`` sees (a vote on an item they may not see is not found)."""
+    """A vote of ``meeting`` that ``user`` sees; one on an item they may not see is not found."""
     poll = session.get(Poll, poll_id)
     if poll is None or poll.meeting_id != meeting.id:
         raise _vote_not_found(poll_id)
@@ -230,7 +231,7 @@ def votes_in(session: Session, user: User, meeting: Meeting) -> list[VoteState]:
     return states
 
 
-def _counts(session: Session, column: sa.ColumnElement[int], ids: Sequence[int]) -> dict[int, int]:
+def _counts(session: Session, column: Any, ids: Sequence[int]) -> dict[int, int]:
     if not ids:
         return {}
     rows = session.execute(

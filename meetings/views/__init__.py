@@ -14,11 +14,21 @@ from meetings.views import (
     participant,
     readiness,
     secretary,
+    votes,
 )
 from meetings.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (participant, secretary, attachments, readiness, downloads, calendar_pages, notes)
+PAGES = (
+    participant,
+    secretary,
+    attachments,
+    readiness,
+    downloads,
+    calendar_pages,
+    notes,
+    votes,
+)
 
 
 def init_app(app: Flask) -> None:
