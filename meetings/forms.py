@@ -11,6 +11,7 @@ from wtforms import (
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -180,3 +181,33 @@ class BallotForm(FlaskForm):
 
     option = HiddenField()
     member = HiddenField()
+
+
+class ConsultationForm(FlaskForm):
+    """A clerk's written consultation (xin ý kiến): question, members, deadline, documents."""
+
+    title = StringField(_l("Title"), validators=[required(), max_length(500)])
+    body = TextAreaField(_l("What is asked, and why"), validators=[Optional()])
+    question = StringField(_l("Question"), validators=[required(), max_length(1000)])
+    kind = SelectField(
+        _l("What is answered"),
+        choices=[
+            SelectChoice("yes_no", _l("Yes / No / Abstain")),
+            SelectChoice("choice", _l("A choice among options")),
+        ],
+    )
+    options = TextAreaField(_l("Options, one per line"), validators=[Optional()])
+    rule = VoteForm.rule
+    deadline = DateTimeLocalField(_l("Answer by"), format=TIME_FORMAT, validators=[required()])
+    member_ids = SelectMultipleField(_l("Members consulted"), validate_choice=False)
+    version_ids = StringField(
+        _l("Document versions to read (their numbers in VanThu, separated by commas)"),
+        validators=[Optional(), max_length(500)],
+    )
+
+
+class AnswerForm(FlaskForm):
+    """A member's answer; with their signing PIN, it is also signed with their key."""
+
+    option = HiddenField()
+    pin = PasswordField(_l("Signing PIN (to sign the answer; optional)"), validators=[Optional()])

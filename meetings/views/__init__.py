@@ -9,6 +9,7 @@ from core import navigation
 from meetings.views import (
     attachments,
     calendar_pages,
+    consultation,
     downloads,
     notes,
     participant,
@@ -28,6 +29,7 @@ PAGES = (
     calendar_pages,
     notes,
     votes,
+    consultation,
 )
 
 
@@ -37,3 +39,4 @@ def init_app(app: Flask) -> None:
     navigation.add_home_panel(app, "meetings/_home.html", participant.home_panel)
     downloads.register_jobs(app)
     calendar_pages.init_app(app)
+    consultation.init_app(app)
