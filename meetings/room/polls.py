@@ -26,7 +26,7 @@ in Python: two clicks at the same moment insert twice and the second insert fail
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -198,13 +198,16 @@ def cast(
     *,
     now: datetime,
     member_id: int | None = None,
+    before_counting: Callable[[PollBallot], None] | None = None,
 ) -> PollBallot:
     """Cast ``user``'s ballot (for ``member_id`` when they represent that member).
 
     The "has voted" row is inserted first, in a savepoint: a second ballot for the same voter
     fails on the unique constraint, however close together the two arrive. The poll's row is
     then read under a share lock, so that a close waits for the ballots already being cast and
-    a ballot after the close is refused.
+    a ballot after the close is refused. ``before_counting`` (the caller's events) runs next,
+    and the option's counter is raised last: every ballot for that option waits for its row
+    lock, so it is held only from there to the commit.
     """
     if poll.status is not PollStatus.OPEN:
         raise PollNotOpen(N_("This vote is closed; your ballot was not counted."), poll=poll.id)
@@ -229,6 +232,8 @@ def cast(
     )
     if status is not PollStatus.OPEN:
         raise PollNotOpen(N_("This vote is closed; your ballot was not counted."), poll=poll.id)
+    if before_counting is not None:
+        before_counting(ballot)
     session.execute(
         sa.update(PollOption)
         .where(PollOption.id == option_id, PollOption.poll_id == poll.id)

@@ -102,26 +102,32 @@ def cast_ballot(
 ) -> int:
     """Cast ``user``'s ballot; returns how many ballots are in now."""
     poll = get_vote(session, user, meeting, poll_id)
-    ballot = polls.cast(session, poll, user, option_id, now=now, member_id=member_id)
-    cast_now = polls.ballots_cast(session, poll.id)
-    details: dict[str, object] = {"secret": poll.secret}
-    if not poll.secret:
-        voter = session.get(PollVoter, ballot.voter_id)
-        details.update(option=option_id, member=voter.member_id if voter else None)
-    record_event(
-        session,
-        "meetings:vote:cast",
-        actor=user,
-        subject={"meeting": meeting.id, "vote": poll.id},
-        details=details,
-    )
-    events.announce(
-        session,
-        meeting.id,
-        "vote.ballot",
-        {"vote": poll.id, "cast": cast_now},
-        actor_id=None if poll.secret else user.id,
-    )
+    counted: list[int] = []
+
+    def record(ballot: PollBallot) -> None:
+        cast_now = polls.ballots_cast(session, poll.id)
+        counted.append(cast_now)
+        details: dict[str, object] = {"secret": poll.secret}
+        if not poll.secret:
+            voter = session.get(PollVoter, ballot.voter_id)
+            details.update(option=option_id, member=voter.member_id if voter else None)
+        record_event(
+            session,
+            "meetings:vote:cast",
+            actor=user,
+            subject={"meeting": meeting.id, "vote": poll.id},
+            details=details,
+        )
+        events.announce(
+            session,
+            meeting.id,
+            "vote.ballot",
+            {"vote": poll.id, "cast": cast_now},
+            actor_id=None if poll.secret else user.id,
+        )
+
+    polls.cast(session, poll, user, option_id, now=now, member_id=member_id, before_counting=record)
+    (cast_now,) = counted
     return cast_now
 
 
