@@ -304,16 +304,15 @@ def publish(session: Session, poll: Poll, now: datetime) -> None:
 
 def result(session: Session, poll: Poll) -> Result:
     """The counts and the outcome by the poll's rule; for a closed poll only."""
+    session.refresh(poll, ["options"])
+    return result_of(poll, entitled_count(session, poll.id), ballots_cast(session, poll.id))
+
+
+def result_of(poll: Poll, entitled: int, cast_total: int) -> Result:
+    """`result` from the poll's loaded options and its counts (many polls in a few statements)."""
     if poll.status is PollStatus.OPEN:
         raise PollNotOpen(N_("The result is known once the vote is closed."), poll=poll.id)
-    options = session.execute(
-        sa.select(PollOption.label, PollOption.position, PollOption.tally)
-        .where(PollOption.poll_id == poll.id)
-        .order_by(PollOption.position)
-    ).all()
-    counts = [Count(label, position, tally) for label, position, tally in options]
-    entitled = entitled_count(session, poll.id)
-    cast_total = ballots_cast(session, poll.id)
+    counts = [Count(o.label, o.position, o.tally) for o in poll.options]
     return Result(entitled, cast_total, counts, *_outcome(poll, counts, entitled, cast_total))
 
 

@@ -231,7 +231,11 @@ def votes_in(session: Session, user: User, meeting: Meeting) -> list[VoteState]:
                 cast=cast.get(poll.id, 0),
                 may_cast_for=open_for if poll.status is PollStatus.OPEN else [],
                 has_voted=bool(held) and not open_for,
-                result=polls.result(session, poll) if shown else None,
+                result=(
+                    polls.result_of(poll, entitled.get(poll.id, 0), cast.get(poll.id, 0))
+                    if shown
+                    else None
+                ),
             )
         )
     return states

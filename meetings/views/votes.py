@@ -17,7 +17,8 @@ from meetings.room import votes as service
 from meetings.views.blueprint import bp, load, optional_id, signed_in, valid
 
 
-def _panel(meeting: Meeting) -> str:
+def render_panel(meeting: Meeting) -> str:
+    """The votes panel for the signed-in user: what the room page embeds first, then re-fetches."""
     db, user = get_session(), auth.signed_in_user()
     return render_template(
         "meetings/room/_votes.html",
@@ -36,14 +37,14 @@ def _panel(meeting: Meeting) -> str:
 def _answer(meeting: Meeting) -> ResponseReturnValue:
     """The fragment when the room's script asked, else back to the room page."""
     if request.headers.get("X-Requested-With") == "fetch":
-        return _panel(meeting)
+        return render_panel(meeting)
     return redirect(f"/meetings/{meeting.id}/room")
 
 
 @bp.get("/<int:meeting_id>/room/votes")
 @signed_in
 def votes_panel(meeting_id: int) -> ResponseReturnValue:
-    return _panel(load(meeting_id))
+    return render_panel(load(meeting_id))
 
 
 @bp.post("/<int:meeting_id>/room/votes")

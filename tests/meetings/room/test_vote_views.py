@@ -121,7 +121,7 @@ def test_two_requests_of_one_voter_at_once_count_once(app, db, office, meeting, 
     clients = [app.test_client(), app.test_client()]
     for each in clients:
         login(each, office.home_a)
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
     statuses: list[int] = []
 
     def press(each, position):

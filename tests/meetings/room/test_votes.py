@@ -26,6 +26,7 @@ from meetings.room.models import (
     RoomEvent,
 )
 from meetings.room.record import record_parts
+from tests.conftest import count_statements
 from tests.meetings.conftest import add_item, invite, new_meeting, publish
 
 #: When the votes are cast in these tests: fixed, never the clock.
@@ -272,7 +273,7 @@ def test_two_ballots_of_one_voter_at_the_same_moment_count_once(app, db, office,
     """Two connections cast the same voter's ballot at once: the unique constraint keeps one."""
     poll = opened(db, office, meeting)
     choices = [o.id for o in poll.options]
-    start = threading.Barrier(2)
+    start = threading.Barrier(2, timeout=60)
     outcomes: list[str] = []
 
     def click(position: int) -> None:
@@ -337,3 +338,26 @@ def test_the_panel_shows_only_the_count_until_published(db, office, meeting):
     votes.publish_vote(db, office.chairman, meeting, poll.id, now=AT)
     db.commit()
     assert votes.votes_in(db, office.home_b, meeting)[0].result.cast == 1
+
+
+def test_the_panel_reads_any_number_of_votes_in_the_same_number_of_statements(
+    app, db, office, meeting
+):
+    def statements_for_panel():
+        db.expire_all()
+        with count_statements(app) as statements:
+            states = votes.votes_in(db, office.clerk, meeting)
+        assert all(state.result is not None for state in states)
+        return len(statements)
+
+    def closed_vote():
+        poll = opened(db, office, meeting)
+        cast(db, office, meeting, poll, "home_a", 0)
+        votes.close_vote(db, office.clerk, meeting, poll.id, now=AT)
+        db.commit()
+
+    closed_vote()
+    one = statements_for_panel()
+    closed_vote()
+    closed_vote()
+    assert statements_for_panel() == one
