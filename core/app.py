@@ -69,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meetings import archive, invitations, minutes, note_archive
     from meetings import demo as meetings_demo
     from meetings import views as meetings_views
+    from meetings.room import consultation
     from signing import demo as signing_demo
     from signing import sealing
     from signing.web import views as signing_views
@@ -83,6 +84,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     meetings_views.init_app(app)
     # A meeting lets its participants open the versions on its agenda (meetings/access.py).
     documents_access.register_grant("meetings", meetings_access.document_grant)
+    # A written consultation lets its members open the exact versions sent with it.
+    documents_access.register_grant("consultations", consultation.document_grant)
     # A sealed Giấy mời goes to the meeting's people (signing knows nothing of meetings).
     sealing.on_sealed("meetings", invitations.sealed)
     # Sealed minutes go to the meeting's people, and their conclusions become tasks.

@@ -133,3 +133,34 @@ class BadMinutes(BadInput):
     """An edited minutes file that is not a readable Word (DOCX) file."""
 
     code = "bad_minutes"
+
+
+class PollNotFound(MeetingNotFound):
+    """No such vote or consultation, or one the user may not see."""
+
+    code = "poll_not_found"
+
+
+class BadPoll(BadInput):
+    """A vote's question, options or rule do not fit; nothing was opened."""
+
+    code = "bad_poll"
+
+
+class PollNotOpen(Conflict):
+    """The vote is closed (or the consultation's deadline passed): the ballot was not counted."""
+
+    code = "poll_not_open"
+
+
+class NotEntitled(Forbidden):
+    """The user may not vote here, or not for the member they named."""
+
+    code = "not_entitled"
+    audited = True
+
+
+class AlreadyVoted(Conflict):
+    """This voter's ballot is already in: a second one is refused by the database."""
+
+    code = "already_voted"

@@ -7,10 +7,12 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
+    PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -217,3 +219,66 @@ class MinutesFileForm(FlaskForm):
     file = FileField(
         _l("Edited Word file"), validators=[FileRequired(message=_l("Choose a file."))]
     )
+
+
+class VoteForm(FlaskForm):
+    """The chair's or secretary's form opening a vote in the room."""
+
+    question = StringField(_l("Question"), validators=[required(), max_length(1000)])
+    kind = SelectField(
+        _l("What is voted"),
+        choices=[
+            SelectChoice("yes_no", _l("Yes / No / Abstain")),
+            SelectChoice("choice", _l("A choice among options")),
+        ],
+    )
+    options = TextAreaField(_l("Options, one per line"), validators=[Optional()])
+    secret = BooleanField(_l("Secret ballot"))
+    rule = SelectField(
+        _l("Passed when"),
+        choices=[
+            SelectChoice("half_entitled", _l("more than half of the entitled voters agree")),
+            SelectChoice("half_cast", _l("more than half of the ballots cast agree")),
+            SelectChoice(
+                "two_thirds_entitled", _l("more than two thirds of the entitled voters agree")
+            ),
+        ],
+    )
+    item = HiddenField()
+
+
+class BallotForm(FlaskForm):
+    """One ballot: the option chosen and, for a representative, the member it is cast for."""
+
+    option = HiddenField()
+    member = HiddenField()
+
+
+class ConsultationForm(FlaskForm):
+    """A clerk's written consultation (xin ý kiến): question, members, deadline, documents."""
+
+    title = StringField(_l("Title"), validators=[required(), max_length(500)])
+    body = TextAreaField(_l("What is asked, and why"), validators=[Optional()])
+    question = StringField(_l("Question"), validators=[required(), max_length(1000)])
+    kind = SelectField(
+        _l("What is answered"),
+        choices=[
+            SelectChoice("yes_no", _l("Yes / No / Abstain")),
+            SelectChoice("choice", _l("A choice among options")),
+        ],
+    )
+    options = TextAreaField(_l("Options, one per line"), validators=[Optional()])
+    rule = VoteForm.rule
+    deadline = DateTimeLocalField(_l("Answer by"), format=TIME_FORMAT, validators=[required()])
+    member_ids = SelectMultipleField(_l("Members consulted"), validate_choice=False)
+    version_ids = StringField(
+        _l("Document versions to read (their numbers in VanThu, separated by commas)"),
+        validators=[Optional(), max_length(500)],
+    )
+
+
+class AnswerForm(FlaskForm):
+    """A member's answer; with their signing PIN, it is also signed with their key."""
+
+    option = HiddenField()
+    pin = PasswordField(_l("Signing PIN (to sign the answer; optional)"), validators=[Optional()])

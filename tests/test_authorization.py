@@ -181,11 +181,22 @@ ANY_USER |= {
     "meetings.room_stream",
     "meetings.set_current_item",
     "meetings.start_meeting",
+    # The room's votes: tests/meetings/room/test_vote_views.py tests their refusals.
+    "meetings.votes_panel",
+    "meetings.open_vote",
+    "meetings.cast_ballot",
+    "meetings.close_vote",
+    "meetings.publish_vote",
+    # Written consultations: their sender and members only (test_consultation_views.py).
+    "meetings.consultations",
+    "meetings.consultation",
+    "meetings.answer_consultation",
 }
 #: A calendar app fetches the feed without a session: its secret token is the key, an unknown
 #: or revoked one is not found (tests/meetings/test_feeds.py).
 PUBLIC |= {"calendar_feed.feed"}
 RESTRICTED["meetings.new"] = {Role.CLERK}
+RESTRICTED["meetings.new_consultation"] = {Role.CLERK}
 RESTRICTED |= {
     "signing.queue": SIGNERS,
     "signing.submit": {Role.CLERK},

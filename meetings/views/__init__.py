@@ -10,6 +10,7 @@ from meetings.views import (
     attachments,
     attendance,
     calendar_pages,
+    consultation,
     downloads,
     minutes,
     notes,
@@ -18,6 +19,7 @@ from meetings.views import (
     room,
     secretary,
     speakers,
+    votes,
 )
 from meetings.views.blueprint import bp
 
@@ -34,6 +36,8 @@ PAGES = (
     attendance,
     speakers,
     minutes,
+    votes,
+    consultation,
 )
 
 
@@ -43,3 +47,4 @@ def init_app(app: Flask) -> None:
     navigation.add_home_panel(app, "meetings/_home.html", participant.home_panel)
     downloads.register_jobs(app)
     calendar_pages.init_app(app)
+    consultation.init_app(app)
