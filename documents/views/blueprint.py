@@ -5,6 +5,7 @@ Loading a document (one place decides 403 or 404), reading choices from forms, s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
@@ -14,9 +15,10 @@ from wtforms.fields.choices import SelectChoice
 
 from accounts import auth
 from accounts.models import Role, User
+from core import jobs
 from core.db import get_session
 from core.storage import StagedBlobs, blob_store
-from documents import access, drafting, errors
+from documents import access, drafting, errors, originals
 from documents.convert import PdfConverter
 from documents.models import Document
 
@@ -39,6 +41,12 @@ def converter() -> PdfConverter:
     return PdfConverter(
         soffice=config["SOFFICE"], timeout_seconds=float(config["CONVERT_TIMEOUT_SECONDS"])
     )
+
+
+def converting() -> originals.Converting:
+    """Conversions as this app runs them: its LibreOffice, settings and job queue."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return originals.Converting(converter(), settings(), functools.partial(jobs.enqueue, app=app))
 
 
 def load(document_id: int, manage: bool = False) -> Document:

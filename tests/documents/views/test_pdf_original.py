@@ -12,6 +12,12 @@ from tests.documents.pages_testkit import build_office, create_draft, last_docum
 
 
 @pytest.fixture
+def app_config():
+    """Jobs run at once, inside the request, as the other job tests do."""
+    return {"JOBS_IMMEDIATE": True}
+
+
+@pytest.fixture
 def office(make):
     return build_office(make)
 
