@@ -9,7 +9,7 @@ import functools
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Flask, current_app
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
@@ -29,15 +29,16 @@ drafters = auth.roles_required(Role.CLERK, Role.OFFICIAL)
 register_readers = auth.roles_required(Role.CLERK, Role.AUDITOR)
 
 
-def settings() -> drafting.Settings:
-    config = current_app.config
+def settings(app: Flask | None = None) -> drafting.Settings:
+    config = (app or current_app).config
     return drafting.Settings(
         place=config["DOCUMENT_PLACE"], max_upload_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024
     )
 
 
-def converter() -> PdfConverter:
-    config = current_app.config
+def converter(app: Flask | None = None) -> PdfConverter:
+    """LibreOffice as configured (VANTHU_SOFFICE); a job passes its app."""
+    config = (app or current_app).config
     return PdfConverter(
         soffice=config["SOFFICE"], timeout_seconds=float(config["CONVERT_TIMEOUT_SECONDS"])
     )

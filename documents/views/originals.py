@@ -27,8 +27,8 @@ def run_pdf_original(run: jobs.JobRun) -> dict[str, Any]:
         blob_store(run.app),
         int(run.payload["conversion"]),
         run.job.id,
-        converter(),
-        settings(),
+        converter(run.app),
+        settings(run.app),
     )
 
 

@@ -95,8 +95,8 @@ def _run_submission(run: jobs.JobRun) -> dict[str, Any]:
         blob_store(run.app),
         int(run.payload["conversion"]),
         run.job.id,
-        documents_pages.converter(),
-        documents_pages.settings(),
+        documents_pages.converter(run.app),
+        documents_pages.settings(run.app),
     )
 
 
