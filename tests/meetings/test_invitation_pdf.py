@@ -1,6 +1,6 @@
 """The Giấy mời goes out as a PDF original where LibreOffice is installed: publishing queues its
 conversion, the job submits the PDF for signature (PAdES), the seal is added to it, and the
-sealed PDF is what is circulated. Without LibreOffice it is signed detached, and the page says so."""
+sealed PDF is what is circulated. Without LibreOffice it is signed detached; the page says so."""
 
 from __future__ import annotations
 
