@@ -156,15 +156,21 @@ def submit(document_id: int) -> ResponseReturnValue:
         )  # fmt: skip
         db.commit()
     if isinstance(request, PdfConversion):
-        flash(
-            gettext(
-                "Number %(number)s is reserved. The document is being turned into its PDF "
-                "original and goes for signing as soon as the PDF exists.",
-                number=document.number_symbol,
-            ),
-            "success",
-        )
-        return redirect(url_for("documents.show", document_id=document.id))
+        # The job may have run already (a fast worker): then the request page, as before.
+        submitted = flow.active_request(db, document)
+        if submitted is None:
+            db.refresh(request)
+            if request.pending:  # a failure is told by the document page itself
+                flash(
+                    gettext(
+                        "Number %(number)s is reserved. The document is being turned into its "
+                        "PDF original and goes for signing as soon as the PDF exists.",
+                        number=document.number_symbol,
+                    ),
+                    "success",
+                )
+            return redirect(url_for("documents.show", document_id=document.id))
+        request = submitted
     flash(
         gettext("Submitted for signing with number %(number)s.", number=document.number_symbol),
         "success",
