@@ -70,7 +70,7 @@ def _request(db, document) -> SigningRequest | None:
 
 
 def test_the_giay_moi_is_signed_and_sealed_inside_its_pdf_and_that_pdf_goes_out(
-    app, db, office, signing, tmp_path
+    app, client, db, office, signing, tmp_path
 ):
     pdf_signing.set_signature_image(db, office.chairman, signature_png())
     db.commit()
@@ -93,6 +93,10 @@ def test_the_giay_moi_is_signed_and_sealed_inside_its_pdf_and_that_pdf_goes_out(
     assert code == 0, output
     assert [e.field for e in entries] == [pades.OFFICIAL_FIELD, pades.SEAL_FIELD], output
     assert all(e.valid and e.trusted for e in entries), output
+    # A participant opens the signed and sealed PDF they were sent.
+    login(client, office.home_a)
+    opened = client.get(f"/signing/requests/{request.id}/original.pdf")
+    assert opened.status_code == 200 and opened.data == sealed.read_bytes()
 
 
 def test_while_the_pdf_is_made_the_meeting_page_says_so_then_it_goes_for_signature(
