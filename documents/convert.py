@@ -45,8 +45,8 @@ class PdfConverter:
     def available(self) -> bool:
         return self.executable() is not None
 
-    def docx_to_pdf(self, docx: bytes) -> bytes:
-        """The PDF LibreOffice makes of ``docx``; raises a ``Conversion*`` error otherwise."""
+    def require(self) -> str:
+        """The full path of ``soffice``; ConversionUnavailable, in the clerk's words, without it."""
         program = self.executable()
         if program is None:
             raise errors.ConversionUnavailable(
@@ -56,6 +56,11 @@ class PdfConverter:
                     "version."
                 )
             )
+        return program
+
+    def docx_to_pdf(self, docx: bytes) -> bytes:
+        """The PDF LibreOffice makes of ``docx``; raises a ``Conversion*`` error otherwise."""
+        program = self.require()
         with tempfile.TemporaryDirectory(prefix="vanthu-convert-", dir=self.work_dir) as tmp:
             folder = Path(tmp)
             source = folder / "document.docx"

@@ -2,11 +2,13 @@
 calendar invitation (and its updates and cancellation) notified in VanThu and e-mailed.
 
 Publishing drafts the Giấy mời and submits it for signature (signing/flow.py) to the chair or
-the signer chosen; the clerks of the issuing unit then seal it (signing/sealing.py). Only the
-sealed document is circulated: `sealed`, registered by the app factory with
-`signing.sealing.on_sealed`, sends it to every person invited then, with the documents module's
-own deliveries and read receipts. The calendar invitation and the in-app notice go at publishing
-("the Giấy mời follows"), so that people keep the date while the letter is being signed.
+the signer chosen, as a PDF original where LibreOffice can make one (a background job converts
+it and submits the PDF once it exists); the clerks of the issuing unit then seal it
+(signing/sealing.py). Only the sealed document is circulated: `sealed`, registered by the app
+factory with `signing.sealing.on_sealed`, sends it to every person invited then, with the
+documents module's own deliveries and read receipts. The calendar invitation and the in-app
+notice go at publishing ("the Giấy mời follows"), so that people keep the date while the letter
+is being signed.
 
 People invited after publishing get the calendar invitation and the notice at once, and the sealed
 Giấy mời as soon as it exists. A change of time or place after publishing sends the calendar update
@@ -36,9 +38,9 @@ from core.clock import VIETNAM
 from core.db import utcnow
 from core.errors import N_
 from core.storage import StagedBlobs
-from documents import circulation, drafting, numbering
+from documents import circulation, drafting, numbering, originals
 from documents.decree30 import SUBJECT_MAX_LENGTH, DocType
-from documents.models import Delivery, Document, Status
+from documents.models import Delivery, Document, PdfConversion, Status
 from meetings import access, calendar
 from meetings.errors import NotAllowed, WrongState
 from meetings.models import (
@@ -50,6 +52,7 @@ from meetings.models import (
     Participant,
 )
 from signing import flow
+from signing import originals as signing_originals
 from signing.models import RequestState, SigningRequest
 
 #: What people are told (notification kind, title, body), with the calendar file.
@@ -94,11 +97,15 @@ class Sending:
     #: The Giấy mời's date, in Vietnam.
     today: date
     now: datetime
+    #: How the Giấy mời becomes a PDF original before it is signed; None: signed as drafted.
+    converting: originals.Converting | None = None
 
 
 class LetterState(enum.StrEnum):
     """Where the meeting's Giấy mời is, as its page shows it."""
 
+    #: Being turned into its PDF original; submitted for signature once the PDF exists.
+    CONVERTING = "converting"
     AWAITING_SIGNATURE = "awaiting_signature"
     AWAITING_SEAL = "awaiting_seal"
     SENT = "sent"
@@ -114,6 +121,10 @@ class Letter:
     document: Document
     state: LetterState
     replaces: Document | None = None
+    #: Its latest PDF conversion (why it failed, when it did).
+    conversion: PdfConversion | None = None
+    #: Whether it is signed inside a PDF (False: detached signatures); None before submission.
+    pades: bool | None = None
 
 
 def people(session: Session, meeting: Meeting) -> list[User]:
@@ -286,18 +297,26 @@ def of_meeting(session: Session, meeting: Meeting) -> Letter | None:
         if invitation.replaces_document_id is not None
         else None
     )
-    return Letter(invitation, document, _state(session, invitation), replaces)
-
-
-def _state(session: Session, invitation: Invitation) -> LetterState:
-    if invitation.sent_at is not None:
-        return LetterState.SENT
-    latest = session.scalar(
-        sa.select(SigningRequest.state)
+    request = session.scalar(
+        sa.select(SigningRequest)
         .where(SigningRequest.document_id == invitation.document_id)
         .order_by(SigningRequest.id.desc())
         .limit(1)
     )
+    conversion = originals.latest_conversion(session, document)
+    state = _state(invitation, request, conversion)
+    pades = request.pades if request is not None else None
+    return Letter(invitation, document, state, replaces, conversion, pades)
+
+
+def _state(
+    invitation: Invitation, request: SigningRequest | None, conversion: PdfConversion | None
+) -> LetterState:
+    if invitation.sent_at is not None:
+        return LetterState.SENT
+    latest = request.state if request is not None else None
+    if latest is None and conversion is not None and conversion.pending:
+        return LetterState.CONVERTING
     if latest is RequestState.PENDING:
         return LetterState.AWAITING_SIGNATURE
     if latest in (RequestState.AWAITING_SEAL, RequestState.SEALED):
@@ -393,23 +412,40 @@ def _draft(
 
 
 def _submit(session: Session, actor: User, document: Document, sending: Sending) -> None:
-    submit_for_signature(session, sending.blobs, actor, document, sending.today)
+    submit_for_signature(
+        session, sending.blobs, actor, document, sending.today, converting=sending.converting
+    )
 
 
 def submit_for_signature(
-    session: Session, blobs: StagedBlobs, actor: User, document: Document, today: date
+    session: Session,
+    blobs: StagedBlobs,
+    actor: User,
+    document: Document,
+    today: date,
+    *,
+    converting: originals.Converting | None = None,
 ) -> None:
     """For signature by the signer named on it alone: its number is reserved now.
 
     The one path every letter of a meeting takes to its signer (the Giấy mời, the minutes and
-    the Thông báo kết luận), so that how they go out (e.g. as a PDF original) changes here.
+    the Thông báo kết luận). Given ``converting`` and where a PDF can be made, it is signed as a
+    PDF original, submitted once the conversion job made it; otherwise as it is.
     """
     assert document.signer_id is not None
-    flow.submit(session, blobs, actor, document, [document.signer_id], today=today)
+    if converting is None:
+        flow.submit(session, blobs, actor, document, [document.signer_id], today=today)
+        return
+    signing_originals.submit_as_original(
+        session, blobs, actor, document, [document.signer_id],
+        today=today, converting=converting,
+    )  # fmt: skip
 
 
 def _withdraw(session: Session, actor: User, document: Document, reason: str) -> None:
-    """Take an unsent Giấy mời out of signing; its reserved number becomes void."""
+    """Take an unsent Giấy mời out of signing (or out of its conversion); its reserved number
+    becomes void."""
+    originals.cancel_pending(session, actor, document)
     request = flow.active_request(session, document)
     if request is not None:
         flow.cancel(session, actor, request)

@@ -145,19 +145,7 @@ def submit(
     number first, then upload the final file). The last approver is the signer named on the
     document, whose signature goes into the verification bundle.
     """
-    require_clerk(
-        actor, document, N_("Only the issuing unit's clerks submit documents for signing.")
-    )
-    correction = returns.awaiting_signature(session, document)
-    draft = document.direction is Direction.OUTGOING and document.status is Status.DRAFT
-    if not (draft or correction):
-        raise WrongSigningState(N_("Only an outgoing draft can be submitted for signing."))
-    _supersede_stale(session, actor, document)
-    if active_request(session, document) is not None:
-        raise WrongSigningState(N_("This document is already waiting for signatures."))
-    approvers = _approvers(session, document, approver_ids)
-    if document.number_symbol is None:
-        numbering.reserve_number(session, actor, document, today)
+    approvers = check_submission(session, actor, document, approver_ids, today=today)
     version = _version_to_sign(session, blobs, actor, document)
     pades = version.kind in pdf_signing.PADES_KINDS
     if pades:
@@ -188,6 +176,32 @@ def submit(
         details={"version": version.number, "approvers": [u.id for u in approvers]},
     )
     return request
+
+
+def check_submission(
+    session: Session,
+    actor: User,
+    document: Document,
+    approver_ids: Sequence[int],
+    *,
+    today: date,
+) -> list[User]:
+    """Everything a submission is refused for, checked before any file is made; the number is
+    reserved. Returns the officials who sign, in order."""
+    require_clerk(
+        actor, document, N_("Only the issuing unit's clerks submit documents for signing.")
+    )
+    correction = returns.awaiting_signature(session, document)
+    draft = document.direction is Direction.OUTGOING and document.status is Status.DRAFT
+    if not (draft or correction):
+        raise WrongSigningState(N_("Only an outgoing draft can be submitted for signing."))
+    _supersede_stale(session, actor, document)
+    if active_request(session, document) is not None:
+        raise WrongSigningState(N_("This document is already waiting for signatures."))
+    approvers = _approvers(session, document, approver_ids)
+    if document.number_symbol is None:
+        numbering.reserve_number(session, actor, document, today)
+    return approvers
 
 
 def _approvers(session: Session, document: Document, approver_ids: Sequence[int]) -> list[User]:
@@ -221,12 +235,19 @@ def _approvers(session: Session, document: Document, approver_ids: Sequence[int]
 def _version_to_sign(
     session: Session, blobs: StagedBlobs, actor: User, document: Document
 ) -> DocumentVersion:
+    current = refuse_unless_numbered(session, document)
+    if current is not None and shows_number(current, document.number_symbol or ""):
+        return current
+    return drafting.render_numbered_version(session, blobs, actor, document)
+
+
+def refuse_unless_numbered(session: Session, document: Document) -> DocumentVersion | None:
+    """The current version, if it shows the reserved number or is the template laid out again
+    with it; an uploaded file that does not show it is refused."""
     current = session.get(DocumentVersion, document.current_version_id or 0)
     number = document.number_symbol or ""
-    if current is not None and shows_number(current, number):
+    if current is None or current.note == drafting.TEMPLATE_NOTE or shows_number(current, number):
         return current
-    if current is None or current.note == drafting.TEMPLATE_NOTE:
-        return drafting.render_numbered_version(session, blobs, actor, document)
     raise InvalidSigningRequest(
         N_(
             "The current file does not show the number %(number)s. Upload the final file "

@@ -14,6 +14,7 @@ from documents.views import (
     drafting,
     flows,
     inbox,
+    originals,
     reading,
     registers,
     waiting,
@@ -21,13 +22,14 @@ from documents.views import (
 from documents.views.blueprint import bp
 
 #: Importing a page module registers its routes on ``bp``.
-PAGES = (annex, assignments, circulation, drafting, flows, inbox, reading, registers)
+PAGES = (annex, assignments, circulation, drafting, flows, inbox, originals, reading, registers)
 
 
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     assignments.init_app(app)
     waiting.init_app(app)
+    originals.register_jobs(app)
     navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True, "documents")
     navigation.add_entry(
         app,

@@ -5,18 +5,20 @@ Loading a document (one place decides 403 or 404), reading choices from forms, s
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
-from flask import Blueprint, current_app
+from flask import Blueprint, Flask, current_app
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.choices import SelectChoice
 
 from accounts import auth
 from accounts.models import Role, User
+from core import jobs
 from core.db import get_session
 from core.storage import StagedBlobs, blob_store
-from documents import access, drafting, errors
+from documents import access, drafting, errors, originals
 from documents.convert import PdfConverter
 from documents.models import Document
 
@@ -27,18 +29,25 @@ drafters = auth.roles_required(Role.CLERK, Role.OFFICIAL)
 register_readers = auth.roles_required(Role.CLERK, Role.AUDITOR)
 
 
-def settings() -> drafting.Settings:
-    config = current_app.config
+def settings(app: Flask | None = None) -> drafting.Settings:
+    config = (app or current_app).config
     return drafting.Settings(
         place=config["DOCUMENT_PLACE"], max_upload_bytes=config["MAX_UPLOAD_MB"] * 1024 * 1024
     )
 
 
-def converter() -> PdfConverter:
-    config = current_app.config
+def converter(app: Flask | None = None) -> PdfConverter:
+    """LibreOffice as configured (VANTHU_SOFFICE); a job passes its app."""
+    config = (app or current_app).config
     return PdfConverter(
         soffice=config["SOFFICE"], timeout_seconds=float(config["CONVERT_TIMEOUT_SECONDS"])
     )
+
+
+def converting() -> originals.Converting:
+    """Conversions as this app runs them: its LibreOffice, settings and job queue."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return originals.Converting(converter(), settings(), functools.partial(jobs.enqueue, app=app))
 
 
 def load(document_id: int, manage: bool = False) -> Document:

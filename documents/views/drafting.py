@@ -17,7 +17,6 @@ from documents.models import Document
 from documents.views.blueprint import (
     bp,
     choice,
-    clerks,
     converter,
     drafters,
     ids,
@@ -104,6 +103,7 @@ def show(document_id: int) -> ResponseReturnValue:
         action_form=ReasonForm(),
         is_clerk=user.has_role(Role.CLERK),
         can_convert=converter().available,
+        conversion=originals.conversion_status(get_session(), document),
         may_assign=assignments.may_assign(user),
     )
 
@@ -153,19 +153,4 @@ def upload_attachment(document_id: int) -> ResponseReturnValue:
         )
         db.commit()
     flash(gettext("The attachment is stored."), "success")
-    return redirect(url_for("documents.show", document_id=document.id))
-
-
-@bp.post("/documents/<int:document_id>/pdf-original")
-@clerks
-def pdf_original(document_id: int) -> ResponseReturnValue:
-    """Turn the final Word file into the PDF original (a new version)."""
-    document = load(document_id, manage=True)
-    db = get_session()
-    with stage() as staged:
-        version = originals.make_pdf_original(
-            db, staged, auth.signed_in_user(), document, converter(), settings()
-        )
-        db.commit()
-    flash(gettext("The PDF original is stored as version %(n)d.", n=version.number), "success")
     return redirect(url_for("documents.show", document_id=document.id))

@@ -16,6 +16,7 @@ from core.clock import VIETNAM, today_local
 from core.db import get_session, utcnow
 from core.errors import N_
 from core.storage import StagedBlobs, blob_store
+from documents.views import blueprint as documents_pages
 from documents.views.blueprint import settings as documents_settings
 from meetings import access, calendar, invitations
 from meetings.errors import BadMeeting
@@ -78,6 +79,7 @@ def sending(staged: StagedBlobs) -> invitations.Sending:
         email=mail.get_mailer() is not None,
         today=today_local(),
         now=utcnow(),
+        converting=documents_pages.converting(),
     )
 
 

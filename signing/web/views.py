@@ -16,12 +16,15 @@ from wtforms.fields.choices import SelectChoice
 
 from accounts import auth
 from accounts.models import Role, User
-from core import navigation
+from core import jobs, navigation
 from core.clock import today_local
 from core.db import get_session, utcnow
 from core.errors import VanThuError
+from core.storage import blob_store
 from documents import access, circulation, drafting
-from signing import credentials, flow, pdf_signing, sealing
+from documents.models import PdfConversion
+from documents.views import blueprint as documents_pages
+from signing import credentials, flow, originals, pdf_signing, sealing
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
 from signing.models import SigningRequest
@@ -59,6 +62,7 @@ def init_app(app: Flask) -> None:
     verification.register_jobs(app)
     pdf_jobs.register_jobs(app)
     waiting.init_app(app)
+    jobs.register(app, originals.KIND, _run_submission)
     navigation.add_entry(
         app,
         "signing.queue",
@@ -94,6 +98,18 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["job_state_label"] = labels.job_state_label
     app.jinja_env.globals["time_basis_label"] = labels.time_basis_label
     app.jinja_env.globals["held_match_label"] = labels.held_match_label
+
+
+def _run_submission(run: jobs.JobRun) -> dict[str, Any]:
+    """The job behind `originals.submit_as_original`: the PDF original, then its submission."""
+    return originals.run_submission(
+        run.session,
+        blob_store(run.app),
+        int(run.payload["conversion"]),
+        run.job.id,
+        documents_pages.converter(run.app),
+        documents_pages.settings(run.app),
+    )
 
 
 # --- the queue and submission --------------------------------------------------------------------
@@ -139,13 +155,34 @@ def submit(document_id: int) -> ResponseReturnValue:
                 and flow.shows_number(current, document.number_symbol)
             ),
             is_template=bool(current and current.note == drafting.TEMPLATE_NOTE),
+            as_pdf=bool(current and current.kind == "pdf"),
+            converts=documents_pages.converter().available,
             active=flow.active_request(db, document),
         )
     chosen = [f.data for f in (form.approver1, form.approver2) if (f.data or "").isdigit()]
     approvers = [int(x) for x in chosen] + [document.signer_id or 0]
     with staged() as stage:
-        request = flow.submit(db, stage, user, document, approvers, today=today_local())
+        request = originals.submit_as_original(
+            db, stage, user, document, approvers,
+            today=today_local(), converting=documents_pages.converting(),
+        )  # fmt: skip
         db.commit()
+    if isinstance(request, PdfConversion):
+        # The job may have run already (a fast worker): then the request page, as before.
+        submitted = flow.active_request(db, document)
+        if submitted is None:
+            db.refresh(request)
+            if request.pending:  # a failure is told by the document page itself
+                flash(
+                    gettext(
+                        "Number %(number)s is reserved. The document is being turned into its "
+                        "PDF original and goes for signing as soon as the PDF exists.",
+                        number=document.number_symbol,
+                    ),
+                    "success",
+                )
+            return redirect(url_for("documents.show", document_id=document.id))
+        request = submitted
     flash(
         gettext("Submitted for signing with number %(number)s.", number=document.number_symbol),
         "success",

@@ -20,7 +20,9 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def app_config() -> dict[str, Any]:
-    return {"WTF_CSRF_ENABLED": True, **FAST_CONFIG}
+    # The detached path (.p7s bundle): a server without LibreOffice. With it, a drafted Word
+    # file goes as its PDF original: tests/signing/test_submit_original.py.
+    return {"WTF_CSRF_ENABLED": True, **FAST_CONFIG, "SOFFICE": "/nonexistent/soffice"}
 
 
 def test_sign_seal_and_verify(page, app, db, make, tmp_path):

@@ -53,12 +53,17 @@ def flip_document_byte(data: bytes) -> bytes:
     return rezip(files)
 
 
-def test_clerk_submits_official_signs_clerk_seals_over_http(client, office: Office, db):
+def test_clerk_submits_official_signs_clerk_seals_over_http(app, client, office: Office, db):
+    # The detached path: a server without LibreOffice signs the Word file with .p7s files
+    # (with it, tests/signing/test_submit_original.py: the PDF original, signed inside).
+    app.config["SOFFICE"] = "/nonexistent/soffice"
     document = office.draft()
     login(client, office.clerk)
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert f"/signing/documents/{document.id}/submit" in page
-    assert client.get(f"/signing/documents/{document.id}/submit").status_code == 200
+    submit_page = client.get(f"/signing/documents/{document.id}/submit")
+    assert submit_page.status_code == 200
+    assert "chữ ký số tách rời" in submit_page.get_data(as_text=True)
     response = client.post(f"/signing/documents/{document.id}/submit", data={})
     assert response.status_code == 302
     request = db.scalars(sa.select(SigningRequest)).one()
