@@ -19,84 +19,33 @@ import asyncio
 import random
 import statistics
 import time
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+import _meeting
 import sqlalchemy as sa
 from _setup import arguments, fresh_app, issued_pdf, report, server_env
 from open_document import gunicorn, sign_in
 from province_storm import Load
 from sqlalchemy.orm import Session
 
-from accounts.models import Role, Unit, UnitKind, User, UserRole
-from accounts.passwords import hash_password
-from core.clock import VIETNAM
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from documents.models import ReadReceipt
-from meetings import agenda, attachments, calendar, invitations, meetings, participants
-from meetings.models import MeetingKind
+from meetings import agenda, attachments, calendar, invitations, meetings
 
-PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
+PASSWORD = _meeting.PASSWORD
 
 
 def build_meeting(app, people: int, documents: int, size_kb: int) -> tuple[list[str], str]:
     """A published meeting with ``documents`` items, each with one issued document, and
     ``people`` participants; returns the pack page's path, then the documents' paths, and a blob
     path for the bare route."""
-    password_hash = hash_password(PASSWORD, "fast")
     with Session(get_engine(app), expire_on_commit=False) as session:
-        province = Unit(
-            code="CT", name="UBND thành phố", abbreviation="UBND", kind=UnitKind.PROVINCE
-        )
-        department = Unit(
-            code="SNV", name="Sở Nội vụ", abbreviation="SNV", kind=UnitKind.DEPARTMENT
-        )
-        department.parent = province
-        clerk = User(
-            username="clerk",
-            full_name="Văn thư",
-            unit=province,
-            password_hash=password_hash,
-            role_rows=[UserRole(role=Role.CLERK)],
-        )
-        chair = User(
-            username="chair",
-            full_name="Chủ tịch",
-            unit=province,
-            password_hash="",
-            role_rows=[UserRole(role=Role.OFFICIAL)],
-        )
-        session.add_all([province, department, clerk, chair])
-        session.flush()
-        session.execute(
-            sa.insert(User),
-            [
-                {
-                    "username": f"member{i:04d}",
-                    "full_name": f"Thành viên {i}",
-                    "title": "Giám đốc",
-                    "unit_id": department.id,
-                    "password_hash": password_hash,
-                }
-                for i in range(people)
-            ],
-        )
-        starts = datetime(2026, 12, 10, 8, 0, tzinfo=VIETNAM)
-        (meeting,) = meetings.create(
-            session,
-            clerk,
-            meetings.MeetingData(
-                title="Phiên họp thường kỳ",
-                kind=MeetingKind.PEOPLES_COMMITTEE,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=4),
-                chair_id=chair.id,
-                secretary_id=clerk.id,
-                room="Phòng họp số 1",
-            ),
-        )
-        participants.add_people(session, clerk, meeting, unit_ids=[department.id])
+        at = _meeting.office(session, people, chair_signs_in=False)
+        starts = _meeting.STARTS
+        clerk = at.clerk
+        meeting = _meeting.meeting_of(session, at, "Phiên họp thường kỳ", room="Phòng họp số 1")
         paths = [f"/meetings/{meeting.id}"]
         with StagedBlobs(blob_store(app)) as staged:
             for n in range(documents):

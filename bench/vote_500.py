@@ -21,80 +21,32 @@ import statistics
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
+import _meeting
 import sqlalchemy as sa
 from _setup import arguments, fresh_app, report, server_env
 from open_document import gunicorn, sign_in
 from sqlalchemy.orm import Session
 
-from accounts.models import Role, Unit, UnitKind, User, UserRole
-from accounts.passwords import hash_password
-from core.clock import VIETNAM
 from core.db import get_engine
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from meetings import calendar, invitations, meetings, participants
-from meetings.models import MeetingKind
-from meetings.room import polls, votes
-from meetings.room.models import PollBallot, PollKind, PollOption
+from meetings.room import attendance, polls, votes
+from meetings.room.models import PollBallot, PollKind, PollOption, Presence
 
-PASSWORD = "benchmark password"  # noqa: S105 - throw-away accounts of a temporary database
+PASSWORD = _meeting.PASSWORD
 
 
 def build(app, voters: int) -> tuple[int, int]:
     """A published meeting with ``voters`` members and an open secret vote; (meeting, poll)."""
-    password_hash = hash_password(PASSWORD, "fast")
     with Session(get_engine(app), expire_on_commit=False) as session:
-        province = Unit(
-            code="CT", name="UBND thành phố", abbreviation="UBND", kind=UnitKind.PROVINCE
-        )
-        members = Unit(code="TV", name="Thành viên", abbreviation="TV", kind=UnitKind.DEPARTMENT)
-        members.parent = province
-        clerk = User(
-            username="clerk",
-            full_name="Văn thư",
-            unit=province,
-            password_hash=password_hash,
-            role_rows=[UserRole(role=Role.CLERK)],
-        )
-        chair = User(
-            username="chair",
-            full_name="Chủ tịch",
-            unit=province,
-            password_hash=password_hash,
-            role_rows=[UserRole(role=Role.OFFICIAL)],
-        )
-        session.add_all([province, members, clerk, chair])
-        session.flush()
-        session.execute(
-            sa.insert(User),
-            [
-                {
-                    "username": f"member{i:04d}",
-                    "full_name": f"Thành viên {i}",
-                    "title": "Ủy viên",
-                    "unit_id": members.id,
-                    "password_hash": password_hash,
-                }
-                for i in range(voters)
-            ],
-        )
-        starts = datetime(2026, 12, 10, 8, 0, tzinfo=VIETNAM)
-        (meeting,) = meetings.create(
-            session,
-            clerk,
-            meetings.MeetingData(
-                title="Kỳ họp thường lệ",
-                kind=MeetingKind.PEOPLES_COMMITTEE,
-                starts_at=starts,
-                ends_at=starts + timedelta(hours=4),
-                chair_id=chair.id,
-                secretary_id=clerk.id,
-            ),
-        )
-        participants.add_people(session, clerk, meeting, unit_ids=[members.id])
+        at = _meeting.office(session, voters)
+        starts = _meeting.STARTS
+        clerk, chair = at.clerk, at.chair
+        meeting = _meeting.meeting_of(session, at, "Kỳ họp thường lệ")
         with StagedBlobs(blob_store(app)) as staged:
             sending = invitations.Sending(
                 blobs=staged,
@@ -106,6 +58,11 @@ def build(app, voters: int) -> tuple[int, int]:
             )
             meetings.publish(session, clerk, meeting, sending)
             session.commit()
+        # Everyone is in the room: only present members are entitled to vote.
+        present = attendance.Marking(Presence.PRESENT)
+        for participant in participants.listing(session, meeting):
+            attendance.mark(session, clerk, meeting, participant.id, present, now=starts)
+        session.commit()
         question = polls.Question(
             "Bầu Phó Chủ tịch", PollKind.CHOICE, ("Ông Trần Văn A", "Bà Lê Thị B"), secret=True
         )
