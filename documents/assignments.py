@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
@@ -78,22 +79,9 @@ def assign(
         cooperators=[AssignmentCooperator(user_id=uid) for uid in sorted(cooperators)],
         cooperating_units=[AssignmentUnit(unit_id=uid) for uid in sorted(units)],
     )
-    session.add(assignment)
-    session.flush()
-    record_event(
-        session,
-        "documents:assignment:create",
-        actor=actor,
-        subject={"document": document.id, "assignment": assignment.id},
-        details={
-            "lead": lead_id,
-            "lead_unit": lead_unit_id,
-            "cooperators": sorted(cooperators),
-            "cooperating_units": sorted(units),
-            "deadline": deadline.isoformat() if deadline else None,
-        },
+    return _store(
+        session, actor, assignment, cooperators=sorted(cooperators), cooperating_units=sorted(units)
     )
-    return assignment
 
 
 def assign_issued(
@@ -139,18 +127,23 @@ def assign_issued(
         deadline=deadline,
         instructions=instructions.strip()[:1000],
     )
+    return _store(session, actor, assignment, issued=True)
+
+
+def _store(session: Session, actor: User, assignment: Assignment, **details: Any) -> Assignment:
+    """Add the assignment and its audit event (who leads, by when, and ``details``)."""
     session.add(assignment)
     session.flush()
     record_event(
         session,
         "documents:assignment:create",
         actor=actor,
-        subject={"document": document.id, "assignment": assignment.id},
+        subject={"document": assignment.document_id, "assignment": assignment.id},
         details={
-            "lead": lead_id,
-            "lead_unit": lead_unit_id,
-            "deadline": deadline.isoformat() if deadline else None,
-            "issued": True,
+            "lead": assignment.lead_id,
+            "lead_unit": assignment.lead_unit_id,
+            "deadline": assignment.deadline.isoformat() if assignment.deadline else None,
+            **details,
         },
     )
     return assignment
