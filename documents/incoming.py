@@ -32,6 +32,24 @@ from documents.models import Direction, Document, NumberSeries, Status, UnitRece
 from documents.numbering import next_number
 
 
+def awaits_acknowledgement(session: Session, user: User, document: Document) -> bool:
+    """Whether ``user`` is a clerk of a unit the document was sent to that has not acknowledged
+    it yet (nor returned it): the one case the "acknowledge" button is offered."""
+    if not user.has_role(Role.CLERK):
+        return False
+    return (
+        session.scalar(
+            sa.select(UnitReceipt.id).where(
+                UnitReceipt.document_id == document.id,
+                UnitReceipt.unit_id == user.unit_id,
+                UnitReceipt.acknowledged_at.is_(None),
+                ~returns.returned_by_unit(UnitReceipt.document_id, UnitReceipt.unit_id),
+            )
+        )
+        is not None
+    )
+
+
 def acknowledge(session: Session, actor: User, document: Document, today: date) -> UnitReceipt:
     """The receiving unit's clerk confirms receipt and gives it an incoming number (Art. 21.2)."""
     if not actor.has_role(Role.CLERK):

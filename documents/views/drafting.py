@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from accounts import auth
 from accounts.models import Role
 from core.db import get_session
-from documents import access, assignments, circulation, drafting, errors, originals
+from documents import access, assignments, circulation, drafting, errors, incoming, originals
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
 from documents.forms import DraftForm, ReasonForm, UploadForm
 from documents.models import Document
@@ -102,6 +102,7 @@ def show(document_id: int) -> ResponseReturnValue:
         reason_form=ReasonForm(),
         action_form=ReasonForm(),
         is_clerk=user.has_role(Role.CLERK),
+        to_acknowledge=incoming.awaits_acknowledgement(get_session(), user, document),
         can_convert=converter().available,
         conversion=originals.conversion_status(get_session(), document),
         may_assign=assignments.may_assign(user),

@@ -39,3 +39,17 @@ def test_a_units_clerk_sees_what_waits_for_acknowledgement_until_acknowledged(db
     incoming.acknowledge(db, people["home_clerk"], document, TODAY)
     db.commit()
     assert inbox.unit_receipts_pending(db, people["home_clerk"]) == []
+
+
+def test_acknowledging_is_offered_only_to_a_receiving_unit_that_has_not_yet(db, blobs, office):
+    """Issue 14 §9: the button showed on the unit's own outgoing document."""
+    _, home, _, people = office
+    document = issued(db, blobs, people["clerk"])
+    circulation.circulate(db, people["clerk"], document, unit_ids=[home.id])
+    db.commit()
+    assert incoming.awaits_acknowledgement(db, people["clerk"], document) is False  # its own
+    assert incoming.awaits_acknowledgement(db, people["home_a"], document) is False  # not a clerk
+    assert incoming.awaits_acknowledgement(db, people["home_clerk"], document) is True
+    incoming.acknowledge(db, people["home_clerk"], document, TODAY)
+    db.commit()
+    assert incoming.awaits_acknowledgement(db, people["home_clerk"], document) is False
