@@ -260,8 +260,13 @@ def edit_user(user_id: int | None = None) -> ResponseReturnValue:
         form.unit_id.data = str(user.unit_id)
         form.roles.data = sorted(r.value for r in user.roles)
     if not form.validate_on_submit():
+        locked = user is not None and user.id in signin.locked_user_ids(db, [user.id])
         return render_template(
-            "accounts/user_form.html", form=form, user=user, action_form=ActionForm()
+            "accounts/user_form.html",
+            form=form,
+            user=user,
+            action_form=ActionForm(),
+            locked=locked,
         )
     unit = form.unit_id.data
     data = services.UserData(

@@ -120,7 +120,10 @@ def test_an_administrator_lifts_the_delay(app, owner, make):
     )
     users = admin.get("/admin/users").get_data(as_text=True)
     assert "Đang bị khóa" in users
+    # Issue 14 §9: the user's own page says it too, beside the button that unlocks it.
+    assert 'data-testid="account-locked"' in admin.get(f"/admin/users/{owner.id}").text
     assert admin.post(f"/admin/users/{owner.id}/unlock").status_code == 302
+    assert 'data-testid="account-locked"' not in admin.get(f"/admin/users/{owner.id}").text
     assert sign_in(attacker, "an.nv", address=ATTACKER).status_code == 302
 
 
