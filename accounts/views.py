@@ -46,6 +46,8 @@ bp = Blueprint("accounts", __name__)
 admin_only = auth.roles_required(Role.ADMIN)
 PAGE_SIZE = 50
 ROLE_VALUES = frozenset(r.value for r in Role)
+#: The codes the import's roles column takes, in the order the import page lists them.
+ROLE_CODES = [r.value for r in Role]
 
 
 def init_app(app: Flask) -> None:
@@ -330,7 +332,7 @@ def new_activation(user_id: int) -> ResponseReturnValue:
 def import_users() -> ResponseReturnValue:
     form = ImportForm()
     if not form.validate_on_submit():
-        return render_template("accounts/import.html", form=form)
+        return render_template("accounts/import.html", form=form, role_codes=ROLE_CODES)
     raw = form.file.data.read()
     try:
         text = raw.decode("utf-8")
@@ -346,6 +348,9 @@ def import_users() -> ResponseReturnValue:
         imported = services.import_users_csv(db, auth.signed_in_user(), text)
     except ImportRejected as error:
         db.rollback()
-        return render_template("accounts/import.html", form=form, rejected=error), 400
+        page = render_template(
+            "accounts/import.html", form=form, rejected=error, role_codes=ROLE_CODES
+        )
+        return page, 400
     db.commit()
     return render_template("accounts/activation_codes.html", imported=imported)

@@ -194,6 +194,7 @@ def test_csv_import_creates_every_user_with_an_activation_code(client, admin, ma
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert page.count("<code>") == 200
+    assert 'data-testid="print-codes"' in page  # shown once: printed before leaving
     code = page.split("<code>")[1].split("</code>")[0]
     assert db.scalar(sa.select(sa.func.count()).select_from(User)) == 201
     client.post("/logout")
@@ -215,6 +216,14 @@ def test_csv_import_creates_every_user_with_an_activation_code(client, admin, ma
         ).status_code
         == 401
     )
+
+
+def test_the_import_page_lists_the_role_codes(client, admin):
+    page = client.get("/admin/users/import").get_data(as_text=True)
+    codes = re.search(r'data-testid="role-codes">(.*?)</details>', page, re.S)
+    assert codes is not None
+    for role in Role:
+        assert f"<code>{role.value}</code>" in codes.group(1)
 
 
 def test_csv_import_reports_every_bad_line_and_imports_nothing(client, admin, make, db):

@@ -24,3 +24,9 @@ document.addEventListener("click", (event) => {
     }
   }
 });
+// A button marked data-print prints the page (the activation codes, shown once).
+document.addEventListener("click", (event) => {
+  if (event.target instanceof Element && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
