@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 import sqlalchemy as sa
@@ -388,3 +389,22 @@ def test_an_assignment_to_another_unit_is_refused_and_audited(client, db, office
     assert [e.subject["endpoint"] for e in denied] == ["documents.assign"]
     login(client, office["finance_reader"])
     assert client.get(f"/documents/{document.id}").status_code == 403
+
+
+def test_recall_is_set_apart_and_a_reader_sees_no_empty_action_card(client, db, office):
+    """Issue 14 §9: the recall reason box sat between unrelated buttons; a reader's page showed
+    an empty card."""
+    login(client, office["clerk"])
+    create_draft(client)
+    document = last_document(db)
+    issue_sealed(client, db, document)
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    actions = page.split('<section class="card actions">', 1)[1].split("</section>", 1)[0]
+    assert 'name="reason"' not in actions  # no reason box among the buttons
+    assert 'data-testid="recall"' in page and 'id="recall-reason"' in page
+
+    client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
+    login(client, office["reader"])
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert 'data-testid="recall"' not in page
+    assert not re.search(r'<section class="card actions">\s*</section>', page)
