@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, flash, redirect, render_template, url_for
+from flask import Flask, current_app, flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -21,7 +21,7 @@ from core.clock import today_local
 from core.db import get_session, utcnow
 from core.errors import VanThuError
 from core.storage import blob_store
-from documents import access, circulation, drafting
+from documents import access, circulation, drafting, metadata
 from documents.models import PdfConversion
 from documents.views import blueprint as documents_pages
 from signing import credentials, flow, originals, pdf_signing, sealing
@@ -249,9 +249,17 @@ def _request_page(
         sign_form=SignForm(sha256=request.sha256),
         decline_form=DeclineForm(),
         sealed_attachments=pdf_signing.sealed_attachments_of(db, request),
+        pages=_pages(request) if (my_turn or can_seal) else None,
         error=error,
     )
     return body, status
+
+
+def _pages(request: SigningRequest) -> int | None:
+    """The page count the signer confirms, for a PDF; None for a Word file."""
+    if request.version.kind != "pdf":
+        return None
+    return metadata.pdf_page_count(blob_store(current_app).get(request.version.sha256))
 
 
 def _pin_certificate(request: SigningRequest, user: User, my_turn: bool, can_seal: bool) -> Any:

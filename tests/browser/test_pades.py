@@ -68,6 +68,7 @@ def test_upload_pdf_number_sign_seal_send_and_verify_the_original(page, app, db,
 
     sign_in(page, "chutich")
     page.goto(request_url)
+    page.get_by_test_id("confirm-facts").check()
     page.locator("input[name=pin]").fill(CHAIRMAN_PIN)
     page.get_by_test_id("sign").click()
     page.wait_for_load_state()
@@ -76,6 +77,7 @@ def test_upload_pdf_number_sign_seal_send_and_verify_the_original(page, app, db,
 
     sign_in(page, "vanthu")
     page.goto(request_url)
+    page.get_by_test_id("confirm-facts").check()
     page.locator("input[name=pin]").fill(SEAL_PIN)
     page.get_by_test_id("seal").click()
     page.wait_for_load_state()

@@ -35,17 +35,19 @@ def test_sign_seal_and_verify(page, app, db, make, tmp_path):
     page.get_by_test_id("submit-request").click()
     page.wait_for_url("**/signing/requests/*")
     request_url = page.url
-    sha256 = page.get_by_test_id("request-sha256").inner_text()
+    sha256 = page.get_by_test_id("request-sha256").text_content()
     assert len(sha256) == 64
     sign_out(page)
 
     sign_in(page, "chutich")
     page.goto("/signing")
     page.get_by_test_id("to-sign").get_by_role("link").first.click()
-    assert page.get_by_test_id("request-sha256").inner_text() == sha256
+    assert page.get_by_test_id("request-sha256").text_content() == sha256
+    page.get_by_test_id("confirm-facts").check()
     page.locator("input[name=pin]").fill("000001")
     page.get_by_test_id("sign").click()
     assert page.get_by_test_id("pin-error").is_visible()
+    page.get_by_test_id("confirm-facts").check()
     page.locator("input[name=pin]").fill(CHAIRMAN_PIN)
     page.get_by_test_id("sign").click()
     page.wait_for_load_state()
@@ -54,6 +56,7 @@ def test_sign_seal_and_verify(page, app, db, make, tmp_path):
 
     sign_in(page, "vanthu")
     page.goto(request_url)
+    page.get_by_test_id("confirm-facts").check()
     page.locator("input[name=pin]").fill(SEAL_PIN)
     page.get_by_test_id("seal").click()
     page.wait_for_load_state()
