@@ -1,18 +1,27 @@
-"""Issue 14 §3: no page of the demo scrolls sideways, at tablet (1024×768) or phone (390×844) size.
+"""Issue 14 §3 and §10: no page of the demo scrolls sideways, at tablet (1024×768) or phone
+(390×844) size, and axe-core finds no serious or critical accessibility violation on any.
 
 Each demo role signs in and walks every page it can reach by links from its home page (one page
 per address pattern: /documents/3 stands for every document), then each page is measured at both
-sizes. Downloads and streams are left out: only HTML pages are measured.
+sizes. Downloads and streams are left out: only HTML pages are measured. axe-core comes from npm
+with pdf.js (package.json), never from a CDN; the browser context bypasses the pages' CSP only to
+inject it.
 """
 
 from __future__ import annotations
 
+import os
 import re
+from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+#: What axe-core reports that fails the walk.
+BLOCKING = ("serious", "critical")
 
 pytestmark = pytest.mark.browser
 
@@ -27,6 +36,40 @@ MAX_PAGES = 60
 @pytest.fixture
 def app_config():
     return {"WTF_CSRF_ENABLED": True, "SIGNING_KDF_ROUNDS": 1000, "JOBS_IMMEDIATE": True}
+
+
+@pytest.fixture
+def axe_source() -> str:
+    if not AXE.is_file():
+        message = f"axe-core is not installed ({AXE}): run make (npm ci installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def audited_page(browser, live_server):
+    """A tablet-sized page whose context may inject axe-core past the CSP."""
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": 1024, "height": 768}, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+def violations(page, axe: str) -> list[tuple[str, str, str]]:
+    """axe-core's serious and critical violations on the page: (rule, impact, first element)."""
+    page.add_script_tag(content=axe)
+    found = page.evaluate(
+        """async (blocking) => (await axe.run(document, {resultTypes: ['violations']}))
+            .violations.filter(v => blocking.includes(v.impact))
+            .map(v => [v.id, v.impact, v.nodes[0].target.join(' ')])""",
+        list(BLOCKING),
+    )
+    return [tuple(v) for v in found]
 
 
 @pytest.fixture
@@ -69,7 +112,10 @@ def reachable_pages(page, live_server: str) -> list[str]:
 
 
 @pytest.mark.parametrize("role", ["clerk", "official", "auditor", "admin"])
-def test_no_page_scrolls_sideways(page, live_server, demo_logins, role):
+def test_no_page_scrolls_sideways_or_fails_axe(
+    audited_page, live_server, demo_logins, axe_source, role
+):
+    page = audited_page
     username, password = demo_logins[role]
     page.goto("/login")
     page.get_by_label("Tên đăng nhập").fill(username)
@@ -79,8 +125,11 @@ def test_no_page_scrolls_sideways(page, live_server, demo_logins, role):
     pages = reachable_pages(page, live_server)
     assert len(pages) >= 8, pages  # the walk found the role's pages, not only home
 
-    too_wide = []
+    too_wide, inaccessible = [], []
     ARTIFACTS.mkdir(exist_ok=True)
+    for path in pages:
+        page.goto(path)
+        inaccessible += [(path, *found) for found in violations(page, axe_source)]
     for width, height in SIZES:
         page.set_viewport_size({"width": width, "height": height})
         for path in pages:
@@ -93,3 +142,9 @@ def test_no_page_scrolls_sideways(page, live_server, demo_logins, role):
         page.goto("/")
         page.screenshot(path=str(ARTIFACTS / f"home-{role}-{width}.png"), full_page=True)
     assert too_wide == []
+    assert inaccessible == []
+
+
+def test_the_axe_check_finds_a_violation_where_there_is_one(audited_page, axe_source):
+    audited_page.set_content('<html lang="vi"><body><main><img src="x.png"></main></body></html>')
+    assert "image-alt" in {rule for rule, _impact, _where in violations(audited_page, axe_source)}
