@@ -74,3 +74,17 @@ def actions(db, prefix: str) -> list[str]:
             .order_by(AuditEvent.id)
         )
     )
+
+
+def all_present(db, office, meeting: Meeting, at=START) -> None:
+    """The secretary marks every member present: only members in the room may vote."""
+    from meetings.room import attendance
+    from meetings.room.models import Presence
+
+    for participant in participants.listing(db, meeting):
+        if participant.role is ParticipantRole.MEMBER and participant.user_id is not None:
+            attendance.mark(
+                db, office.clerk, meeting, participant.id, attendance.Marking(Presence.PRESENT),
+                now=at,
+            )  # fmt: skip
+    db.commit()
