@@ -74,3 +74,22 @@ def actions(db, prefix: str) -> list[str]:
             .order_by(AuditEvent.id)
         )
     )
+
+
+def seated(db, office, meeting, *names) -> None:
+    """Start ``meeting`` and check ``names`` in on their own devices, as votes need: only members
+    in the room are entitled to vote."""
+    from meetings import meetings as meeting_steps
+    from meetings.models import MeetingStatus
+    from meetings.room import attendance
+
+    meeting_steps.change_status(db, office.clerk, meeting, MeetingStatus.IN_PROGRESS)
+    for name in names:
+        user = office.people[name]
+        participant = db.scalars(
+            sa.select(Participant).where(
+                Participant.meeting_id == meeting.id, Participant.user_id == user.id
+            )
+        ).one()
+        attendance.check_in(db, user, meeting, participant.id, online=False, now=START)
+    db.commit()

@@ -11,6 +11,7 @@ from meetings.room import polls
 from meetings.room.models import Poll, PollBallot, PollOption, PollStatus
 from tests.conftest import login
 from tests.meetings.conftest import add_item, invite, new_meeting, publish
+from tests.meetings.room.attend_kit import seated
 
 
 @pytest.fixture
@@ -18,6 +19,7 @@ def meeting(db, office):
     found = new_meeting(db, office)
     invite(db, office, found, "home_a", "home_b")
     publish(db, office, found)
+    seated(db, office, found, "home_a", "home_b")
     return found
 
 
