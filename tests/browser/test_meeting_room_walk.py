@@ -68,6 +68,15 @@ def _shot(page, request, step):
         page.screenshot(path=str(path), full_page=True, timeout=5_000)
 
 
+def _confirm_and_enter(page, pin):
+    """The signing form's PIN, after its "I have read document no. ..." box where the signing
+    page asks for it (issue 14, item 8, merged beside this test)."""
+    confirm = page.get_by_test_id("confirm-facts")
+    if confirm.count():
+        confirm.check()
+    page.locator("input[name=pin]").fill(pin)
+
+
 def _panel(page, area):
     return page.get_by_test_id(f"room-{area}-panel")
 
@@ -173,7 +182,7 @@ def test_the_meeting_is_run_voted_concluded_signed_sealed_and_circulated(
         chair.goto("/signing")
         waiting_notice = chair.get_by_test_id("to-sign").locator("tr", has_text="Kết luận tại")
         waiting_notice.get_by_role("link").click()
-        chair.locator("input[name=pin]").fill(SIGNER_PIN)
+        _confirm_and_enter(chair, SIGNER_PIN)
         chair.get_by_test_id("sign").click()
         chair.wait_for_load_state()
         expect(chair.get_by_test_id("sign")).to_have_count(0)
@@ -182,7 +191,7 @@ def test_the_meeting_is_run_voted_concluded_signed_sealed_and_circulated(
 
         # The clerk seals it; it is numbered and circulated.
         secretary.goto(request_url)
-        secretary.locator("input[name=pin]").fill(SEAL_PIN)
+        _confirm_and_enter(secretary, SEAL_PIN)
         secretary.get_by_test_id("seal").click()
         secretary.wait_for_load_state()
         expect(secretary.get_by_test_id("seal")).to_have_count(0)
