@@ -110,14 +110,16 @@ def test_the_meeting_is_run_voted_concluded_signed_sealed_and_circulated(
             sign_in(page, login)
             page.goto(room)
             page.locator("[data-room][data-room-connected=true]").wait_for()
-        for page in (secretary, member):
+        for page in (chair, secretary, member):
             page.evaluate("window.sameDocument = true")
         _fits(chair, secretary, member)
+        published = member.get_by_test_id("meeting-status").text_content()
 
         # The chair starts the meeting and opens the first item; the others follow.
         chair.get_by_test_id("start-meeting").click()
-        chair.locator("[data-room][data-room-connected=true]").wait_for()
         member.get_by_test_id("not-running").wait_for(state="detached")
+        expect(member.get_by_test_id("meeting-status")).not_to_have_text(published)
+        expect(secretary.get_by_test_id("start-meeting")).to_have_count(0)
         chair.get_by_test_id(f"make-current-{first.id}").click()
         for page in (secretary, member):
             page.locator(f'[data-testid=shown-item][data-item-id="{first.id}"]').wait_for()
@@ -156,8 +158,8 @@ def test_the_meeting_is_run_voted_concluded_signed_sealed_and_circulated(
         # The chair moves on; the member still follows without reloading.
         chair.get_by_test_id(f"make-current-{second.id}").click()
         member.locator(f'[data-testid=shown-item][data-item-id="{second.id}"]').wait_for()
-        assert member.evaluate("window.sameDocument") is True
-        assert secretary.evaluate("window.sameDocument") is True
+        for page in (chair, secretary, member):
+            assert page.evaluate("window.sameDocument") is True  # never reloaded
 
         # The secretary writes the conclusion with its owner and due date, drafts the
         # Thông báo kết luận from the record and sends it to the chair.
