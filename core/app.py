@@ -69,7 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meetings import archive, invitations, minutes, note_archive
     from meetings import demo as meetings_demo
     from meetings import views as meetings_views
-    from meetings.room import consultation
+    from meetings.room import consultation, votes
     from signing import demo as signing_demo
     from signing import sealing
     from signing.web import views as signing_views
@@ -94,6 +94,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     archive.add_section("notes", note_archive.section)
     # The record, the conclusions and the signed minutes, under minutes/.
     archive.add_section("minutes", minutes.archive_section(app.extensions["vanthu.blobs"]))
+    # Each vote's result, under votes/: names for a named vote, counts only for a secret one.
+    archive.add_section("votes", votes.archive_section)
     # The outbox is sent by the queue every minute (and by `vanthu mail send`).
 
     def send_mail(app: Flask, session: Session) -> None:

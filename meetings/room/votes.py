@@ -9,6 +9,7 @@ vote's events say that a ballot was cast, never by whom (room) nor what (room an
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -274,7 +275,20 @@ def _rule_text(poll: Poll) -> str:
     return f"quá {poll.pass_numerator}/{poll.pass_denominator} {base}"
 
 
-def _named_table(session: Session, poll: Poll) -> list[list[str]]:
+@dataclass(frozen=True)
+class NamedBallot:
+    """One entitled voter of a named vote and the choice cast for them (None: no ballot)."""
+
+    member_id: int
+    name: str
+    #: Who cast it: the member, or the representative attending in their place.
+    cast_by_id: int
+    choice: str | None
+
+
+def _named_ballots(session: Session, poll: Poll) -> list[NamedBallot]:
+    """A named vote's voters by name with their choices; never called for a secret vote,
+    whose ballots hold no voter."""
     rows = session.execute(
         sa.select(User.full_name, PollVoter.member_id, PollVoter.user_id, PollBallot.option_id)
         .join(PollVoter, PollVoter.member_id == User.id)
@@ -283,11 +297,19 @@ def _named_table(session: Session, poll: Poll) -> list[list[str]]:
         .order_by(User.full_name, PollVoter.member_id)
     ).all()
     labels = {option.id: option.label for option in poll.options}
+    return [
+        NamedBallot(member_id, name, user_id, labels.get(option_id) if option_id else None)
+        for name, member_id, user_id, option_id in rows
+    ]
+
+
+def _named_table(session: Session, poll: Poll) -> list[list[str]]:
     table = [["Thành viên", "Lựa chọn"]]
-    for name, member_id, user_id, option_id in rows:
-        choice = labels.get(option_id, "Không bỏ phiếu") if option_id else "Không bỏ phiếu"
-        who = name if member_id == user_id else f"{name} (người dự thay bỏ phiếu)"
-        table.append([who, choice])
+    for ballot in _named_ballots(session, poll):
+        who = ballot.name
+        if ballot.member_id != ballot.cast_by_id:
+            who = f"{ballot.name} (người dự thay bỏ phiếu)"
+        table.append([who, ballot.choice or "Không bỏ phiếu"])
     return table
 
 
@@ -329,3 +351,49 @@ def record(session: Session, meeting: Meeting) -> list[RecordPart]:
 
 
 register_builder("votes", record)
+
+
+def archive_section(session: Session, meeting: Meeting) -> list[tuple[str, bytes]]:
+    """The ``votes/`` section of the meeting archive (`meetings.archive.add_section`): each
+    closed vote's result; a named vote's choices with the voters' names, a secret vote's counts
+    only (its ballots hold no voter to name)."""
+    closed = session.scalars(
+        sa.select(Poll)
+        .where(Poll.meeting_id == meeting.id, Poll.status != PollStatus.OPEN)
+        .order_by(Poll.opened_at, Poll.id)
+    ).all()
+    described = []
+    for poll in closed:
+        found = polls.result(session, poll)
+        described.append(
+            {
+                "vote": poll.id,
+                "item_id": poll.item_id,
+                "question": poll.question,
+                "kind": poll.kind.value,
+                "secret": poll.secret,
+                "status": poll.status.value,
+                "rule": _rule_text(poll),
+                "opened_at": poll.opened_at.isoformat(),
+                "closed_at": poll.closed_at.isoformat() if poll.closed_at else None,
+                "published_at": poll.published_at.isoformat() if poll.published_at else None,
+                "entitled": found.entitled,
+                "cast": found.cast,
+                "counts": [{"choice": c.label, "ballots": c.ballots} for c in found.counts],
+                "passed": found.passed,
+                "ballots": None
+                if poll.secret
+                else [
+                    {
+                        "member_id": b.member_id,
+                        "name": b.name,
+                        "cast_by_id": b.cast_by_id,
+                        "choice": b.choice,
+                    }
+                    for b in _named_ballots(session, poll)
+                ],
+            }
+        )
+    body = {"meeting": meeting.id, "votes": described}
+    text = json.dumps(body, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return [("votes.json", text.encode("utf-8"))]

@@ -189,3 +189,46 @@ def test_the_demo_prints_the_signing_pins_beside_the_logins(runner, app):
     assert "demo signing PIN: official chutich.ninhkieu " in first
     again = runner.invoke(args=["demo"]).output  # printed again on every run, nothing made twice
     assert f"demo seal PIN: clerk vanthu {secrets['seal_pin']}\n" in again
+
+
+def test_the_demo_holds_a_meeting_ready_to_run_in_the_room(runner, db, client, auth):
+    """Issue 13, done when: `make run`'s chair starts the demo meeting in the room and moves to
+    an item; a ward's chairman, invited with his unit, checks in and counts for the quorum."""
+    from meetings import agenda
+    from meetings.models import AgendaItem, ItemDocument, Meeting, MeetingStatus, Participant
+    from meetings.room import attendance
+
+    output = runner.invoke(args=["demo"]).output
+    passwords = {
+        words[3]: words[4]
+        for words in map(str.split, output.splitlines())
+        if words[:2] == ["demo", "login:"]
+    }
+    (meeting,) = db.scalars(sa.select(Meeting)).all()
+    assert meeting.status is MeetingStatus.PUBLISHED
+    with_documents = sa.select(sa.func.count()).select_from(ItemDocument).join(AgendaItem)
+    assert db.scalar(with_documents.where(AgendaItem.meeting_id == meeting.id))
+    room = f"/meetings/{meeting.id}/room"
+
+    auth.login("chutich", passwords["chutich"])
+    assert 'data-testid="start-meeting"' in client.get(room).get_data(as_text=True)
+    assert client.post(f"{room}/start").status_code == 302
+    first = agenda.layout(meeting, agenda.items_of(db, meeting))[0].item
+    assert client.post(f"{room}/current", data={"item_id": str(first.id)}).status_code == 302
+    db.expire_all()
+    assert db.get(Meeting, meeting.id).status is MeetingStatus.IN_PROGRESS
+
+    auth.logout()
+    auth.login("chutich.ninhkieu", passwords["chutich.ninhkieu"])
+    ward_chairman = db.scalar(sa.select(User).where(User.username == "chutich.ninhkieu"))
+    mine = db.scalar(
+        sa.select(Participant.id).where(
+            Participant.meeting_id == meeting.id, Participant.user_id == ward_chairman.id
+        )
+    )
+    panel = client.get(f"{room}/attendance").get_data(as_text=True)
+    assert 'data-testid="check-in"' in panel
+    response = client.post(f"{room}/attendance/check-in", data={"participant_id": str(mine)})
+    assert response.status_code == 302
+    quorum = attendance.quorum(db, db.get(Meeting, meeting.id))
+    assert quorum.present == 1 and quorum.members > 1

@@ -85,14 +85,18 @@ document.addEventListener("submit", async (event) => {
     return;
   }
   event.preventDefault();
+  // The button pressed is part of what is posted (a ballot's choice is its button's value);
+  // read the form before the buttons are disabled, or the browser leaves it out.
+  const body = new FormData(form, event.submitter);
   for (const button of form.querySelectorAll("button")) {
     button.disabled = true;
   }
   try {
     const response = await fetch(form.action, {
       method: "POST",
-      body: new FormData(form),
-      headers: { ...FETCH, Accept: "text/html, application/json;q=0.9" },
+      body,
+      // A panel answers in HTML; a refusal in JSON, whose message the panel shows.
+      headers: { ...FETCH, Accept: "application/json, text/html;q=0.9" },
       credentials: "same-origin",
     });
     const type = response.headers.get("Content-Type") || "";

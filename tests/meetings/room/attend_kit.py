@@ -76,15 +76,20 @@ def actions(db, prefix: str) -> list[str]:
     )
 
 
-def all_present(db, office, meeting: Meeting, at=START) -> None:
-    """The secretary marks every member present: only members in the room may vote."""
+def seated(db, office, meeting, *names) -> None:
+    """Start ``meeting`` and check ``names`` in on their own devices, as votes need: only members
+    in the room are entitled to vote."""
+    from meetings import meetings as meeting_steps
+    from meetings.models import MeetingStatus
     from meetings.room import attendance
-    from meetings.room.models import Presence
 
-    for participant in participants.listing(db, meeting):
-        if participant.role is ParticipantRole.MEMBER and participant.user_id is not None:
-            attendance.mark(
-                db, office.clerk, meeting, participant.id, attendance.Marking(Presence.PRESENT),
-                now=at,
-            )  # fmt: skip
+    meeting_steps.change_status(db, office.clerk, meeting, MeetingStatus.IN_PROGRESS)
+    for name in names:
+        user = office.people[name]
+        participant = db.scalars(
+            sa.select(Participant).where(
+                Participant.meeting_id == meeting.id, Participant.user_id == user.id
+            )
+        ).one()
+        attendance.check_in(db, user, meeting, participant.id, online=False, now=START)
     db.commit()

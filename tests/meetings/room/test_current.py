@@ -214,6 +214,29 @@ def test_the_secretary_starts_the_meeting_from_the_room(client, db, office, runn
     assert [e.kind for e in events_after(db, running.meeting.id, 0)] == ["agenda.started"]
 
 
+def test_every_device_learns_from_the_agenda_panel_that_the_meeting_started(
+    client, db, office, running
+):
+    """The start and the meeting's state live in the agenda panel, which every device fetches
+    again on "agenda.started": the heading of a page drawn before the start never changed."""
+    running.meeting.status = MeetingStatus.PUBLISHED
+    db.commit()
+    agenda_panel = f"/meetings/{running.meeting.id}/room/agenda"
+    login(client, office.home_a)
+    before = client.get(agenda_panel).get_data(as_text=True)
+    assert 'data-testid="not-running"' in before and 'data-testid="start-meeting"' not in before
+    login(client, office.clerk)
+    assert 'data-testid="start-meeting"' in client.get(agenda_panel).get_data(as_text=True)
+    answer = client.post(
+        f"/meetings/{running.meeting.id}/room/start", headers={"X-Requested-With": "fetch"}
+    )
+    assert answer.status_code == 200
+    assert 'data-testid="start-meeting"' not in answer.get_data(as_text=True)
+    login(client, office.home_a)
+    after = client.get(agenda_panel).get_data(as_text=True)
+    assert 'data-testid="not-running"' not in after and 'data-testid="meeting-status"' in after
+
+
 ROOM_PAGES = [
     ("GET", "/meetings/{m}/room"),
     ("GET", "/meetings/{m}/room/agenda"),

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import threading
+from html.parser import HTMLParser
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.datastructures import MultiDict
 
 from meetings.room import polls
 from meetings.room.models import Poll, PollBallot, PollOption, PollStatus
 from tests.conftest import login
 from tests.meetings.conftest import add_item, invite, new_meeting, publish
-from tests.meetings.room.attend_kit import all_present
+from tests.meetings.room.attend_kit import seated
 
 
 @pytest.fixture
@@ -19,7 +21,7 @@ def meeting(db, office):
     found = new_meeting(db, office)
     invite(db, office, found, "home_a", "home_b")
     publish(db, office, found)
-    all_present(db, office, found)
+    seated(db, office, found, "home_a", "home_b")
     return found
 
 
@@ -138,3 +140,34 @@ def test_two_requests_of_one_voter_at_once_count_once(app, db, office, meeting, 
     assert sorted(statuses) == [302, 409]
     assert db.scalar(sa.select(sa.func.count()).select_from(PollBallot)) == 1
     assert sum(db.scalars(sa.select(PollOption.tally).where(PollOption.poll_id == poll.id))) == 1
+
+
+class _BallotForms(HTMLParser):
+    """The fields a browser posts from each ballot form of the panel: its inputs in order, and
+    the buttons that each add their name and value when pressed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[dict] = []
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "form" and found.get("data-testid") == "ballot-form":
+            self.forms.append({"action": found["action"], "fields": [], "buttons": []})
+        elif self.forms and tag == "input" and found.get("name"):
+            self.forms[-1]["fields"].append((found["name"], found.get("value") or ""))
+        elif self.forms and tag == "button" and found.get("name"):
+            self.forms[-1]["buttons"].append((found["name"], found["value"]))
+
+
+def test_the_ballot_form_as_a_browser_posts_it_is_counted(client, db, office, meeting, poll):
+    login(client, office.home_a)
+    forms = _BallotForms()
+    forms.feed(client.get(f"/meetings/{meeting.id}/room/votes").get_data(as_text=True))
+    [form] = forms.forms
+    names = [name for name, _value in form["fields"]]
+    assert names.count("member") == 1 and "option" not in names  # nothing hides the choice
+    pressed = form["buttons"][0]
+    response = client.post(form["action"], data=MultiDict([*form["fields"], pressed]))
+    assert response.status_code == 302
+    assert polls.ballots_cast(db, poll.id) == 1

@@ -28,7 +28,7 @@ from meetings.room.models import (
 from meetings.room.record import record_parts
 from tests.conftest import count_statements
 from tests.meetings.conftest import add_item, invite, new_meeting, publish
-from tests.meetings.room.attend_kit import all_present
+from tests.meetings.room.attend_kit import seated
 
 #: When the votes are cast in these tests: fixed, never the clock.
 AT = datetime(2026, 12, 10, 2, 30, tzinfo=UTC)
@@ -42,7 +42,7 @@ def meeting(db, office):
     found = new_meeting(db, office)
     invite(db, office, found, *MEMBERS)
     publish(db, office, found)
-    all_present(db, office, found)
+    seated(db, office, found, *MEMBERS)
     return found
 
 
@@ -199,7 +199,7 @@ def test_bad_questions_open_nothing(db, office, meeting):
             votes.open_vote(db, office.chairman, meeting, question, None, now=AT)
         db.rollback()
     assert db.scalar(sa.select(sa.func.count()).select_from(Poll)) == 0
-    vote_events = sa.select(sa.func.count()).where(RoomEvent.kind.startswith("vote."))
+    vote_events = sa.select(sa.func.count()).where(RoomEvent.kind.like("vote.%"))
     assert db.scalar(vote_events) == 0
 
 
@@ -211,7 +211,7 @@ def test_every_step_is_announced_and_audited_without_the_secret_choice(db, offic
     db.commit()
     kinds = db.execute(
         sa.select(RoomEvent.kind, RoomEvent.data, RoomEvent.actor_id)
-        .where(RoomEvent.kind.startswith("vote."))
+        .where(RoomEvent.kind.like("vote.%"))
         .order_by(RoomEvent.id)
     ).all()
     assert [k for k, _d, _a in kinds] == [
@@ -368,3 +368,42 @@ def test_the_panel_reads_any_number_of_votes_in_the_same_number_of_statements(
     closed_vote()
     closed_vote()
     assert statements_for_panel() == one
+
+
+def test_the_archive_holds_each_result_with_names_only_for_a_named_vote(
+    app, db, office, meeting, item
+):
+    import json
+
+    from meetings import archive
+
+    named = opened(db, office, meeting, item=item)
+    cast(db, office, meeting, named, "home_a", 0)
+    secret = opened(db, office, meeting, SECRET, item=item)
+    cast(db, office, meeting, secret, "home_b", 1)
+    still_open = opened(db, office, meeting)
+    for poll in (named, secret):
+        votes.close_vote(db, office.chairman, meeting, poll.id, now=AT)
+    votes.publish_vote(db, office.chairman, meeting, secret.id, now=AT)
+    db.commit()
+
+    assert archive._SECTIONS["votes"] is votes.archive_section  # wired by the app
+    [(path, data)] = votes.archive_section(db, meeting)
+    assert path == "votes.json"
+    described = json.loads(data)["votes"]
+    assert [v["vote"] for v in described] == [named.id, secret.id]  # never an open vote
+    assert still_open.id not in [v["vote"] for v in described]
+    first, second = described
+    assert (first["secret"], first["status"], first["entitled"], first["cast"]) == (
+        False, "closed", 3, 1,
+    )  # fmt: skip
+    assert {"choice": "Tán thành", "ballots": 1} in first["counts"]
+    chosen = {b["name"]: b["choice"] for b in first["ballots"]}
+    assert chosen[office.home_a.full_name] == "Tán thành"
+    assert chosen[office.home_b.full_name] is None
+    assert (second["secret"], second["status"], second["ballots"]) == (True, "published", None)
+    assert second["counts"] == [
+        {"choice": "Ông A", "ballots": 0},
+        {"choice": "Bà B", "ballots": 1},
+    ]
+    assert office.home_b.full_name not in json.dumps(second, ensure_ascii=False)
