@@ -30,7 +30,7 @@ from core.clock import VIETNAM
 from core.db import utcnow
 from core.errors import N_
 from core.storage import BlobStore, StagedBlobs
-from documents import assignments, circulation, drafting, numbering
+from documents import assignments, circulation, drafting, numbering, originals
 from documents.decree30 import (
     SUBJECT_MAX_LENGTH,
     DocType,
@@ -74,6 +74,8 @@ class MinutesState(enum.StrEnum):
 
     NOT_DRAFTED = "not_drafted"
     DRAFT = "draft"
+    #: Numbered; its PDF original is being made, then it goes to the chair.
+    CONVERTING = "converting"
     AWAITING_SIGNATURE = "awaiting_signature"
     AWAITING_SEAL = "awaiting_seal"
     SENT = "sent"
@@ -115,6 +117,9 @@ def _state(session: Session, row: MeetingMinutes | None, document: Document | No
         return MinutesState.SENT
     request = flow.active_request(session, document)
     if request is None:
+        conversion = originals.conversion_status(session, document)
+        if conversion is not None and conversion.pending:
+            return MinutesState.CONVERTING
         return MinutesState.DRAFT
     if request.state is RequestState.PENDING:
         return MinutesState.AWAITING_SIGNATURE
@@ -220,9 +225,14 @@ def submit(
     meeting: Meeting,
     kind: MinutesKind,
     today: date,
-) -> SigningRequest:
+    *,
+    converting: originals.Converting | None = None,
+) -> SigningRequest | None:
     """Reserve the number, write it and the date into the current file, and send it to the
-    chair for signature (then a clerk seals it)."""
+    chair for signature (then a clerk seals it), the way every letter of the meeting goes.
+
+    Given ``converting`` where LibreOffice is installed, it is first made into its PDF original
+    by a job, which submits it: None is returned meanwhile, and the panel says so."""
     _refuse_unless_open(actor, meeting)
     row = get(session, meeting, kind)
     if row is None:
@@ -244,11 +254,9 @@ def submit(
         stamped = stamp_lines(blobs.store.get(source.sha256), _stamps(document))
         name = drafting.template_name(document)
         drafting.add_version(session, blobs, actor, document, stamped, name, NUMBERED_NOTE)
-    invitations.submit_for_signature(session, blobs, actor, document, today)
-    request = flow.active_request(session, document)
-    assert request is not None
+    invitations.submit_for_signature(session, blobs, actor, document, today, converting=converting)
     _changed(session, actor, meeting, kind, document, "submit")
-    return request
+    return flow.active_request(session, document)
 
 
 def _stamps(document: Document) -> list[Stamp]:

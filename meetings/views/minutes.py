@@ -16,8 +16,8 @@ from core.errors import N_
 from documents import reading
 from documents.circulation import recipients_choice
 from documents.models import Document, DocumentVersion
+from documents.views.blueprint import converting, user_choices
 from documents.views.blueprint import settings as documents_settings
-from documents.views.blueprint import user_choices
 from meetings import conclusions, minutes
 from meetings.errors import BadMeeting
 from meetings.forms import ActionForm, ConclusionForm, MinutesFileForm
@@ -33,6 +33,7 @@ KIND_LABELS = {
 STATE_LABELS = {
     minutes.MinutesState.NOT_DRAFTED: _l("Not drafted yet"),
     minutes.MinutesState.DRAFT: _l("Draft"),
+    minutes.MinutesState.CONVERTING: _l("Numbered; making the PDF original"),
     minutes.MinutesState.AWAITING_SIGNATURE: _l("Waiting for the chair's signature"),
     minutes.MinutesState.AWAITING_SEAL: _l("Signed; waiting for the seal"),
     minutes.MinutesState.SENT: _l("Sealed and sent to the participants"),
@@ -189,7 +190,18 @@ def submit_minutes(meeting_id: int, kind: str) -> ResponseReturnValue:
     meeting = load(meeting_id, manage=True)
     valid(ActionForm())
     with stage() as staged:
-        minutes.submit(db, staged, user, meeting, _kind(kind), today_local())
+        request = minutes.submit(
+            db, staged, user, meeting, _kind(kind), today_local(), converting=converting()
+        )
         db.commit()
-    flash(gettext("The minutes were numbered and sent to the chair for signature."), "success")
+    if request is None:
+        flash(
+            gettext(
+                "The minutes were numbered; their PDF original is being made, then they go to "
+                "the chair for signature."
+            ),
+            "success",
+        )
+    else:
+        flash(gettext("The minutes were numbered and sent to the chair for signature."), "success")
     return _back(meeting)

@@ -9,11 +9,13 @@ import contextlib
 import re
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
 from core.storage import blob_store
-from signing import issuance
+from signing import issuance, pdf_signing
+from signing.models import SigningRequest
 from signing.settings import from_config as signing_settings
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_documents import sign_in
@@ -29,6 +31,7 @@ from tests.meetings.conftest import (
     new_meeting,
     publish,
 )
+from tests.signing.pades_testkit import signature_png
 
 pytestmark = pytest.mark.browser
 
@@ -89,6 +92,8 @@ def test_the_meeting_is_run_voted_concluded_signed_sealed_and_circulated(
     settings = signing_settings(app.config)
     issuance.init_pki(db, settings, root_passphrase="a long root passphrase", seal_pin=SEAL_PIN)
     issuance.issue_official(db, settings, office.chairman, SIGNER_PIN, actor=None)
+    # The minutes go out as a PDF original: the chair signs it with his signature image.
+    pdf_signing.set_signature_image(db, office.chairman, signature_png())
     db.commit()
     meeting = new_meeting(db, office)
     invite(db, office, meeting, "home_a")
@@ -197,6 +202,10 @@ def test_the_meeting_is_run_voted_concluded_signed_sealed_and_circulated(
         secretary.get_by_test_id("seal").click()
         secretary.wait_for_load_state()
         expect(secretary.get_by_test_id("seal")).to_have_count(0)
+        # Signed and sealed inside its PDF original (LibreOffice made it), not as a Word file.
+        db.expire_all()
+        sealed = db.scalars(sa.select(SigningRequest).order_by(SigningRequest.id.desc())).first()
+        assert sealed.pades and sealed.version.kind == "pdf"
         _fits(secretary)
         _shot(secretary, request, "5-sealed")
 
