@@ -24,7 +24,7 @@ from core.storage import blob_store
 from documents import access, circulation, drafting, metadata
 from documents.models import PdfConversion
 from documents.views import blueprint as documents_pages
-from signing import credentials, flow, originals, pdf_signing, sealing
+from signing import credentials, flow, originals, pdf_signing, queues, sealing
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
 from signing.models import SigningRequest
@@ -121,8 +121,8 @@ def queue() -> ResponseReturnValue:
     db, user = get_session(), auth.signed_in_user()
     return render_template(
         "signing/queue.html",
-        to_sign=flow.to_sign(db, user) if user.has_role(Role.OFFICIAL) else [],
-        of_unit=flow.of_unit(db, user) if user.has_role(Role.CLERK) else [],
+        to_sign=queues.to_sign(db, user) if user.has_role(Role.OFFICIAL) else [],
+        of_unit=queues.of_unit(db, user) if user.has_role(Role.CLERK) else [],
     )
 
 

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from accounts.models import Role, User
 from core import navigation
 from core.db import get_session
-from signing import flow
+from signing import queues
 from signing.models import SigningRequest
 
 
@@ -28,8 +28,8 @@ def init_app(app: Flask) -> None:
             label=_l("Waiting for your signature"),
             endpoint="signing.queue",
             visible=lambda user: user.has_role(Role.OFFICIAL),
-            items=lambda user: [_item(r) for r in flow.to_sign(get_session(), user)],
-            count=lambda user: flow.count_to_sign(get_session(), user),
+            items=lambda user: [_item(r) for r in queues.to_sign(get_session(), user)],
+            count=lambda user: queues.count_to_sign(get_session(), user),
         ),
     )
     navigation.add_waiting(
@@ -39,8 +39,8 @@ def init_app(app: Flask) -> None:
             label=_l("Signed, waiting for the seal"),
             endpoint="signing.queue",
             visible=_clerk,
-            items=lambda user: [_item(r) for r in flow.to_seal(get_session(), user)],
-            count=lambda user: flow.count_to_seal(get_session(), user),
+            items=lambda user: [_item(r) for r in queues.to_seal(get_session(), user)],
+            count=lambda user: queues.count_to_seal(get_session(), user),
         ),
     )
 

@@ -26,7 +26,7 @@ from documents.models import (
     NumberState,
     Status,
 )
-from signing import authority, credentials, document_checks, flow, issuance
+from signing import authority, credentials, document_checks, flow, issuance, queues
 from signing.crypto import pki
 from signing.crypto.reports import Status as V
 from signing.crypto.reports import SubIndication
@@ -123,8 +123,8 @@ def test_only_the_issuing_units_clerk_seals(office, who):
 def test_officials_sign_in_order(office):
     document = office.draft()
     request = office.submit(document, [office.vice, office.chairman])
-    assert [r.id for r in flow.to_sign(office.db, office.chairman)] == []
-    assert [r.id for r in flow.to_sign(office.db, office.vice)] == [request.id]
+    assert [r.id for r in queues.to_sign(office.db, office.chairman)] == []
+    assert [r.id for r in queues.to_sign(office.db, office.vice)] == [request.id]
     with pytest.raises(NotSigner):
         office.sign(request, office.chairman)
     office.db.rollback()
@@ -133,7 +133,7 @@ def test_officials_sign_in_order(office):
     office.db.rollback()
     office.sign(request, office.vice, VICE_PIN)
     assert request.state is RequestState.PENDING
-    assert [r.id for r in flow.to_sign(office.db, office.chairman)] == [request.id]
+    assert [r.id for r in queues.to_sign(office.db, office.chairman)] == [request.id]
     office.sign(request)
     office.seal(request)
     verdict = document_checks.verify_stored(
