@@ -66,7 +66,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from documents import views as documents_views
     from documents.views.fast_file import FileFastPath
     from meetings import access as meetings_access
-    from meetings import archive, invitations, minutes, note_archive
+    from meetings import archive, invitations, minutes, minutes_archive, note_archive
     from meetings import demo as meetings_demo
     from meetings import views as meetings_views
     from meetings.room import consultation, votes
@@ -93,7 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     # Notes shared with a meeting go into its archive, under notes/.
     archive.add_section("notes", note_archive.section)
     # The record, the conclusions and the signed minutes, under minutes/.
-    archive.add_section("minutes", minutes.archive_section(app.extensions["vanthu.blobs"]))
+    archive.add_section("minutes", minutes_archive.archive_section(app.extensions["vanthu.blobs"]))
     # Each vote's result, under votes/: names for a named vote, counts only for a secret one.
     archive.add_section("votes", votes.archive_section)
     # The outbox is sent by the queue every minute (and by `vanthu mail send`).

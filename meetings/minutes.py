@@ -13,23 +13,19 @@ from __future__ import annotations
 
 import enum
 import io
-import json
 import re
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 import docx
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from accounts.models import Unit, User
+from accounts.models import User
 from audit import record_event
-from core.clock import VIETNAM
 from core.db import utcnow
 from core.errors import N_
-from core.storage import BlobStore, StagedBlobs
+from core.storage import StagedBlobs
 from documents import assignments, circulation, drafting, numbering, originals
 from documents.decree30 import (
     SUBJECT_MAX_LENGTH,
@@ -38,16 +34,16 @@ from documents.decree30 import (
     place_date_line,
 )
 from documents.files import FileKind, inspect_upload
-from documents.layout import Block, Heading, Stamp, Table, plain_text, stamp_lines
+from documents.layout import Stamp, plain_text, stamp_lines
 from documents.models import Document, DocumentVersion, Status
 from meetings import access, agenda, conclusions, invitations, packs
 from meetings.errors import BadMinutes, WrongState
-from meetings.models import Meeting, Participant
+from meetings.minutes_text import compose
+from meetings.models import Meeting
 from meetings.room.events import announce
 from meetings.room.models import Conclusion, MeetingMinutes, MinutesKind
-from meetings.room.record import RecordPart, record_parts
 from signing import flow
-from signing.models import RequestState, Signature, SigningRequest
+from signing.models import RequestState, SigningRequest
 
 #: A version that is the one before it with the reserved number and date written in.
 NUMBERED_NOTE = "numbered"
@@ -333,108 +329,6 @@ def _subject(meeting: Meeting, kind: MinutesKind) -> str:
     return prefix + title
 
 
-def compose(session: Session, meeting: Meeting, kind: MinutesKind) -> list[Block]:
-    """The content of the Biên bản (the whole record) or of the Thông báo kết luận."""
-    start = meeting.starts_at.astimezone(VIETNAM)
-    parts = record_parts(session, meeting)
-    found = conclusions.of_meeting(session, meeting)
-    owners = _owner_names(session, found.values())
-    chair = meeting.chair
-    blocks: list[Block] = []
-    if kind is MinutesKind.CONCLUSIONS:
-        blocks.append(
-            f"Ngày {start:%d/%m/%Y}, {chair.title or ''} {chair.full_name} chủ trì "
-            f"{meeting.title}. Sau khi nghe báo cáo và ý kiến của các thành viên dự họp, "
-            "chủ trì cuộc họp kết luận như sau:"
-        )
-    else:
-        blocks += [
-            f"Thời gian: {invitations.when(meeting)}.",
-            f"Địa điểm: {invitations.where(meeting)}.",
-            f"Chủ trì: {chair.full_name}{', ' + chair.title if chair.title else ''}.",
-            f"Thư ký: {meeting.secretary.full_name}.",
-            Heading("I. THÀNH PHẦN DỰ HỌP"),
-        ]
-        wide = [part for part in parts if part.item_id is None]
-        blocks += [b for part in wide for b in _part_blocks(part)] or _invited(session, meeting)
-        blocks.append(Heading("II. NỘI DUNG CUỘC HỌP"))
-    for placed in agenda.layout(meeting, agenda.items_of(session, meeting)):
-        if not placed.number:  # hidden items stay out of what goes to the participants
-            continue
-        item = placed.item
-        conclusion = found.get(item.id)
-        if kind is MinutesKind.CONCLUSIONS and conclusion is None:
-            continue
-        blocks.append(Heading(f"{placed.number}. {item.title}"))
-        if kind is MinutesKind.MINUTES:
-            blocks += [b for part in parts if part.item_id == item.id for b in _part_blocks(part)]
-        if conclusion is not None:
-            blocks.append(f"Kết luận: {conclusion.text}")
-            task = _task_line(conclusion, owners)
-            if task:
-                blocks.append(task)
-    if kind is MinutesKind.MINUTES:
-        end = meeting.ends_at.astimezone(VIETNAM)
-        blocks.append(f"Cuộc họp kết thúc lúc {end:%H:%M} ngày {end:%d/%m/%Y}./.")
-    else:
-        blocks.append("Thông báo để các cơ quan, đơn vị, cá nhân liên quan biết, thực hiện./.")
-    return blocks
-
-
-def _part_blocks(part: RecordPart) -> list[Block]:
-    blocks: list[Block] = [Heading(part.heading), *part.paragraphs]
-    if part.table:
-        blocks.append(Table(part.table))
-    return blocks
-
-
-def _invited(session: Session, meeting: Meeting) -> list[Block]:
-    """Without an attendance record: the people invited, as a table."""
-    names = [person.full_name for person in invitations.people(session, meeting)]
-    guests = session.scalars(
-        sa.select(Participant.name)
-        .where(
-            Participant.meeting_id == meeting.id,
-            Participant.user_id.is_(None),
-            Participant.removed_at.is_(None),
-        )
-        .order_by(Participant.name, Participant.id)
-    )
-    rows = [[str(n), name] for n, name in enumerate([*names, *guests], start=1)]
-    return [Table([["STT", "Thành phần được mời"], *rows])] if rows else []
-
-
-def _owner_names(session: Session, rows: Iterable[Conclusion]) -> dict[tuple[str, int], str]:
-    rows = list(rows)
-    users = {r.owner_user_id for r in rows if r.owner_user_id is not None}
-    units = {r.owner_unit_id for r in rows if r.owner_unit_id is not None}
-    names: dict[tuple[str, int], str] = {}
-    if users:
-        for uid, name in session.execute(
-            sa.select(User.id, User.full_name).where(User.id.in_(users))
-        ):
-            names["user", uid] = name
-    if units:
-        for uid, name in session.execute(sa.select(Unit.id, Unit.name).where(Unit.id.in_(units))):
-            names["unit", uid] = name
-    return names
-
-
-def _task_line(conclusion: Conclusion, owners: dict[tuple[str, int], str]) -> str:
-    owner = (
-        owners.get(("user", conclusion.owner_user_id))
-        if conclusion.owner_user_id is not None
-        else owners.get(("unit", conclusion.owner_unit_id or 0))
-    )
-    if owner is None:
-        return ""
-    due = f"; thời hạn: {conclusion.due_on:%d/%m/%Y}" if conclusion.due_on else ""
-    return f"Giao: {owner}{due}."
-
-
-# --- after the seal ------------------------------------------------------------------------------
-
-
 def sealed(session: Session, actor: User, request: SigningRequest) -> None:
     """After a seal (`signing.sealing.on_sealed`): the meeting's minutes go to everyone invited
     and to the owners of its conclusions, and each conclusion with an owner becomes a task."""
@@ -504,85 +398,3 @@ def sealed(session: Session, actor: User, request: SigningRequest) -> None:
             "skipped": skipped,
         },
     )
-
-
-# --- the archive ---------------------------------------------------------------------------------
-
-
-def archive_section(store: BlobStore) -> Any:
-    """The ``minutes/`` section of the meeting archive: the record (every part, as JSON), the
-    conclusions, and each sealed minutes file with its signatures."""
-
-    def section(session: Session, meeting: Meeting) -> list[tuple[str, bytes]]:
-        files = [
-            ("record.json", _json({"meeting": meeting.id, "parts": _record(session, meeting)})),
-            ("conclusions.json", _json(_conclusions(session, meeting))),
-        ]
-        for kind, row in sorted(of_meeting(session, meeting).items()):
-            files += _signed_files(session, store, kind, row)
-        return files
-
-    return section
-
-
-def _record(session: Session, meeting: Meeting) -> list[dict[str, Any]]:
-    return [
-        {
-            "item_id": part.item_id,
-            "order": part.order,
-            "heading": part.heading,
-            "paragraphs": list(part.paragraphs),
-            "table": [list(row) for row in part.table],
-            "data": part.data,
-        }
-        for part in record_parts(session, meeting)
-    ]
-
-
-def _conclusions(session: Session, meeting: Meeting) -> dict[str, Any]:
-    rows = sorted(conclusions.of_meeting(session, meeting).values(), key=lambda c: c.id)
-    return {
-        "meeting": meeting.id,
-        "conclusions": [
-            {
-                "item_id": c.item_id,
-                "text": c.text,
-                "version": c.version,
-                "owner_user_id": c.owner_user_id,
-                "owner_unit_id": c.owner_unit_id,
-                "due_on": c.due_on.isoformat() if c.due_on else None,
-                "assignment_id": c.assignment_id,
-                "updated_at": c.updated_at.isoformat(),
-            }
-            for c in rows
-        ],
-    }
-
-
-def _signed_files(
-    session: Session, store: BlobStore, kind: MinutesKind, row: MeetingMinutes
-) -> list[tuple[str, bytes]]:
-    request = session.scalar(
-        sa.select(SigningRequest)
-        .where(
-            SigningRequest.document_id == row.document_id,
-            SigningRequest.state == RequestState.SEALED,
-        )
-        .order_by(SigningRequest.id.desc())
-        .limit(1)
-    )
-    if request is None:
-        return []
-    version = session.get_one(DocumentVersion, request.version_id)
-    name = f"{kind.value}-{request.number_symbol.replace('/', '-')}"
-    if request.original_sha256:  # a PAdES original: the signatures are inside the PDF
-        return [(f"{name}.pdf", store.get(request.original_sha256))]
-    extension = version.file_name.rsplit(".", 1)[-1] if "." in version.file_name else "bin"
-    files = [(f"{name}.{extension}", store.get(version.sha256))]
-    signatures: Sequence[Signature] = sorted(request.signatures, key=lambda s: s.position)
-    files += [(f"{name}.{s.position}-{s.role.value}.p7s", s.p7s) for s in signatures]
-    return files
-
-
-def _json(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")

@@ -18,7 +18,7 @@ from core.storage import StagedBlobs
 from documents import errors as document_errors
 from documents.decree30 import DocType
 from documents.models import Assignment, AssignmentState, Document, DocumentVersion, Status
-from meetings import agenda, conclusions, meetings, minutes
+from meetings import agenda, conclusions, meetings, minutes, minutes_archive
 from meetings.conclusions import ConclusionData
 from meetings.errors import BadConclusion, BadMinutes, NotAllowed, StaleConclusion, WrongState
 from meetings.models import MeetingStatus, Recurrence
@@ -487,7 +487,7 @@ def test_the_archive_holds_the_record_the_conclusions_and_the_signed_minutes(
     draft(db, office, meeting)
     request = submit(db, office, meeting)
     sign_and_seal(db, office, pki, request)
-    files = dict(minutes.archive_section(office.blobs)(db, meeting))
+    files = dict(minutes_archive.archive_section(office.blobs)(db, meeting))
     parts = json.loads(files["record.json"])["parts"]
     assert {"Điểm danh", "Ý kiến phát biểu"} <= {p["heading"] for p in parts}
     assert parts[0]["data"] == {"present": 1}
