@@ -39,8 +39,9 @@ from core.db import utcnow
 from core.errors import N_
 from core.storage import StagedBlobs
 from documents import circulation, drafting, numbering, originals
+from documents.conversion_models import PdfConversion
 from documents.decree30 import SUBJECT_MAX_LENGTH, DocType
-from documents.models import Delivery, Document, PdfConversion, Status
+from documents.models import Delivery, Document, Status
 from meetings import access, calendar
 from meetings.errors import NotAllowed, WrongState
 from meetings.models import (

@@ -16,8 +16,9 @@ from core.db import get_engine
 from core.jobs import Job
 from core.storage import StagedBlobs
 from documents import originals
+from documents.conversion_models import ConversionState, PdfConversion
 from documents.convert import PdfConverter
-from documents.models import ConversionState, PdfConversion, Status
+from documents.models import Status
 from meetings import invitations, meetings
 from signing import flow, pdf_signing, trust
 from signing.crypto import pades

@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from audit.models import AuditEvent
 from core.storage import StagedBlobs
 from documents import errors as document_errors
+from documents.assignment_models import Assignment, AssignmentState
 from documents.decree30 import DocType
-from documents.models import Assignment, AssignmentState, Document, DocumentVersion, Status
+from documents.models import Document, DocumentVersion, Status
 from meetings import agenda, conclusions, meetings, minutes, minutes_archive
 from meetings.conclusions import ConclusionData
 from meetings.errors import BadConclusion, BadMinutes, NotAllowed, StaleConclusion, WrongState
