@@ -19,7 +19,8 @@ from core.storage import BlobStore
 from documents.models import Document, DocumentVersion
 from signing import credentials
 from signing.crypto import bundle
-from signing.crypto.pdf_verify import PdfReport, PdfVerifier
+from signing.crypto.pdf_reports import PdfReport
+from signing.crypto.pdf_verify import PdfVerifier
 from signing.crypto.reports import DocumentReport, SignatureResult, Status, SubIndication
 from signing.crypto.verification import Verifier
 from signing.errors import BundleError, PdfUnusable, VerificationError, WrongSigningState

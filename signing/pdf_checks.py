@@ -17,7 +17,9 @@ from accounts.models import User
 from audit import record_event
 from core.errors import N_
 from core.storage import BlobStore
-from signing.crypto.pdf_verify import PdfReport, PdfVerifier, has_embedded_signature, is_pdf
+from signing.crypto.pdf_files import has_embedded_signature, is_pdf
+from signing.crypto.pdf_reports import PdfReport
+from signing.crypto.pdf_verify import PdfVerifier
 from signing.document_checks import UploadVerdict
 from signing.errors import PdfUnusable
 from signing.models import Signature, SigningRequest

@@ -35,7 +35,7 @@ from core.storage import blob_store
 from documents import lookup, reading, render
 from documents.models import Document, DocumentVersion
 from signing import authority, document_checks, flow, jobs, pdf_checks
-from signing.crypto.pdf_verify import has_embedded_signature, is_pdf
+from signing.crypto.pdf_files import has_embedded_signature, is_pdf
 from signing.crypto.pki import chain_to_pem
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.settings import from_config
