@@ -20,11 +20,11 @@ from core.storage import BlobStore
 from signing.crypto.pdf_files import has_embedded_signature, is_pdf
 from signing.crypto.pdf_reports import PdfReport
 from signing.crypto.pdf_verify import PdfVerifier
-from signing.document_checks import UploadVerdict
 from signing.errors import PdfUnusable
 from signing.models import Signature, SigningRequest
 from signing.settings import SigningSettings
 from signing.trust import TrustMaterial, trust_material
+from signing.upload_checks import UploadVerdict
 
 
 def pdf_verifier_for(trust: TrustMaterial) -> PdfVerifier:

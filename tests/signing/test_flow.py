@@ -26,8 +26,8 @@ from documents.models import (
     NumberState,
     Status,
 )
-from signing import authority, credentials, document_checks, flow, issuance, queues
-from signing.crypto import pki
+from signing import authority, bundle_export, credentials, document_checks, flow, issuance, queues
+from signing.crypto import bundle, pki
 from signing.crypto.reports import Status as V
 from signing.crypto.reports import SubIndication
 from signing.errors import (
@@ -460,7 +460,7 @@ def test_crl_is_refreshed_when_close_to_its_next_update(office):
 
 def test_bundle_export_matches_the_library_format(office):
     document, request = office.signed_and_sealed()
-    name, data = document_checks.export_bundle(
+    name, data = bundle_export.export_bundle(
         office.db, office.blobs, office.settings, document, request, actor=None
     )
     assert name == "01-QĐ-UBND.zip"
@@ -479,7 +479,7 @@ def test_bundle_export_matches_the_library_format(office):
         "crl.der",
         "manifest.json",
     }
-    assert document_checks.bundle.verify_bundle(data).status is V.TOTAL_PASSED
+    assert bundle.verify_bundle(data).status is V.TOTAL_PASSED
 
 
 def test_the_seal_signature_stored_matches_what_signing_request_shows(office):
