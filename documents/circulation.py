@@ -12,8 +12,9 @@ from accounts.models import Unit, User
 from audit import record_event
 from core.db import dialect_insert, utcnow
 from core.errors import N_
-from documents import errors
+from documents import errors, notices
 from documents.models import (
+    Assignment,
     Circulation,
     CirculationRecipient,
     Delivery,
@@ -171,6 +172,13 @@ def recall(session: Session, actor: User, document: Document, reason: str) -> in
     document.status = Status.RECALLED
     document.recalled_at = utcnow()
     document.recall_reason = reason[:500]
+    # Nobody is asked to handle a recalled document any more.
+    notices.handled(
+        session,
+        session.scalars(
+            sa.select(Assignment.id).where(Assignment.document_id == document.id)
+        ).all(),
+    )
     recipients = list(
         session.scalars(sa.select(Delivery.user_id).where(Delivery.document_id == document.id))
     )
