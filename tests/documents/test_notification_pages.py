@@ -49,9 +49,7 @@ def test_a_done_notification_reads_handled_and_leaves_the_bell(client, db, blobs
     assert 'data-testid="bell-count"' not in page
 
 
-def test_one_who_may_no_longer_open_the_document_does_not_see_its_title(
-    client, db, blobs, make
-):
+def test_one_who_may_no_longer_open_the_document_does_not_see_its_title(client, db, blobs, make):
     _, _, _, people = build_people(make)
     document = draft(db, blobs, people["clerk"], subject=SUBJECT)
     outsider = people["outsider"]
