@@ -37,6 +37,7 @@ def notify_from_app(
     actor: User | None,
     params: Mapping[str, str] | None = None,
     calendar: str | None = None,
+    subject: tuple[str, int] | None = None,
 ) -> notifications.Notified:
     """`notifications.notify` as a view or job of this app calls it: e-mail when it is on, links
     after VANTHU_PUBLIC_URL. Never after the request's own address, which a client's Host header
@@ -53,6 +54,7 @@ def notify_from_app(
         actor=actor,
         site_url=current_app.config.get("PUBLIC_URL"),
         calendar=calendar,
+        subject=subject,
     )
 
 
