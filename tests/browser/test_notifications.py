@@ -9,6 +9,7 @@ import pytest
 
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_documents import sign_in
+from tests.browser.test_every_page_fits import AXE, violations
 from tests.signing.flow_testkit import CHAIRMAN_PIN, FAST_CONFIG, build_office
 
 pytestmark = pytest.mark.browser
@@ -19,9 +20,29 @@ def app_config() -> dict[str, Any]:
     return {"WTF_CSRF_ENABLED": True, **FAST_CONFIG, "SOFFICE": "/nonexistent/soffice"}
 
 
-@pytest.mark.parametrize("width,height", [(1024, 768), (390, 844)])
-def test_signing_clears_the_notification_and_the_bell(page, app, db, make, width, height):
-    page.set_viewport_size({"width": width, "height": height})
+@pytest.fixture
+def axe() -> str:
+    if not AXE.is_file():
+        pytest.skip(f"axe-core is not installed ({AXE}): run make")
+    return AXE.read_text(encoding="utf-8")
+
+
+@pytest.fixture
+def sized_page(browser, live_server, request):
+    """A page at the test's size whose context may inject axe-core past the CSP."""
+    width, height = request.node.callspec.params["size"]
+    context = browser.new_context(
+        base_url=live_server, viewport={"width": width, "height": height}, bypass_csp=True
+    )
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("size", [(1024, 768), (390, 844)])
+def test_signing_clears_the_notification_and_the_bell(sized_page, app, db, make, size, axe):
+    page, width = sized_page, size[0]
     office = build_office(app, db, make)
     document = office.draft()
     office.submit(document)
@@ -51,5 +72,6 @@ def test_signing_clears_the_notification_and_the_bell(page, app, db, make, width
     assert note.count() == 1 and note.get_attribute("data-state") == "done"
     assert "Đã xử lý" in note.inner_text()
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert violations(page, axe) == []
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"notifications-done-{width}.png"), full_page=True)
