@@ -306,3 +306,17 @@ def test_a_letter_names_the_document_in_both_languages_even_before_it_has_a_numb
     )
     assert "Trích yếu: Về việc sắp xếp tổ chức bộ máy" in text
     assert "Subject: Về việc sắp xếp tổ chức bộ máy" in text
+
+
+def test_asking_again_for_the_same_action_refreshes_one_notification_and_one_letter(db, make):
+    me = make.user(email="bich@haugiang.gov.vn")
+    ask = {"subject": ("document", 7), "action": "sign"}
+    remind(db, [me], **ask)
+    remind(db, [me], **ask)  # not read yet: no second letter
+    [note] = db.scalars(sa.select(UserNotification)).all()
+    assert len(outbox(db)) == 1
+    notifications.mark_read(db, me, note.id)
+    remind(db, [me], **ask)  # read since: it is news again
+    assert len(outbox(db)) == 2
+    assert [n.read_at for n in db.scalars(sa.select(UserNotification))] == [None]
+    assert notifications.unread_count(db, me) == 1
