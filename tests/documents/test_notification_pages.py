@@ -10,7 +10,7 @@ from accounts.models import UserNotification
 from accounts.notification_subjects import clear
 from accounts.notifications import notify
 from documents import notices
-from tests.conftest import login
+from tests.conftest import count_statements, login
 from tests.documents.office_testkit import build_people, draft
 
 SUBJECT = "Về việc sắp xếp tổ chức bộ máy nội bộ"
@@ -75,3 +75,21 @@ def test_no_one_opens_someone_elses_notification_about_a_document(client, db, bl
     assert SUBJECT not in client.get("/notifications").get_data(as_text=True)
     db.expire_all()
     assert db.get(UserNotification, note_id).read_at is None
+
+
+def test_the_list_checks_access_with_one_query_however_many_documents(app, client, db, blobs, make):
+    _, _, _, people = build_people(make)
+    clerk = people["clerk"]
+    document = draft(db, blobs, clerk, subject=SUBJECT)
+    ask_to_sign(db, [clerk], document)
+    login(client, clerk)
+    with count_statements(app) as few:
+        assert client.get("/notifications").status_code == 200
+    for other_id in range(document.id + 1, document.id + 21):
+        notify(db, [clerk], "recalled", "Recalled by its issuer: %(number)s",
+               params={"number": ""}, subject=("document", other_id), email=False)  # fmt: skip
+    db.commit()
+    with count_statements(app) as many:
+        page = client.get("/notifications").get_data(as_text=True)
+    assert len(many) == len(few)
+    assert page.count("không còn quyền xem") == 20 and SUBJECT in page
