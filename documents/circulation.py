@@ -15,7 +15,6 @@ from core.db import dialect_insert, utcnow
 from core.errors import N_
 from documents import errors, notices
 from documents.models import (
-    Assignment,
     Circulation,
     CirculationRecipient,
     Delivery,
@@ -172,13 +171,7 @@ def recall(session: Session, actor: User, document: Document, reason: str) -> in
     document.status = Status.RECALLED
     document.recalled_at = utcnow()
     document.recall_reason = reason[:500]
-    # Nobody is asked to handle a recalled document any more.
-    notices.handled(
-        session,
-        session.scalars(
-            sa.select(Assignment.id).where(Assignment.document_id == document.id)
-        ).all(),
-    )
+    notices.recalled(session, document)
     recipients = list(
         session.scalars(
             sa.select(User)

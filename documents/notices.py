@@ -45,6 +45,12 @@ def handled(session: Session, assignment_ids: Collection[int]) -> None:
         clear(session, ASSIGNMENT, assignment_id, [HANDLE])
 
 
+def recalled(session: Session, document: Document) -> None:
+    """Nobody is asked any more to handle a recalled document."""
+    statement = sa.select(Assignment.id).where(Assignment.document_id == document.id)
+    handled(session, session.scalars(statement).all())
+
+
 def link(document: Document) -> str:
     return f"/documents/{document.id}"
 
