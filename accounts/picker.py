@@ -160,7 +160,9 @@ def build(session: Session, *, units_allowed: bool = True) -> Tree:
     Siblings are ordered by name (accents folded, as people read them), then by code, which is
     unique: the order never depends on ids. People under their unit by name, then username.
     """
-    rows = list(session.execute(sa.select(Unit.id, Unit.parent_id, Unit.name, Unit.kind, Unit.code)))
+    rows = list(
+        session.execute(sa.select(Unit.id, Unit.parent_id, Unit.name, Unit.kind, Unit.code))
+    )
     users = session.execute(
         sa.select(User.id, User.full_name, User.title, User.unit_id, User.username).where(
             User.active

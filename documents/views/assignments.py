@@ -27,10 +27,10 @@ def assign(document_id: int) -> ResponseReturnValue:
     form = AssignForm()
     form.lead.choices = [SelectChoice("", "—"), *tree.person_choices()]
     form.lead_unit.choices = [SelectChoice("", "—"), *tree.unit_choices()]
-    submitted = form.is_submitted()
+    valid, submitted = form.validate_on_submit(), form.is_submitted()  # validating clears errors
     lead = picker_form.read(tree, form.lead_unit, form.lead) if submitted else None
     others = picker_form.read(tree, form.cooperating_units, form.cooperators) if submitted else None
-    if not form.validate_on_submit() or lead is None or others is None:
+    if not valid or lead is None or others is None:
         page = render_template("documents/assign.html", form=form, document=document, tree=tree)
         return page, 400 if submitted else 200
     assignments.assign(

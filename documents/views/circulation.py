@@ -38,8 +38,9 @@ def circulate(document_id: int) -> ResponseReturnValue:
     db = get_session()
     form = CirculateForm()
     tree = picker.build(db, units_allowed=not document.is_confidential)
+    valid = form.validate_on_submit()  # first: validating clears the fields' errors
     picked = picker_form.read(tree, form.units, form.users) if form.is_submitted() else None
-    if not form.validate_on_submit() or picked is None:
+    if not valid or picked is None:
         page = render_template("documents/circulate.html", form=form, document=document, tree=tree)
         return page, 400 if form.is_submitted() else 200
     result = circulation.circulate(

@@ -55,8 +55,9 @@ def new() -> ResponseReturnValue:
     _, users = circulation.recipients_choice(db)
     form.signer_id.choices = user_choices([u for u in users if u.has_role(Role.OFFICIAL)], True)
     tree = picker.build(db, units_allowed=False)
+    valid = form.validate_on_submit()  # first: validating clears the fields' errors
     readers = picker_form.read(tree, users=form.named_users) if form.is_submitted() else None
-    if not form.validate_on_submit() or readers is None:
+    if not valid or readers is None:
         page = render_template("documents/new.html", form=form, tree=tree)
         return page, 400 if form.is_submitted() else 200
     data = drafting.DraftData(
