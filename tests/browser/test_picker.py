@@ -3,12 +3,16 @@ search, a unit with all its units, a group shortcut, the summary and its chips, 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import sqlalchemy as sa
 
 from accounts.models import Role
 from core.storage import blob_store
 from documents.models import Delivery, UnitReceipt
+from meetings import meetings
+from meetings.models import MeetingKind
 from tests.browser.conftest import ARTIFACTS
 from tests.browser.test_every_page_fits import AXE, violations
 from tests.documents.office_testkit import issued
@@ -110,3 +114,40 @@ def test_the_group_shortcut_ticks_every_department(tab, city):
     assert unit_box(page, city["finance"]).is_checked()
     assert not unit_box(page, city["budget"]).is_checked()
     assert page.locator("[data-picker-summary]").inner_text() == "Đã chọn: 2 đơn vị, 0 người"
+
+
+def test_every_form_with_the_picker_fits_and_passes_axe(tab, db, city):
+    """The confidential readers, the assignment and the meeting invitation use the same picker."""
+    clerk = city["doc"].created_by
+    start = datetime(2026, 12, 10, 1, 0, tzinfo=UTC)
+    data = meetings.MeetingData(
+        title="Họp giao ban",
+        kind=MeetingKind.PEOPLES_COMMITTEE,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        chair_id=city["lan"].id,
+        secretary_id=clerk.id,
+    )
+    (meeting,) = meetings.create(db, clerk, data)
+    db.commit()
+    page = tab
+    page.goto("/login")
+    page.get_by_label("Tên đăng nhập").fill("vanthu")
+    page.get_by_label("Mật khẩu").fill("correct horse battery")
+    page.get_by_test_id("login-submit").click()
+    page.wait_for_url("**/")
+    paths = [
+        "/documents/new",
+        f"/documents/{city['doc'].id}/assign",
+        f"/meetings/{meeting.id}/manage",
+    ]
+    axe = AXE.read_text(encoding="utf-8") if AXE.is_file() else None
+    for width, height in ((1024, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for path in paths:
+            page.goto(path)
+            assert page.locator("[data-picker] [data-picker-search]").is_visible(), path
+            fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+            assert fits, (width, path)
+            if axe is not None and width == 1024:
+                assert violations(page, axe) == [], path
