@@ -49,5 +49,5 @@ def test_a_wrong_id_is_refused_on_the_form_and_nobody_is_invited(client, db, off
     )
     page = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "cannot be chosen here" in page and 'id="invitees"' in page
+    assert "không được chọn ở đây" in page and 'id="invitees"' in page
     assert invited(db, meeting) == before

@@ -41,7 +41,7 @@ def test_the_send_page_shows_the_unit_tree_parents_first(client, db, blobs, offi
         str(i) for i in (province.id, outsider_unit, home.id, finance.id)
     ]
     assert str(people["home_a"].id) in checkboxes(page, "users")
-    assert "All departments (Sở)" in page and "data-picker-search" in page
+    assert "Tất cả Sở" in page and "data-picker-search" in page
 
 
 def test_sending_through_the_picker_stores_units_and_people(client, db, blobs, office):
@@ -70,7 +70,7 @@ def test_a_wrong_recipient_is_refused_on_the_form(client, db, blobs, office, dat
     )
     page = refused.get_data(as_text=True)
     assert refused.status_code == 400
-    assert "does not exist or cannot be chosen here" in page and 'role="alert"' in page
+    assert "không tồn tại hoặc không được chọn ở đây" in page and 'role="alert"' in page
     assert "Gửi lại" in page  # what was typed is kept
     assert circulations(db, document) == 0
 
@@ -129,7 +129,7 @@ def test_assignment_refuses_a_wrong_choice_on_the_form(client, db, blobs, office
     form = {"lead_unit": str(home.id), **bad}
     refused = client.post(f"/documents/{document.id}/assign", data=form)
     assert refused.status_code == 400
-    assert "cannot be chosen here" in refused.get_data(as_text=True)
+    assert "không được chọn ở đây" in refused.get_data(as_text=True)
     assert db.scalar(sa.select(sa.func.count()).select_from(Assignment)) == 0
     good = {"lead_unit": str(home.id), "cooperating_units": [str(finance.id)]}
     assert client.post(f"/documents/{document.id}/assign", data=good).status_code == 302
