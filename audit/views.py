@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from accounts import auth
 from accounts.models import Role
-from audit import browse, proofs
+from audit import browse, labels, proofs
 from audit.cli import audit_group
 from audit.config import log_settings
 from audit.errors import AuditError, BadLogRequest, LogInconsistent, ReceiptNotYours
@@ -53,6 +53,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["log_receipt_url"] = receipt_url
     app.jinja_env.globals["may_take_log_receipt"] = may_take_receipt
     app.jinja_env.filters["b64"] = b64
+    app.jinja_env.filters["event_label"] = labels.label
 
 
 def _refresh(*, wait: bool = True, force: bool = False, covering: int | None = None) -> str | None:
@@ -228,7 +229,14 @@ def events() -> ResponseReturnValue:
     filters = {
         k: args.get(k, "") for k in ("person", "document", "meeting", "type", "since", "until")
     }
-    return render_template("audit/events.html", page=page, filters=filters, refusal=refusal)
+    return render_template(
+        "audit/events.html",
+        page=page,
+        filters=filters,
+        refusal=refusal,
+        type_groups=labels.groups(),
+        known_types=labels.LABELS.keys() | labels.DOMAINS.keys(),
+    )
 
 
 def set_document_lookup(app: Flask, lookup: Callable[[Session, str], list[int]]) -> None:
