@@ -321,7 +321,7 @@ def test_registers_export_csv(client, db, office):
     response = client.get(f"/registers/outgoing?format=csv&year={year}")
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [(r["number_symbol"], r["subject"]) for r in rows] == [
+    assert [(r["Số, ký hiệu"], r["Trích yếu"]) for r in rows] == [
         ("01/UBND-VP", '\'=HYPERLINK("http://x")')
     ]
 
