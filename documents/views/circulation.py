@@ -100,10 +100,22 @@ def receipts(document_id: int) -> ResponseReturnValue:
 
 
 def _receipts_csv(report: reading.ReceiptReport) -> Response:
-    header = ["user_id", "full_name", "title", "via_unit", "delivered_at"]
+    # Headed in the reader's language, by the dashboard's labels.
+    header = [
+        gettext("Account no."),
+        gettext("Full name"),
+        gettext("Title"),
+        gettext("Via unit"),
+        gettext("Delivered"),
+    ]
     for version in report.versions:
         n = version.number
-        header += [f"v{n}_sha256", f"v{n}_first_opened", f"v{n}_last_opened", f"v{n}_times"]
+        header += [
+            f"v{n} SHA-256",
+            gettext("v%(n)d first opened", n=n),
+            gettext("v%(n)d last opened", n=n),
+            gettext("v%(n)d times opened", n=n),
+        ]
     rows = []
     for r in report.recipients:
         row: list[Any] = [

@@ -334,10 +334,10 @@ def test_bulk_verification_job_with_progress_and_csv(client, office: Office, db,
     assert progress["state"] == "done" and progress["done"] == 2
     report = client.get(f"/signing/audit/jobs/{job.id}/report.csv")
     rows = list(csv.DictReader(io.StringIO(report.get_data(as_text=True).lstrip("\ufeff"))))
-    by_id = {int(r["document_id"]): r for r in rows}
-    assert by_id[first.id]["status"] == "TOTAL_PASSED"
-    assert by_id[second.id]["status"] == "TOTAL_FAILED"
-    assert by_id[second.id]["seal"].startswith("TOTAL_FAILED")
+    by_id = {int(r["Mã văn bản"]): r for r in rows}  # headed in Vietnamese
+    assert by_id[first.id]["Kết quả"] == "TOTAL_PASSED"
+    assert by_id[second.id]["Kết quả"] == "TOTAL_FAILED"
+    assert by_id[second.id]["Dấu của cơ quan"].startswith("TOTAL_FAILED")
     empty = client.post(
         "/signing/audit/jobs", data={"date_from": "2001-01-01", "date_to": "2001-01-31"}
     )
