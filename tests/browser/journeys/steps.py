@@ -11,7 +11,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.browser.journeys.journey import Journey, follow, named, open_menu, starting, waiting_card
+from tests.browser.journeys.journey import Journey, follow, open_menu, starting, waiting_card
 
 NUMBER = re.compile(r"\d+/[\wĐ]+-[\wĐ]+")
 
@@ -298,7 +298,7 @@ def import_users(journey: Journey, csv_file: Path) -> None:
 
 
 def print_codes(journey: Journey) -> None:
-    """"In danh sách mã" opens the print dialog; the page as printed is what is saved."""
+    """ "In danh sách mã" opens the print dialog; the page as printed is what is saved."""
     page = journey.page
     page.evaluate("window.print = () => { window.printed = true; }")
     page.get_by_role("button", name="In danh sách mã").click()
@@ -314,4 +314,3 @@ def choose_option(select: Any, starts_with: str) -> None:
     chosen = [label for label in labels if label.strip().startswith(starts_with)]
     assert chosen, (starts_with, labels)
     select.select_option(label=chosen[0].strip())
-
