@@ -10,7 +10,6 @@ sign-in page is reached by typing its address.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -113,6 +112,3 @@ def waiting_count(page: Any, label: str) -> int:
 def go_home(page: Any) -> None:
     """The organisation's name in the header leads home, as on every page."""
     follow(page, page.get_by_role("banner").get_by_role("link", name=starting("VanThu")))
-
-
-Step = Callable[[Journey], None]
