@@ -12,7 +12,7 @@ import pytest
 
 from core.clock import today_local
 from tests.browser.journeys import steps
-from tests.browser.journeys.conftest import (
+from tests.browser.journeys.arrange import (
     LETTER,
     assigned_report,
     signed_letter,
@@ -60,7 +60,7 @@ def test_the_official_signs_what_waits_for_him(start_journey, demo, app, db, siz
 
 @both_sizes
 def test_the_clerk_seals_and_sends_to_a_unit(start_journey, demo, app, db, size):
-    signed_letter(app, db, demo)
+    signed_letter(app, db, demo.pins["chutich"])
     journey = start_journey("clerk-seal", size)
     sign_in(journey.page, "vanthu", demo.passwords["vanthu"])
     journey.step("home")
