@@ -20,6 +20,8 @@ from signing.models import SigningRequest
 from signing.settings import from_config
 
 LETTER = "Về việc triển khai ký số văn bản trên thiết bị di động"
+#: How long the ward's report is given to handle.
+HANDLE_WITHIN = dt.timedelta(days=7)
 
 
 def user(db: Any, username: str) -> User:
@@ -88,7 +90,7 @@ def assigned_report(app: Any, db: Any) -> Document:
             clerk,
             report,
             lead_id=chairman.id,
-            deadline=today_local() + dt.timedelta(days=7),
+            deadline=today_local() + HANDLE_WITHIN,
             instructions="Tổng hợp, báo cáo kết quả.",
             today=today_local(),
         )

@@ -194,10 +194,11 @@ def open_tasks(journey: Journey, subject: str) -> None:
     journey.step("tasks")
 
 
-def report_progress(journey: Journey, subject: str, note: str) -> None:
-    """On the tasks page, the task's row: its deadline, then its state and a note."""
+def report_progress(journey: Journey, subject: str, deadline: str, note: str) -> None:
+    """On the tasks page, the task's row: its deadline (dd/mm/yyyy), then its state and a note."""
     page = journey.page
     row = page.get_by_role("row").filter(has_text=subject)
+    assert deadline in row.inner_text()
     row.get_by_label("Tình trạng").select_option(label="Đang thực hiện")
     row.get_by_label("Tiến độ").fill(note)
     follow(page, row.get_by_role("button", name="Lưu"))
@@ -306,6 +307,8 @@ def print_codes(journey: Journey) -> None:
     page.get_by_role("button", name="In danh sách mã").click()
     assert page.evaluate("window.printed === true")
     page.emulate_media(media="print")
+    assert not page.get_by_role("button", name="In danh sách mã").is_visible()
+    assert page.get_by_test_id("activation-codes").is_visible()
     journey.step("print")
     page.emulate_media(media="screen")
 

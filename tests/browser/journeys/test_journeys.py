@@ -5,7 +5,6 @@ the width and passes axe-core (journey.py). The steps themselves are in steps.py
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 
 import pytest
@@ -13,6 +12,7 @@ import pytest
 from core.clock import today_local
 from tests.browser.journeys import steps
 from tests.browser.journeys.arrange import (
+    HANDLE_WITHIN,
     LETTER,
     assigned_report,
     signed_letter,
@@ -80,7 +80,7 @@ def test_the_receiving_clerk_acknowledges_registers_and_assigns(start_journey, d
     journey.step("incoming")
     steps.acknowledge(journey)
     steps.register_incoming(journey, "Chuyển Chủ tịch xem xét.")
-    deadline = today_local() + dt.timedelta(days=7)
+    deadline = today_local() + HANDLE_WITHIN
     steps.assign_for_handling(
         journey, user(db, "chutich").full_name, deadline.isoformat(), "Tổng hợp, báo cáo."
     )
@@ -96,7 +96,8 @@ def test_the_assignee_sees_the_deadline_and_reports_progress(start_journey, demo
     assert waiting_count(page, "Văn bản cần xử lý") == 1
     journey.step("home")
     steps.open_tasks(journey, report.subject)
-    steps.report_progress(journey, report.subject, "Đã giao Văn phòng tổng hợp.")
+    deadline = f"{today_local() + HANDLE_WITHIN:%d/%m/%Y}"
+    steps.report_progress(journey, report.subject, deadline, "Đã giao Văn phòng tổng hợp.")
 
 
 @both_sizes
