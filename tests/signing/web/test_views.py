@@ -18,7 +18,7 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from core.jobs import Job, JobState
 from documents.decree30 import Confidentiality
-from documents.models import Notification, Status
+from documents.models import Status
 from signing.crypto import bundle
 from signing.crypto.pki import chain_to_pem
 from signing.models import (
@@ -208,9 +208,8 @@ def test_decline_over_http_notifies_the_clerk_in_the_inbox(client, office: Offic
     )
     assert response.status_code == 302
     login(client, office.clerk)
-    inbox = client.get("/inbox").get_data(as_text=True)
-    assert 'data-testid="notifications"' in inbox
-    assert db.scalar(sa.select(Notification.kind).where(Notification.user_id == office.clerk.id))
+    bell = client.get("/notifications").get_data(as_text=True)
+    assert "Sai thẩm quyền ký" in bell and 'data-state="unread"' in bell
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "Sai thẩm quyền ký" in page
 
