@@ -126,8 +126,10 @@ def seal(journey: Journey, pin: str) -> None:
 
 
 def choose_recipients(page: Any, unit: str) -> None:
-    """Today's recipient list: one unit chosen among the units (the picker replaces it)."""
-    choose_option(page.get_by_label("Đơn vị", exact=True), unit)
+    """The recipient picker: search the unit by name as a clerk types it, then tick it."""
+    page.get_by_label("Tìm đơn vị hoặc người").fill(unit)
+    page.get_by_label(unit, exact=True).check()
+    assert "1 đơn vị" in page.locator("[data-picker-summary]").inner_text()
 
 
 def dispatch(journey: Journey, unit: str) -> None:
