@@ -201,6 +201,9 @@ def report_progress(journey: Journey, subject: str, deadline: str, note: str) ->
     page = journey.page
     row = page.get_by_role("row").filter(has_text=subject)
     assert deadline in row.inner_text()
+    # The whole form is on screen, not cut off inside a table that scrolls sideways on a phone.
+    save = row.get_by_role("button", name="Lưu").bounding_box()
+    assert save is not None and save["x"] + save["width"] <= page.viewport_size["width"]
     row.get_by_label("Tình trạng").select_option(label="Đang thực hiện")
     row.get_by_label("Tiến độ").fill(note)
     follow(page, row.get_by_role("button", name="Lưu"))
