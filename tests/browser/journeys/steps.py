@@ -274,6 +274,12 @@ def filter_audit_log(journey: Journey, number: str) -> None:
     page.get_by_label("Số, ký hiệu văn bản").fill(number)
     follow(page, page.get_by_role("button", name="Lọc"))
     assert 0 < entries.count() < everything  # that document's events only
+    # Readable at a glance: no event's row grows to a screen of wrapped hashes.
+    tallest = page.evaluate(
+        "Math.max(...[...document.querySelectorAll('[data-testid=events] tbody tr')]"
+        ".map(row => row.getBoundingClientRect().height))"
+    )
+    assert tallest < page.viewport_size["height"] / 2, tallest
     journey.step("audit-filtered")
 
 
