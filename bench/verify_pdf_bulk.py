@@ -31,7 +31,8 @@ from cryptography.hazmat.primitives.serialization import load_der_public_key
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the test kit signs the PDFs
 
 from signing.crypto import pki
-from signing.crypto.pdf_verify import PdfVerifier, open_pdf
+from signing.crypto.pdf_files import open_pdf
+from signing.crypto.pdf_verify import PdfVerifier
 from signing.keys import generate_signing_key
 from tests.signing.pdf_testkit import add_dss, base_pdf, sign_pdf
 

@@ -138,6 +138,8 @@ MODEL_MODULES = (
     "accounts.models",
     "audit.models",
     "documents.models",
+    "documents.assignment_models",
+    "documents.conversion_models",
     "signing.models",
     "meetings.models",
     "meetings.room.models",

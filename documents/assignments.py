@@ -14,17 +14,14 @@ from audit import record_event
 from core.db import utcnow
 from core.errors import N_
 from documents import access, errors, notices
-from documents.circulation import refuse_if_recalled
-from documents.models import (
+from documents.assignment_models import (
     Assignment,
     AssignmentCooperator,
     AssignmentState,
     AssignmentUnit,
-    Direction,
-    Document,
-    Status,
-    UnitReceipt,
 )
+from documents.circulation import refuse_if_recalled
+from documents.models import Direction, Document, Status, UnitReceipt
 from documents.returns import returned_by_unit
 
 

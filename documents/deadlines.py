@@ -23,15 +23,14 @@ from audit import record_event
 from core.db import dialect_insert
 from core.errors import N_
 from documents import access, notices
-from documents.models import (
+from documents.assignment_models import (
     Assignment,
     AssignmentCooperator,
     AssignmentReminder,
     AssignmentState,
     AssignmentUnit,
-    Document,
-    Status,
 )
+from documents.models import Document, Status
 
 #: How often the job runs: at the start of every hour, so a day's reminder goes out early on.
 CRONTAB_MINUTE = "0"

@@ -19,8 +19,8 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from core.forms import VietnameseDateField, max_length, required
+from documents.assignment_models import AssignmentState
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
-from documents.models import AssignmentState
 
 
 def _choices(enum_cls: type[Enum], blank: str | None = None) -> list[SelectChoice]:

@@ -15,7 +15,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
 from accounts.models import Unit
-from documents.models import Assignment, Circulation, Document, ReceiptReturn, UnitReceipt
+from documents.assignment_models import Assignment
+from documents.models import Circulation, Document, ReceiptReturn, UnitReceipt
 
 
 class TraceAction(enum.StrEnum):

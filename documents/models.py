@@ -1,13 +1,13 @@
-"""Documents (văn bản) with their versions, numbers, circulation, receipts and assignments.
+"""Documents (văn bản) with their versions, numbers, circulation, receipts, returns and replies.
 
 Every file version is immutable and named by its SHA-256; receipts point at one exact version.
+Assignments are in `assignment_models`, PDF conversions in `conversion_models`.
 """
 
 from __future__ import annotations
 
 import enum
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -372,62 +372,6 @@ class ReadingPosition(Base):
     updated_at: Mapped[datetime]
 
 
-class AssignmentState(enum.StrEnum):
-    PENDING = "pending"
-    IN_PROGRESS = "in_progress"
-    DONE = "done"
-
-
-class Assignment(Base):
-    """Handling of a received document: a lead (a person or a unit), cooperating people and
-    units, and a deadline."""
-
-    __tablename__ = "assignments"
-    __table_args__ = (
-        sa.CheckConstraint("(lead_id IS NULL) <> (lead_unit_id IS NULL)", name="one_lead"),
-    )
-
-    id: Mapped[intpk]
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
-    #: The unit that assigned it (one that received the document).
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    #: The lead person, or else the lead unit (đơn vị chủ trì).
-    lead_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
-    lead_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"), index=True)
-    assigned_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    assigned_at: Mapped[created_at]
-    deadline: Mapped[date | None] = mapped_column(index=True)
-    state: Mapped[AssignmentState] = mapped_column(
-        enum_column(AssignmentState), default=AssignmentState.PENDING
-    )
-    progress_note: Mapped[str] = mapped_column(sa.String(1000), default="")
-    completed_at: Mapped[datetime | None]
-    instructions: Mapped[str] = mapped_column(sa.String(1000), default="")
-
-    document: Mapped[Document] = relationship()
-    lead: Mapped[User | None] = relationship(foreign_keys=[lead_id])
-    lead_unit: Mapped[Unit | None] = relationship(foreign_keys=[lead_unit_id])
-    cooperators: Mapped[list[AssignmentCooperator]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin"
-    )
-    cooperating_units: Mapped[list[AssignmentUnit]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="AssignmentUnit.unit_id"
-    )
-
-
-class AssignmentCooperator(Base):
-    __tablename__ = "assignment_cooperators"
-    __table_args__ = (
-        sa.UniqueConstraint("assignment_id", "user_id", name="uq_assignment_cooperators_pair"),
-    )
-
-    id: Mapped[intpk]
-    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"), index=True)
-
-    user: Mapped[User] = relationship(lazy="joined")
-
-
 class Notification(Base):
     """A message for one person, e.g. that a document they received was recalled."""
 
@@ -454,7 +398,7 @@ class AccessGrant(Base):
     granted_at: Mapped[created_at]
 
 
-# --- the flows a văn thư expects: returns, recall confirmations, unit tasks, replies -------------
+# --- the flows a văn thư expects: returns, recall confirmations, replies ------------------------
 
 
 class ReceiptReturn(Base):
@@ -502,35 +446,6 @@ class RecallConfirmation(Base):
     confirmed_by: Mapped[User] = relationship(lazy="joined")
 
 
-class AssignmentUnit(Base):
-    """A unit cooperating (phối hợp) on an assignment."""
-
-    __tablename__ = "assignment_units"
-    __table_args__ = (
-        sa.UniqueConstraint("assignment_id", "unit_id", name="uq_assignment_units_pair"),
-    )
-
-    id: Mapped[intpk]
-    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
-    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
-
-    unit: Mapped[Unit] = relationship(lazy="joined")
-
-
-class AssignmentReminder(Base):
-    """A reminder sent for an assignment this many days before its deadline: once each."""
-
-    __tablename__ = "assignment_reminders"
-    __table_args__ = (
-        sa.UniqueConstraint("assignment_id", "days_before", name="uq_assignment_reminders_key"),
-    )
-
-    id: Mapped[intpk]
-    assignment_id: Mapped[int] = mapped_column(sa.ForeignKey("assignments.id"))
-    days_before: Mapped[int]
-    sent_at: Mapped[datetime]
-
-
 class DocumentReply(Base):
     """An outgoing document answering an incoming one (văn bản trả lời)."""
 
@@ -546,44 +461,3 @@ class DocumentReply(Base):
     answered_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
     linked_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
     linked_at: Mapped[created_at]
-
-
-class ConversionState(enum.StrEnum):
-    PENDING = "pending"
-    DONE = "done"
-    FAILED = "failed"
-    CANCELLED = "cancelled"
-
-
-class PdfConversion(Base):
-    """A clerk's request to turn a document's final Word file into its PDF original, run by a
-    background job; what follows once the PDF exists (a submission for signature) rides along."""
-
-    __tablename__ = "pdf_conversions"
-    __table_args__ = (
-        # One waiting conversion per document: a second click finds the first, never a twin.
-        sa.UniqueConstraint("document_id", "pending", name="uq_pdf_conversions_pending"),
-    )
-
-    id: Mapped[intpk]
-    document_id: Mapped[int] = mapped_column(sa.ForeignKey("documents.id"), index=True)
-    requested_by_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id"))
-    state: Mapped[ConversionState] = mapped_column(enum_column(ConversionState))
-    #: True while queued or running, NULL once ended: NULLs never collide in the unique key.
-    pending: Mapped[bool | None] = mapped_column(default=True)
-    #: The job kind that runs it (the plain conversion, or conversion then submission).
-    job_kind: Mapped[str] = mapped_column(sa.String(64))
-    #: The job once a worker took it up.
-    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id"))
-    #: What the job does after the conversion (opaque here, e.g. the officials who sign).
-    follow_up: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
-    #: The PDF version it made.
-    version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("document_versions.id"))
-    #: Why it failed: the message's English msgid and its values, translated on the page.
-    error_code: Mapped[str | None] = mapped_column(sa.String(64))
-    error: Mapped[str | None] = mapped_column(sa.String(500))
-    error_data: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
-    created_at: Mapped[created_at]
-    finished_at: Mapped[datetime | None]
-
-    version: Mapped[DocumentVersion | None] = relationship()

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from accounts.models import User
 from accounts.notification_subjects import clear, shorten
 from documents import access
-from documents.models import Assignment, Document
+from documents.assignment_models import Assignment
+from documents.models import Document
 
 #: The ``subject_kind`` of a notification about a document.
 KIND = "document"

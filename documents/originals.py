@@ -22,6 +22,7 @@ from core.jobs import Job, JobState
 from core.storage import BlobStore, StagedBlobs
 from documents import errors, reading
 from documents.circulation import refuse_if_recalled
+from documents.conversion_models import ConversionState, PdfConversion
 from documents.convert import PdfConverter
 from documents.drafting import (
     TEMPLATE_NOTE,
@@ -33,13 +34,7 @@ from documents.drafting import (
 )
 from documents.extract import extract_text
 from documents.files import FileKind, inspect_upload
-from documents.models import (
-    ConversionState,
-    Document,
-    DocumentVersion,
-    PdfConversion,
-    Status,
-)
+from documents.models import Document, DocumentVersion, Status
 
 PDF_ORIGINAL_NOTE = "pdf-original"
 

@@ -18,10 +18,9 @@ from sqlalchemy.orm import Session, joinedload
 from accounts.models import Role, Unit, User
 from core.clock import VIETNAM
 from documents.access import visible_to
+from documents.assignment_models import Assignment, AssignmentState
 from documents.decree30 import DocType
 from documents.models import (
-    Assignment,
-    AssignmentState,
     Circulation,
     Document,
     IssuedNumber,

@@ -19,7 +19,8 @@ from audit import record_event
 from core.clock import VIETNAM
 from core.db import utcnow
 from core.errors import N_
-from documents.models import Assignment, AssignmentState, Document, Status
+from documents.assignment_models import Assignment, AssignmentState
+from documents.models import Document, Status
 from meetings import access
 from meetings.errors import BadConclusion, StaleConclusion, WrongState
 from meetings.models import AgendaItem, Meeting, MeetingStatus

@@ -4,8 +4,8 @@ Drafting lays out a Decree 30 DOCX: the meeting's details, the meeting-wide part
 (attendance, quorum), then each item with its parts (speakers, votes, conflicts: whatever
 `meetings.room.record` builders give) and its conclusion. The secretary downloads it, edits it in
 Word and uploads it back; submitting reserves the number, writes it into the file and sends it
-to the chair for signature the way the Giấy mời goes (`invitations.submit_for_signature`). Once
-a clerk seals it, `sealed` circulates it to the participants with receipts and turns each
+to the chair for signature the way the Giấy mời goes (`invitation_letter.submit_for_signature`).
+Once a clerk seals it, `sealed` circulates it to the participants with receipts and turns each
 conclusion with an owner into a task of the sealed document.
 """
 
@@ -36,7 +36,7 @@ from documents.decree30 import (
 from documents.files import FileKind, inspect_upload
 from documents.layout import Stamp, plain_text, stamp_lines
 from documents.models import Document, DocumentVersion, Status
-from meetings import access, agenda, conclusions, invitations, packs
+from meetings import access, agenda, conclusions, invitation_letter, invitations, packs
 from meetings.errors import BadMinutes, WrongState
 from meetings.minutes_text import compose
 from meetings.models import Meeting
@@ -250,7 +250,9 @@ def submit(
         stamped = stamp_lines(blobs.store.get(source.sha256), _stamps(document))
         name = drafting.template_name(document)
         drafting.add_version(session, blobs, actor, document, stamped, name, NUMBERED_NOTE)
-    invitations.submit_for_signature(session, blobs, actor, document, today, converting=converting)
+    invitation_letter.submit_for_signature(
+        session, blobs, actor, document, today, converting=converting
+    )
     _changed(session, actor, meeting, kind, document, "submit")
     return flow.active_request(session, document)
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from accounts.models import Unit, User
 from core.clock import VIETNAM
 from documents.layout import Block, Heading, Table
-from meetings import agenda, conclusions, invitations
+from meetings import agenda, conclusions, invitation_letter, invitations
 from meetings.models import Meeting, Participant
 from meetings.room.models import Conclusion, MinutesKind
 from meetings.room.record import RecordPart, record_parts
@@ -33,8 +33,8 @@ def compose(session: Session, meeting: Meeting, kind: MinutesKind) -> list[Block
         )
     else:
         blocks += [
-            f"Thời gian: {invitations.when(meeting)}.",
-            f"Địa điểm: {invitations.where(meeting)}.",
+            f"Thời gian: {invitation_letter.when(meeting)}.",
+            f"Địa điểm: {invitation_letter.where(meeting)}.",
             f"Chủ trì: {chair.full_name}{', ' + chair.title if chair.title else ''}.",
             f"Thư ký: {meeting.secretary.full_name}.",
             Heading("I. THÀNH PHẦN DỰ HỌP"),

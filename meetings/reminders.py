@@ -21,7 +21,7 @@ from accounts.models import User
 from audit import record_event
 from core.db import dialect_insert
 from core.errors import N_
-from meetings import invitations
+from meetings import invitation_letter, invitations
 from meetings.models import Meeting, MeetingStatus, ReminderSent
 
 #: How often the job runs; a reminder goes out at most this late.
@@ -85,8 +85,8 @@ def send_due(
             email=email,
             params={
                 "title": meeting.title,
-                "when": invitations.when(meeting),
-                "where": invitations.where(meeting),
+                "when": invitation_letter.when(meeting),
+                "where": invitation_letter.where(meeting),
             },
             site_url=site_url,
             subject=("meeting", meeting.id),

@@ -21,7 +21,7 @@ from core.errors import VanThuError
 from core.storage import blob_store
 from documents import circulation
 from documents.models import Document
-from signing import authority, credentials, document_checks, issuance, trust
+from signing import authority, bundle_export, credentials, issuance, trust
 from signing.models import Certificate, Signature, SigningRequest
 from signing.settings import SigningSettings, from_config
 
@@ -236,8 +236,8 @@ def signing_export(document_id: int, out: Path) -> None:
         if document is None:
             raise click.ClickException(f"no document {document_id}")
         circulation.refuse_if_recalled(document)  # gone, as on every route that sends it
-        request = document_checks.sealed_request(session, document)
-        name, data = document_checks.export_bundle(
+        request = bundle_export.sealed_request(session, document)
+        name, data = bundle_export.export_bundle(
             session, blob_store(current_app), _settings(), document, request, actor=None
         )
         out.write_bytes(data)

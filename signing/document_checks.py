@@ -1,6 +1,7 @@
-"""Verifying stored signatures with the organisation's trust store, uploads, and bundle export.
+"""Verifying a stored document's signatures with the organisation's trust store.
 
 Each check is signing.crypto.verification's; this module feeds it stored bytes and records it.
+Exporting the bundle is `bundle_export`'s; checking what someone uploads, `upload_checks`'.
 """
 
 from __future__ import annotations
@@ -9,7 +10,6 @@ import datetime as dt
 from dataclasses import dataclass, replace
 
 import sqlalchemy as sa
-from cryptography import x509
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from accounts.models import User
@@ -17,12 +17,10 @@ from audit import record_event
 from core.errors import N_
 from core.storage import BlobStore
 from documents.models import Document, DocumentVersion
-from signing import credentials
-from signing.crypto import bundle
-from signing.crypto.pdf_verify import PdfReport, PdfVerifier
+from signing.crypto.pdf_verify import PdfVerifier
 from signing.crypto.reports import DocumentReport, SignatureResult, Status, SubIndication
 from signing.crypto.verification import Verifier
-from signing.errors import BundleError, PdfUnusable, VerificationError, WrongSigningState
+from signing.errors import PdfUnusable, VerificationError
 from signing.models import CertRole, RequestState, Signature, SigningRequest
 from signing.settings import SigningSettings
 from signing.trust import TrustMaterial, trust_material
@@ -330,177 +328,3 @@ def _order(checked: list[Checked]) -> list[Checked]:
             latest = max(latest, when) if latest else when
         result.append(item)
     return result
-
-
-# --- bundles -------------------------------------------------------------------------------------
-
-
-def sealed_request(session: Session, document: Document) -> SigningRequest:
-    """The request that sealed ``document``; refused if it was not signed and sealed."""
-    request = signed_request(session, document)
-    if request is None or request.state is not RequestState.SEALED:
-        raise WrongSigningState(N_("This document has not been signed and sealed yet."))
-    return request
-
-
-def export_bundle(
-    session: Session,
-    blobs: BlobStore,
-    settings: SigningSettings,
-    document: Document,
-    request: SigningRequest,
-    *,
-    actor: User | None,
-) -> tuple[str, bytes]:
-    """The verification bundle of the sealed version: file, .p7s files, chain, CRL, manifest.
-
-    It holds the original's bytes: open the version (`documents.reading.open_version`) first.
-    A PDF signed inside (PAdES) is its own bundle: chain and CRL are in its DSS, so the sealed
-    PDF itself is what is exported.
-    """
-    if request.pades and request.original_sha256:
-        record_event(
-            session,
-            "signing:bundle:export",
-            actor=actor,
-            subject={
-                "document": document.id,
-                "request": request.id,
-                "sha256": request.original_sha256,
-            },
-            details={"pades": True},
-        )
-        stem = (document.number_symbol or f"document-{document.id}").replace("/", "-")
-        return f"{stem}.pdf", blobs.get(request.original_sha256)
-    officials = sorted(
-        (s for s in request.signatures if s.role is CertRole.OFFICIAL), key=lambda s: s.position
-    )
-    seal = next(s for s in request.signatures if s.role is CertRole.SEAL)
-    official = officials[-1]
-    trust = trust_material(session, settings)
-    chain = list(trust.own_chain)
-    for extra in credentials.chain_for(session, official.certificate):
-        if extra not in chain:
-            chain.append(extra)
-    version = request.version
-    data = blobs.get(request.sha256)
-    metadata = {
-        "document_id": document.id,
-        "number_symbol": document.number_symbol or "",
-        "issued_on": document.issued_on.isoformat() if document.issued_on else "",
-        "type": document.doc_type.label,
-        "subject": document.subject,
-        "issuing_body": document.unit.name,
-        "organisation": settings.organisation,
-        "version": version.number,
-        "verification_code": request.code,
-    }
-    archive = bundle.build_bundle(
-        data, version.file_name, official.p7s, seal.p7s, chain, trust.own_crl, metadata
-    )
-    record_event(
-        session,
-        "signing:bundle:export",
-        actor=actor,
-        subject={"document": document.id, "request": request.id, "sha256": request.sha256},
-    )
-    stem = (document.number_symbol or f"document-{document.id}").replace("/", "-")
-    return f"{stem}.zip", archive
-
-
-@dataclass(frozen=True)
-class UploadVerdict:
-    """The outcome of checking an uploaded bundle, file + signature, or signed PDF."""
-
-    status: str
-    report: DocumentReport | None = None
-    result: SignatureResult | None = None
-    pdf: PdfReport | None = None
-    unusable: str | None = None
-    roots: tuple[x509.Certificate, ...] = ()
-
-
-def verify_uploaded_bundle(
-    session: Session, settings: SigningSettings, data: bytes, *, actor: User | None
-) -> UploadVerdict:
-    """Check a bundle against the organisation's trust store (not the root inside the bundle)."""
-    trust = trust_material(session, settings)
-    try:
-        report = bundle.verify_bundle(data, trust_roots=trust.roots)
-        verdict = UploadVerdict(report.status.value, report=report)
-    except BundleError as unusable:
-        verdict = UploadVerdict("UNUSABLE", unusable=unusable.message)
-    except VerificationError as failed:
-        assert isinstance(failed.report, DocumentReport)
-        verdict = UploadVerdict(failed.report.status.value, report=failed.report)
-    record_event(
-        session,
-        "signing:bundle:verify",
-        actor=actor,
-        subject={"sha256": bundle._sha256(data)},
-        details={"status": verdict.status},
-    )
-    return verdict
-
-
-def verify_uploaded_signature(
-    session: Session,
-    settings: SigningSettings,
-    data: bytes,
-    p7s: bytes,
-    *,
-    actor: User | None,
-) -> UploadVerdict:
-    """Check one file and one detached signature with the trust store and the fresh CRLs."""
-    verifier = verifier_for(trust_material(session, settings))
-    try:
-        result = verifier.verify_signature(data, p7s)
-    except VerificationError as failed:
-        assert isinstance(failed.report, SignatureResult)
-        result = failed.report
-    record_event(
-        session,
-        "signing:signature:verify",
-        actor=actor,
-        subject={"sha256": bundle._sha256(data)},
-        details={
-            "status": result.status.value,
-            "sub_indication": result.sub_indication.value if result.sub_indication else None,
-        },
-    )
-    return UploadVerdict(result.status.value, result=result)
-
-
-def request_by_code(session: Session, code: str) -> SigningRequest | None:
-    """The request behind a printed verification code (case and dashes forgiven)."""
-    cleaned = "".join(ch for ch in code.upper() if ch.isalnum())
-    if len(cleaned) != 10:
-        return None
-    return session.scalar(
-        sa.select(SigningRequest).where(SigningRequest.code == f"{cleaned[:5]}-{cleaned[5:]}")
-    )
-
-
-def verify_held_file(
-    session: Session,
-    settings: SigningSettings,
-    request: SigningRequest,
-    data: bytes,
-    *,
-    actor: User | None,
-) -> Verdict:
-    """Check a file someone holds against the signatures stored for a verification code.
-
-    Recorded for signed-in people only: an anonymous check must not grow the permanent log.
-    """
-    verifier = verifier_for(trust_material(session, settings))
-    verdict = check_request(verifier, request.document, request, data)
-    if actor is not None:
-        record_event(
-            session,
-            "signing:document:verify",
-            actor=actor,
-            subject={"document": request.document_id, "request": request.id},
-            details={"status": verdict.status, "held_file": True},
-        )
-    return verdict

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from core.errors import BadInput, Conflict, Forbidden, NotFound, TooManyAttempts, VanThuError
 
 if TYPE_CHECKING:
-    from signing.crypto.pdf_verify import PdfReport
+    from signing.crypto.pdf_reports import PdfReport
     from signing.crypto.reports import DocumentReport, SignatureResult
 
 

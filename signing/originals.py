@@ -17,10 +17,11 @@ from accounts.models import User
 from core.errors import N_
 from core.storage import BlobStore, StagedBlobs
 from documents import originals
+from documents.conversion_models import PdfConversion
 from documents.convert import PdfConverter
 from documents.drafting import Settings
 from documents.files import FileKind
-from documents.models import Document, DocumentVersion, PdfConversion
+from documents.models import Document, DocumentVersion
 from signing import flow
 from signing.errors import WrongSigningState
 from signing.models import SigningRequest

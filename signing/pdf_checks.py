@@ -17,12 +17,14 @@ from accounts.models import User
 from audit import record_event
 from core.errors import N_
 from core.storage import BlobStore
-from signing.crypto.pdf_verify import PdfReport, PdfVerifier, has_embedded_signature, is_pdf
-from signing.document_checks import UploadVerdict
+from signing.crypto.pdf_files import has_embedded_signature, is_pdf
+from signing.crypto.pdf_reports import PdfReport
+from signing.crypto.pdf_verify import PdfVerifier
 from signing.errors import PdfUnusable
 from signing.models import Signature, SigningRequest
 from signing.settings import SigningSettings
 from signing.trust import TrustMaterial, trust_material
+from signing.upload_checks import UploadVerdict
 
 
 def pdf_verifier_for(trust: TrustMaterial) -> PdfVerifier:

@@ -21,7 +21,7 @@ from core.errors import N_
 from core.jobs import Job, JobState, Owner, job_status
 from core.storage import BlobStore, StagedBlobs
 from signing.crypto.pdf_batch import TrustDer, available_workers, check_many
-from signing.crypto.pdf_verify import is_pdf
+from signing.crypto.pdf_files import is_pdf
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.settings import SigningSettings
 from signing.trust import trust_material

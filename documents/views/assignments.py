@@ -13,8 +13,8 @@ from core import jobs, mail
 from core.clock import today_local
 from core.db import get_session, utcnow
 from documents import assignments, deadlines
+from documents.assignment_models import AssignmentState
 from documents.forms import AssignForm, ProgressForm
-from documents.models import AssignmentState
 from documents.views.blueprint import bp, choice, drafters, load
 
 

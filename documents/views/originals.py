@@ -13,7 +13,7 @@ from core import jobs
 from core.db import get_session
 from core.storage import blob_store
 from documents import errors, originals
-from documents.models import PdfConversion
+from documents.conversion_models import PdfConversion
 from documents.views.blueprint import bp, clerks, converter, converting, load, settings, signed_in
 
 

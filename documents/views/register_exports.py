@@ -19,7 +19,8 @@ from core.clock import local_time
 from core.db import get_session
 from core.storage import blob_store
 from documents import metadata, metadata_export, register_print, registers, returns
-from documents.models import AssignmentState, Direction, NumberState
+from documents.assignment_models import AssignmentState
+from documents.models import Direction, NumberState
 from documents.views.exports import csv_response
 
 FORMATS = ("csv", "pdf", "xml", "json")

@@ -20,7 +20,7 @@ from documents.circulation import recipients_choice
 from documents.models import Document, DocumentVersion
 from documents.views.blueprint import user_choices
 from documents.views.reading import file_headers
-from meetings import access, conclusions, invitations, meetings, opening, packs, participants
+from meetings import access, conclusions, invitation_letter, meetings, opening, packs, participants
 from meetings.errors import BadMeeting, ItemNotFound
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS, ROLE_LABELS, RepresentativeForm
 from meetings.models import EDITABLE, MaterialVersion
@@ -57,7 +57,7 @@ def pack(meeting_id: int) -> ResponseReturnValue:
         kind_labels=KIND_LABELS,
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
-        invitation=invitations.of_meeting(db, meeting),
+        invitation=invitation_letter.of_meeting(db, meeting),
         overdue=conclusions.overdue_before(db, user, meeting, today_local()),
     )
 

@@ -21,7 +21,7 @@ from meetings import (
     archive,
     attachments,
     conclusions,
-    invitations,
+    invitation_letter,
     meetings,
     packs,
     participants,
@@ -168,7 +168,7 @@ def _manage_page(meeting: Meeting, people_form: PeopleForm, tree: picker.Tree) -
         kind_labels=KIND_LABELS,
         item_kind_labels=ITEM_KIND_LABELS,
         role_labels=ROLE_LABELS,
-        invitation=invitations.of_meeting(db, meeting),
+        invitation=invitation_letter.of_meeting(db, meeting),
         overdue=conclusions.overdue_before(db, user, meeting, today_local()),
         signers=sorted(people, key=lambda p: (p.id != meeting.chair_id, p.full_name, p.id)),
     )
@@ -183,7 +183,7 @@ def invitation_again(meeting_id: int) -> ResponseReturnValue:
     if not ActionForm().validate_on_submit():
         raise BadMeeting(N_("This form has expired. Please reload the page and try again."))
     with stage() as staged:
-        invitations.prepare_again(db, user, meeting, sending(staged))
+        invitation_letter.prepare_again(db, user, meeting, sending(staged))
         db.commit()
     flash(gettext("The invitation letter was submitted for signature again."), "success")
     return back_to_meeting(meeting)

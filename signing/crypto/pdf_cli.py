@@ -23,7 +23,7 @@ from signing.crypto.verify_args import parse_verify_args, read_trust_roots
 from signing.errors import PdfUnusable
 
 if TYPE_CHECKING:
-    from signing.crypto.pdf_verify import PdfReport
+    from signing.crypto.pdf_reports import PdfReport
 
 _HEAD = 1024
 
@@ -46,7 +46,8 @@ def main(argv: Sequence[str] | None = None, out: IO[str] | None = None) -> int:
     if not _looks_like_pdf(args.file):
         return bundle.main(args_list, out=stream)
     # pyHanko is imported only for a PDF: the bundle check and --help stay quick to start.
-    from signing.crypto.pdf_verify import PdfVerifier, open_signed_pdf
+    from signing.crypto.pdf_files import open_signed_pdf
+    from signing.crypto.pdf_verify import PdfVerifier
 
     try:
         data = Path(args.file).read_bytes()

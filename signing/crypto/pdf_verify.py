@@ -5,19 +5,18 @@ signature value, the chain to our trust roots with the certificates and CRLs of 
 (plus any given) as of its RFC 3161 timestamp once that validates, else as of the signing time
 it claims (the report says which), and pyHanko's difference analysis of what was appended
 after it. A Decree 30 original carries the official's signature(s) first and the organisation
-seal last: a signature after the seal, or out of time order, is flagged.
+seal last: a signature after the seal, or out of time order, is flagged. The file is opened by
+`pdf_files`; what the check found is a `pdf_reports.PdfReport`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
-import io
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, TypeVar
 
 from asn1crypto import core as asn1_core
@@ -25,11 +24,8 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.diff_analysis import ModificationLevel
 from pyhanko.sign.validation import async_validate_pdf_signature
-from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko.sign.validation.pdf_embedded import EmbeddedPdfSignature
 from pyhanko.sign.validation.status import PdfSignatureStatus, SignatureCoverageLevel
 from pyhanko_certvalidator.policy_decl import (
@@ -38,10 +34,17 @@ from pyhanko_certvalidator.policy_decl import (
     RevocationCheckingRule,
 )
 
-from core.errors import N_
 from signing.crypto.certificates import CertInfo, load_cert
 from signing.crypto.pdf_contexts import ContextCache, Offered
-from signing.crypto.pki import Role, fingerprint_sha256, is_self_signed
+from signing.crypto.pdf_files import SignedPdf, open_signed_pdf
+from signing.crypto.pdf_reports import (
+    SIGNING_TIME_CLAIM,
+    TRUSTED_TIMESTAMP,
+    VERIFICATION_TIME,
+    PdfReport,
+    PdfSignature,
+)
+from signing.crypto.pki import Role, fingerprint_sha256
 from signing.crypto.reports import (
     DEFINITE,
     SignatureResult,
@@ -49,7 +52,7 @@ from signing.crypto.reports import (
     SubIndication,
     iso,
 )
-from signing.errors import PdfUnusable, VerificationError
+from signing.errors import VerificationError
 
 # pyHanko logs every failed validation at WARNING with the signer's name and a traceback: the
 # report carries the outcome, and a person's name must not reach the logs.
@@ -57,9 +60,6 @@ logging.getLogger("pyhanko").setLevel(logging.ERROR)
 logging.getLogger("pyhanko_certvalidator").setLevel(logging.ERROR)
 
 T = TypeVar("T")
-MAX_PDF_SIZE = 256 * 1024 * 1024
-INCOMPLETE = "INCOMPLETE"
-_RANK = {Status.TOTAL_PASSED: 0, Status.INDETERMINATE: 1, Status.TOTAL_FAILED: 2}
 _SUB_BY_NAME = {sub.name: sub for sub in SubIndication}
 # pyHanko's AdES names that ours spell differently.
 _SUB_ALIASES = {
@@ -92,107 +92,6 @@ _MESSAGES = {
 }
 
 
-#: Which time a signature's chain was checked at: a trusted RFC 3161 timestamp, the time the
-#: signer claims (signed attribute or /M), or, with neither, the time of the check.
-TRUSTED_TIMESTAMP = "trusted_timestamp"
-SIGNING_TIME_CLAIM = "signing_time_claim"
-VERIFICATION_TIME = "verification_time"
-TIME_BASES = {
-    TRUSTED_TIMESTAMP: "the trusted timestamp",
-    SIGNING_TIME_CLAIM: "the signing time the signer claims",
-    VERIFICATION_TIME: "the time of this check",
-}
-
-
-@dataclass(frozen=True)
-class PdfSignature:
-    """One embedded signature: the ETSI result plus what only a PDF has."""
-
-    result: SignatureResult
-    field_name: str
-    timestamp_time: dt.datetime | None
-    modification: str
-    modified_after_signing: bool
-    covers_whole_file: bool
-    #: The moment the chain and the CRL were checked at, and where it came from (``TIME_BASES``).
-    validated_at: dt.datetime | None = None
-    time_basis: str = VERIFICATION_TIME
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            **self.result.to_dict(),
-            "field": self.field_name,
-            "timestamp_time": iso(self.timestamp_time),
-            "validation_time": iso(self.validated_at),
-            "time_basis": self.time_basis,
-            "modification": self.modification,
-            "modified_after_signing": self.modified_after_signing,
-            "covers_whole_file": self.covers_whole_file,
-        }
-
-    def summary(self) -> str:
-        line = self.result.summary()
-        if self.timestamp_time is not None:
-            line += f" (timestamp {iso(self.timestamp_time)})"
-        if self.validated_at is not None:
-            line += f" Chain checked at {iso(self.validated_at)}: {TIME_BASES[self.time_basis]}."
-        if self.modified_after_signing:
-            line += " MODIFIED AFTER SIGNING."
-        return line
-
-
-@dataclass(frozen=True)
-class PdfReport:
-    """Every signature of a PDF in file order; ``problems`` are document-level findings."""
-
-    document_sha256: str
-    signatures: tuple[PdfSignature, ...]
-    problems: tuple[str, ...] = ()
-
-    @property
-    def status(self) -> Status:
-        """The worst signature status; a document-level problem fails the document."""
-        states = [s.result.status for s in self.signatures]
-        worst = max(states, key=_RANK.__getitem__, default=Status.INDETERMINATE)
-        return Status.TOTAL_FAILED if self.problems else worst
-
-    @property
-    def sealed(self) -> bool:
-        return any(s.result.role is Role.SEAL for s in self.signatures)
-
-    @property
-    def verdict(self) -> str:
-        """The ETSI status, or INCOMPLETE while an otherwise valid file has no seal yet."""
-        status = self.status
-        if status is Status.TOTAL_PASSED and not self.sealed:
-            return INCOMPLETE
-        return status.value
-
-    @property
-    def modified_after_signing(self) -> bool:
-        return any(s.modified_after_signing for s in self.signatures)
-
-    def results(self) -> list[SignatureResult]:
-        return [s.result for s in self.signatures]
-
-    def first_problem(self) -> SignatureResult | None:
-        return next((s.result for s in self.signatures if s.result.sub_indication), None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "status": self.verdict,
-            "document_sha256": self.document_sha256,
-            "signatures": [s.to_dict() for s in self.signatures],
-            "modified_after_signing": self.modified_after_signing,
-            "problems": list(self.problems),
-        }
-
-    def summary(self) -> str:
-        lines = [f"PDF {self.document_sha256}: {self.verdict}"]
-        lines += [s.summary() for s in self.signatures]
-        return "\n".join([*lines, *self.problems])
-
-
 def run_coroutine(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run pyHanko's async validation to its end from synchronous code.
 
@@ -213,77 +112,6 @@ def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 def _asn1_crl(crl: x509.CertificateRevocationList) -> asn1_crl.CertificateList:
     return asn1_crl.CertificateList.load(crl.public_bytes(Encoding.DER))
-
-
-@dataclass(frozen=True)
-class SignedPdf:
-    """A PDF read once: its signatures in the order they were added and what its DSS offers."""
-
-    sha256: str
-    reader: PdfFileReader
-    signatures: list[EmbeddedPdfSignature]
-    dss: Offered
-
-    def dss_roots(self) -> list[x509.Certificate]:
-        """The self-signed certificates the DSS carries: to print, never to trust blindly."""
-        certs = [x509.load_der_x509_certificate(der) for der in self.dss.certs]
-        return [cert for cert in certs if is_self_signed(cert)]
-
-
-def open_pdf(data: bytes) -> tuple[PdfFileReader, list[EmbeddedPdfSignature]]:
-    """A reader over a signed, unencrypted PDF and its signatures in the order they were added;
-    ``PdfUnusable`` with a clear reason otherwise."""
-    if not data.lstrip()[:5].startswith(b"%PDF-"):
-        raise PdfUnusable(N_("The file is not a PDF."))
-    if len(data) > MAX_PDF_SIZE:
-        raise PdfUnusable(N_("The PDF is too large to check."))
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        encrypted = reader.encrypted
-    except (PdfError, ValueError, KeyError, TypeError, IndexError, AttributeError) as exc:
-        raise PdfUnusable(N_("The PDF is damaged and cannot be read.")) from exc
-    if encrypted:
-        raise PdfUnusable(N_("The PDF is encrypted; ask the sender for the unencrypted original."))
-    try:
-        signatures = sorted(reader.embedded_signatures, key=lambda s: s.signed_revision)
-    except Exception as exc:  # hostile structure: unusable, never a crash
-        raise PdfUnusable(N_("The PDF's signature fields cannot be read.")) from exc
-    if not signatures:
-        raise PdfUnusable(N_("The PDF carries no digital signature."))
-    return reader, signatures
-
-
-def open_signed_pdf(data: bytes) -> SignedPdf:
-    """``open_pdf`` plus the raw certificates, CRLs and OCSP responses of its DSS."""
-    reader, signatures = open_pdf(data)
-    try:
-        dss = DocumentSecurityStore.read_dss(reader) if "/DSS" in reader.root else None
-        offered = Offered.of(()) if dss is None else _dss_material(dss)
-    except Exception as exc:  # a DSS that does not read: the file cannot be checked offline
-        raise PdfUnusable(N_("The PDF's validation data cannot be read.")) from exc
-    return SignedPdf(hashlib.sha256(data).hexdigest(), reader, signatures, offered)
-
-
-def _dss_material(dss: DocumentSecurityStore) -> Offered:
-    return Offered.of(
-        (ref.get_object().data for ref in dss.certs.values()),
-        (ref.get_object().data for ref in dss.crls),
-        (ref.get_object().data for ref in dss.ocsps),
-    )
-
-
-def is_pdf(data: bytes) -> bool:
-    return data.lstrip()[:5].startswith(b"%PDF-")
-
-
-def has_embedded_signature(data: bytes) -> bool:
-    """A quick sniff (a PDF with a /ByteRange): route it to the PAdES check, which decides."""
-    return is_pdf(data) and b"/ByteRange" in data
-
-
-def dss_roots(data: bytes) -> list[x509.Certificate]:
-    """The self-signed certificates a PDF's DSS carries: to print, never to trust blindly."""
-    return open_signed_pdf(data).dss_roots()
 
 
 class PdfVerifier:

@@ -34,8 +34,8 @@ from core.errors import N_
 from core.storage import blob_store
 from documents import lookup, reading, render
 from documents.models import Document, DocumentVersion
-from signing import authority, document_checks, flow, jobs, pdf_checks
-from signing.crypto.pdf_verify import has_embedded_signature, is_pdf
+from signing import authority, bundle_export, document_checks, flow, jobs, pdf_checks, upload_checks
+from signing.crypto.pdf_files import has_embedded_signature, is_pdf
 from signing.crypto.pki import chain_to_pem
 from signing.errors import InvalidSigningRequest, SigningRecordNotFound
 from signing.settings import from_config
@@ -82,10 +82,10 @@ def bundle(document_id: int) -> ResponseReturnValue:
     """The verification bundle; it holds the original, so getting it opens the sealed version."""
     doc = load_document(document_id)
     db, user = get_session(), auth.signed_in_user()
-    request = document_checks.sealed_request(db, doc)
+    request = bundle_export.sealed_request(db, doc)
 
     def export(document: Document, _version: DocumentVersion) -> tuple[str, bytes]:
-        made = document_checks.export_bundle(db, blobs(), settings(), document, request, actor=user)
+        made = bundle_export.export_bundle(db, blobs(), settings(), document, request, actor=user)
         db.commit()  # its event (and a renewed CRL) before the opening is counted
         return made
 
@@ -132,7 +132,7 @@ def public_verify(code: str) -> ResponseReturnValue:
     Confidential documents show nothing here: their verification needs a signed-in reader.
     """
     db = get_session()
-    signing_request = document_checks.request_by_code(db, code)
+    signing_request = upload_checks.request_by_code(db, code)
     if signing_request is None:
         raise SigningRecordNotFound(N_("No signed document has this verification code."))
     doc = signing_request.document
@@ -149,7 +149,7 @@ def public_verify(code: str) -> ResponseReturnValue:
                 db, blobs(), settings(), signing_request, data, actor=actor
             )
         else:
-            held = document_checks.verify_held_file(
+            held = upload_checks.verify_held_file(
                 db, settings(), signing_request, data, actor=actor
             )
     # Anonymous visitors leave no permanent event (the log would grow per page view); the
@@ -235,7 +235,7 @@ def audit_bundle() -> ResponseReturnValue:
         verdict = pdf_checks.verify_uploaded_pdf(db, settings(), data, actor=auth.signed_in_user())
         kind = "pdf"
     else:
-        verdict = document_checks.verify_uploaded_bundle(
+        verdict = upload_checks.verify_uploaded_bundle(
             db, settings(), data, actor=auth.signed_in_user()
         )
         kind = "bundle"
@@ -250,7 +250,7 @@ def audit_signature() -> ResponseReturnValue:
     if not form.validate_on_submit():
         raise InvalidSigningRequest(N_("Choose the document file and its .p7s file."))
     db = get_session()
-    verdict = document_checks.verify_uploaded_signature(
+    verdict = upload_checks.verify_uploaded_signature(
         db, settings(), read_upload(form.file), read_upload(form.p7s), actor=auth.signed_in_user()
     )
     db.commit()

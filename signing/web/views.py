@@ -22,7 +22,7 @@ from core.db import get_session, utcnow
 from core.errors import VanThuError
 from core.storage import blob_store
 from documents import access, circulation, drafting, metadata
-from documents.models import PdfConversion
+from documents.conversion_models import PdfConversion
 from documents.views import blueprint as documents_pages
 from signing import credentials, flow, originals, pdf_signing, queues, sealing
 from signing.cli import pki_group, signing_group

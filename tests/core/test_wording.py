@@ -13,7 +13,7 @@ import pytest
 from babel.messages.pofile import read_po
 
 from accounts.models import Role
-from documents.models import AssignmentState
+from documents.assignment_models import AssignmentState
 from tests.conftest import login
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "core/translations/vi/LC_MESSAGES/messages.po"

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from accounts.models import Role
 from documents import access, assignments, circulation, errors
-from documents.models import Assignment, AssignmentState
+from documents.assignment_models import Assignment, AssignmentState
 from tests.documents.office_testkit import TODAY, build_people, issued
 
 

@@ -6,8 +6,9 @@ import pytest
 import sqlalchemy as sa
 
 from documents import assignments, circulation, incoming, registers
+from documents.assignment_models import AssignmentState
 from documents.decree30 import Confidentiality, DocType
-from documents.models import AssignmentState, NumberSeries
+from documents.models import NumberSeries
 from tests.documents.office_testkit import TODAY, build_people, issued, open_as
 
 

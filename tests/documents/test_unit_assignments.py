@@ -12,7 +12,7 @@ from accounts.models import OutgoingMail, Role, UserNotification
 from audit.models import AuditEvent
 from core import jobs
 from documents import access, assignments, circulation, deadlines, errors, returns
-from documents.models import Assignment, AssignmentReminder, AssignmentState
+from documents.assignment_models import Assignment, AssignmentReminder, AssignmentState
 from tests.conftest import login
 from tests.documents.office_testkit import TODAY, build_people, issued
 

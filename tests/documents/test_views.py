@@ -369,7 +369,7 @@ def test_an_unsafe_upload_is_recorded_as_such(client, db, issued_draft, zeros_do
 
 def test_an_assignment_to_another_unit_is_refused_and_audited(client, db, office, pdf_of):
     from audit.models import AuditEvent
-    from documents.models import Assignment
+    from documents.assignment_models import Assignment
     from tests.documents.pages_testkit import sent_to_home
 
     document = sent_to_home(client, db, office, pdf_of)

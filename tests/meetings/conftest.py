@@ -11,8 +11,24 @@ import sqlalchemy as sa
 from core.storage import StagedBlobs, blob_store
 from documents import drafting
 from documents.models import Delivery, Document
-from meetings import agenda, attachments, calendar, invitations, meetings, participants
-from meetings.models import AgendaItem, Invitation, Meeting, MeetingKind, ParticipantRole
+from meetings import (
+    agenda,
+    attachments,
+    calendar,
+    conclusions,
+    invitations,
+    meetings,
+    participants,
+)
+from meetings.conclusions import ConclusionData
+from meetings.models import (
+    AgendaItem,
+    Invitation,
+    Meeting,
+    MeetingKind,
+    MeetingStatus,
+    ParticipantRole,
+)
 from signing import flow, issuance, sealing
 from signing.settings import from_config as signing_settings
 from tests.documents.conftest import build_pdf
@@ -223,3 +239,25 @@ def signing(app, db, office) -> Signing:
     found = Signing(db, office, settings)
     found.give_key(office.chairman)
     return found
+
+
+@pytest.fixture
+def held(db, office):
+    """A published meeting in progress with two items and two members (SIGNING_CONFIG needed)."""
+    meeting = new_meeting(db, office, room="Phòng họp số 1")
+    invite(db, office, meeting, "home_a", "home_b")
+    first = add_item(db, office, meeting, "Báo cáo kinh tế xã hội")
+    second = add_item(db, office, meeting, "Kế hoạch đầu tư công")
+    publish(db, office, meeting)
+    meetings.change_status(db, office.clerk, meeting, MeetingStatus.IN_PROGRESS)
+    db.commit()
+    return meeting, first, second
+
+
+def conclude(db, office, meeting, item, text, version=0, **data):
+    row = conclusions.conclude(
+        db, office.clerk, meeting, item.id, ConclusionData(text=text, **data),
+        expected_version=version,
+    )  # fmt: skip
+    db.commit()
+    return row

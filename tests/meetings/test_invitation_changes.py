@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from accounts.models import OutgoingMail, UserNotification
 from core.storage import StagedBlobs
 from documents.models import IssuedNumber, NumberState, Status
-from meetings import invitations, meetings, participants
+from meetings import invitation_letter, invitations, meetings, participants
+from meetings.invitation_letter import LetterState
 from meetings.models import Meeting
 from signing import flow
 from signing.models import RequestState, SigningRequest
@@ -148,7 +149,7 @@ def test_a_change_after_the_letter_went_out_replaces_it_through_signature_and_se
     assert replacement.subject.endswith("(thay thế)")
     assert f"thay thế Giấy mời số {original.number_symbol}" in replacement.content_text
     assert replacement.number_symbol == "02/GM-UBND"
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.AWAITING_SIGNATURE
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.AWAITING_SIGNATURE
     assert _delivered(db, replacement) == set()
     assert original.status is Status.ISSUED  # what went out stays as it was
     signing.sign_and_seal(meeting)
@@ -190,15 +191,15 @@ def test_calling_the_meeting_off_withdraws_a_letter_not_yet_sent(db, office, mee
     db.expire_all()
     assert flow.active_request(db, unsent) is None
     assert unsent.number_symbol is None
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.STOPPED
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.STOPPED
 
 
 def test_the_demo_meeting_has_a_sealed_giay_moi_sent_to_its_participants(runner, db):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     (meeting,) = db.scalars(sa.select(Meeting)).all()
-    found = invitations.of_meeting(db, meeting)
-    assert found.state is invitations.LetterState.SENT
+    found = invitation_letter.of_meeting(db, meeting)
+    assert found.state is LetterState.SENT
     assert found.document.status is Status.ISSUED and found.invitation.sealed
     invited = {person.id for person in invitations.people(db, meeting)}
     assert invited and _delivered(db, found.document) == invited
@@ -229,7 +230,7 @@ def test_a_declined_giay_moi_is_prepared_again_by_the_secretary(client, db, offi
     request = flow.active_request(db, declined)
     flow.decline(db, office.chairman, request, "Sai địa điểm")
     db.commit()
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.STOPPED
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.STOPPED
     url = f"/meetings/{meeting.id}/invitation/again"
     login(client, office.home_a)
     assert client.post(url).status_code == 403
@@ -237,9 +238,9 @@ def test_a_declined_giay_moi_is_prepared_again_by_the_secretary(client, db, offi
     page = client.get(f"/meetings/{meeting.id}/manage").get_data(as_text=True)
     assert 'data-testid="invitation-again"' in page
     assert client.post(url).status_code == 302
-    found = invitations.of_meeting(db, meeting)
+    found = invitation_letter.of_meeting(db, meeting)
     # The page's app converts it first; this module's queue has no worker, so it waits there.
-    assert found.state is invitations.LetterState.CONVERTING
+    assert found.state is LetterState.CONVERTING
     # A new number (the next one, or 01 of a new year's series); the declined one's is void.
     rows = db.execute(
         sa.select(IssuedNumber.year, IssuedNumber.number_symbol, IssuedNumber.state).order_by(

@@ -16,9 +16,11 @@ from core.db import get_engine
 from core.jobs import Job
 from core.storage import StagedBlobs
 from documents import originals
+from documents.conversion_models import ConversionState, PdfConversion
 from documents.convert import PdfConverter
-from documents.models import ConversionState, PdfConversion, Status
-from meetings import invitations, meetings
+from documents.models import Status
+from meetings import invitation_letter, meetings
+from meetings.invitation_letter import LetterState
 from signing import flow, pdf_signing, trust
 from signing.crypto import pades
 from signing.models import SigningRequest
@@ -80,7 +82,7 @@ def test_the_giay_moi_is_signed_and_sealed_inside_its_pdf_and_that_pdf_goes_out(
     request = _request(db, document)
     assert request is not None and request.pades and request.version.kind == "pdf"
     assert "01/GM-UBND" in request.version.text
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.AWAITING_SIGNATURE
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.AWAITING_SIGNATURE
     signing.sign_and_seal(meeting)
     invitation, document = current_letter(db, meeting)
     request = _request(db, document)
@@ -107,7 +109,7 @@ def test_while_the_pdf_is_made_the_meeting_page_says_so_then_it_goes_for_signatu
     _publish(app, db, office, meeting)
     _invitation, document = current_letter(db, meeting)
     assert _request(db, document) is None
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.CONVERTING
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.CONVERTING
     assert document.number_symbol == "01/GM-UBND"  # reserved at publishing
     login(client, office.clerk)
     page = client.get(f"/meetings/{meeting.id}/manage").get_data(as_text=True)
@@ -117,7 +119,7 @@ def test_while_the_pdf_is_made_the_meeting_page_says_so_then_it_goes_for_signatu
         jobs._queue(app).execute(session, job_id)
     request = _request(db, document)
     assert request is not None and request.pades
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.AWAITING_SIGNATURE
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.AWAITING_SIGNATURE
 
 
 def test_a_change_of_time_during_the_conversion_withdraws_it(app, db, office, signing):

@@ -18,8 +18,9 @@ from core.storage import StagedBlobs
 from documents import errors as document_errors
 from documents.decree30 import DocType
 from documents.models import Document, IssuedNumber, Status
-from meetings import invitations, meetings
+from meetings import invitation_letter, invitations, meetings
 from meetings.errors import NotAllowed, WrongState
+from meetings.invitation_letter import LetterState
 from meetings.models import Invitation, Meeting, MeetingStatus
 from signing import flow
 from signing.errors import InvalidSigningRequest
@@ -71,7 +72,7 @@ def test_publishing_submits_the_giay_moi_to_the_chair_and_sends_nothing_unsigned
     assert [step.user_id for step in request.steps] == [office.chairman.id]
     assert _delivered(db, document) == set()
     assert invitation.sealed is False and invitation.sent_at is None
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.AWAITING_SIGNATURE
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.AWAITING_SIGNATURE
 
 
 def test_the_sealed_giay_moi_is_circulated_to_each_participant(db, office, signing):
@@ -79,7 +80,7 @@ def test_the_sealed_giay_moi_is_circulated_to_each_participant(db, office, signi
     publish(db, office, meeting)
     signing.sign(meeting)
     _invitation, document = _letter(db, meeting)
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.AWAITING_SEAL
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.AWAITING_SEAL
     assert _delivered(db, document) == set()
     signing.seal(meeting)
     invitation, document = _letter(db, meeting)
@@ -89,7 +90,7 @@ def test_the_sealed_giay_moi_is_circulated_to_each_participant(db, office, signi
     assert _delivered(db, document) == {office.home_a.id, office.home_b.id}
     roles = db.scalars(sa.select(Signature.role).where(Signature.document_id == document.id)).all()
     assert sorted(r.value for r in roles) == ["official", "seal"]
-    assert invitations.of_meeting(db, meeting).state is invitations.LetterState.SENT
+    assert invitation_letter.of_meeting(db, meeting).state is LetterState.SENT
     sent = db.scalars(
         sa.select(AuditEvent.details).where(AuditEvent.action == "meetings:invitation:send")
     ).one()

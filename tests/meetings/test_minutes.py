@@ -1,6 +1,7 @@
 """The minutes and the Thông báo kết luận: drafted from the record and the conclusions, edited in
 Word, numbered, signed by the chair, sealed and circulated; conclusions become tasks, overdue
-ones show on the series' next meeting; all of it goes into the archive."""
+ones show on the series' next meeting; all of it goes into the archive. Writing a conclusion is
+tested in test_conclusions.py."""
 
 from __future__ import annotations
 
@@ -16,13 +17,13 @@ import sqlalchemy as sa
 from audit.models import AuditEvent
 from core.storage import StagedBlobs
 from documents import errors as document_errors
+from documents.assignment_models import Assignment, AssignmentState
 from documents.decree30 import DocType
-from documents.models import Assignment, AssignmentState, Document, DocumentVersion, Status
+from documents.models import Document, DocumentVersion, Status
 from meetings import agenda, conclusions, meetings, minutes, minutes_archive
-from meetings.conclusions import ConclusionData
-from meetings.errors import BadConclusion, BadMinutes, NotAllowed, StaleConclusion, WrongState
+from meetings.errors import BadMinutes, NotAllowed, WrongState
 from meetings.models import MeetingStatus, Recurrence
-from meetings.room import events, record
+from meetings.room import record
 from meetings.room.models import MeetingMinutes, MinutesKind
 from meetings.room.record import RecordPart
 from signing import flow, issuance, sealing
@@ -37,9 +38,9 @@ from tests.meetings.conftest import (
     START,
     TODAY,
     add_item,
+    conclude,
     delivered_to,
     invite,
-    new_meeting,
     publish,
 )
 
@@ -81,28 +82,6 @@ def speakers_builder():
     record._builders.pop("test_speakers", None)
 
 
-@pytest.fixture
-def held(db, office):
-    """A published meeting in progress with two items and two members."""
-    meeting = new_meeting(db, office, room="Phòng họp số 1")
-    invite(db, office, meeting, "home_a", "home_b")
-    first = add_item(db, office, meeting, "Báo cáo kinh tế xã hội")
-    second = add_item(db, office, meeting, "Kế hoạch đầu tư công")
-    publish(db, office, meeting)
-    meetings.change_status(db, office.clerk, meeting, MeetingStatus.IN_PROGRESS)
-    db.commit()
-    return meeting, first, second
-
-
-def conclude(db, office, meeting, item, text, version=0, **data):
-    row = conclusions.conclude(
-        db, office.clerk, meeting, item.id, ConclusionData(text=text, **data),
-        expected_version=version,
-    )  # fmt: skip
-    db.commit()
-    return row
-
-
 def draft(db, office, meeting, kind=MinutesKind.MINUTES, actor=None):
     with StagedBlobs(office.blobs) as staged:
         document = minutes.draft(
@@ -123,63 +102,6 @@ def all_text(word) -> str:
     for table in word.tables:
         lines += [cell.text for row in table.rows for cell in row.cells]
     return "\n".join(lines)
-
-
-# --- conclusions ---------------------------------------------------------------------------------
-
-
-def test_a_conclusion_is_versioned_audited_and_announced(db, office, held):
-    meeting, first, _ = held
-    row = conclude(db, office, meeting, first, "Thống nhất báo cáo.")
-    assert row.version == 1
-    row = conclude(db, office, meeting, first, "Thống nhất báo cáo, bổ sung số liệu.", version=1)
-    assert (row.version, row.text) == (2, "Thống nhất báo cáo, bổ sung số liệu.")
-    with pytest.raises(StaleConclusion):
-        conclude(db, office, meeting, first, "Bản cũ ghi đè", version=1)
-    db.rollback()
-    assert conclusions.of_meeting(db, meeting)[first.id].text.endswith("bổ sung số liệu.")
-    kinds = [e.kind for e in events.events_after(db, meeting.id, 0)]
-    assert kinds.count("minutes.changed") == 2
-    audited = db.scalars(
-        sa.select(AuditEvent.action).where(AuditEvent.action == "meetings:conclusion:update")
-    ).all()
-    assert len(audited) == 2
-
-
-def test_a_member_cannot_write_a_conclusion(db, office, held):
-    meeting, first, _ = held
-    with pytest.raises(NotAllowed):
-        conclusions.conclude(
-            db, office.home_a, meeting, first.id, ConclusionData("Tự kết luận"), expected_version=0
-        )
-    db.rollback()
-    assert conclusions.of_meeting(db, meeting) == {}
-
-
-@pytest.mark.parametrize(
-    ("data", "message"),
-    [
-        (ConclusionData(""), "Write the conclusion"),
-        (ConclusionData("x" * 4001), "too long"),
-        (ConclusionData("Giao", owner_user_id=1, owner_unit_id=1), "not both"),
-        (ConclusionData("Hạn", due_on=date(2027, 1, 5)), "needs someone"),
-        (ConclusionData("Giao", owner_user_id=999_999), "does not exist"),
-    ],
-)
-def test_a_bad_conclusion_is_refused_and_nothing_stored(db, office, held, data, message):
-    meeting, first, _ = held
-    with pytest.raises(BadConclusion, match=message):
-        conclusions.conclude(db, office.clerk, meeting, first.id, data, expected_version=0)
-    db.rollback()
-    assert conclusions.of_meeting(db, meeting) == {}
-    assert events.events_after(db, meeting.id, 0) == []
-
-
-def test_a_due_date_before_the_meeting_is_refused(db, office, held):
-    meeting, first, _ = held
-    data = ConclusionData("Giao", owner_unit_id=office.finance.id, due_on=date(2026, 12, 9))
-    with pytest.raises(BadConclusion, match="before the meeting"):
-        conclusions.conclude(db, office.clerk, meeting, first.id, data, expected_version=0)
 
 
 # --- drafting ------------------------------------------------------------------------------------

@@ -6,8 +6,6 @@ Signatures the services store are cross-checked with the openssl CLI, before and
 from __future__ import annotations
 
 import datetime as dt
-import io
-import json
 
 import pytest
 import sqlalchemy as sa
@@ -458,30 +456,6 @@ def test_crl_is_refreshed_when_close_to_its_next_update(office):
     crl = x509.load_der_x509_crl(refreshed.der)
     issuing = x509.load_der_x509_certificate(authority.require_issuing(office.db).certificate_der)
     assert crl.is_signature_valid(issuing.public_key())
-
-
-def test_bundle_export_matches_the_library_format(office):
-    document, request = office.signed_and_sealed()
-    name, data = document_checks.export_bundle(
-        office.db, office.blobs, office.settings, document, request, actor=None
-    )
-    assert name == "01-QĐ-UBND.zip"
-    import zipfile
-
-    with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        names = set(archive.namelist())
-        manifest = json.loads(archive.read("manifest.json"))
-    version = office.db.get(DocumentVersion, request.version_id)
-    assert manifest["document"]["name"] == version.file_name  # the member's name is ASCII
-    assert names == {
-        "document.docx",
-        "official.p7s",
-        "seal.p7s",
-        "chain.pem",
-        "crl.der",
-        "manifest.json",
-    }
-    assert document_checks.bundle.verify_bundle(data).status is V.TOTAL_PASSED
 
 
 def test_the_seal_signature_stored_matches_what_signing_request_shows(office):

@@ -13,8 +13,9 @@ from core import jobs
 from core.jobs import Job, JobState
 from core.storage import StagedBlobs
 from documents import originals
+from documents.conversion_models import ConversionState, PdfConversion
 from documents.convert import PdfConverter
-from documents.models import ConversionState, DocumentVersion, PdfConversion, Status
+from documents.models import DocumentVersion, Status
 from signing import originals as signing_originals
 from signing.crypto import pades
 from signing.errors import InvalidSigningRequest, WrongSigningState

@@ -12,7 +12,8 @@ from sqlalchemy.exc import IntegrityError
 from core.config import from_environment
 from core.jobs import Job, JobState
 from documents import originals
-from documents.models import ConversionState, DocumentVersion, PdfConversion
+from documents.conversion_models import ConversionState, PdfConversion
+from documents.models import DocumentVersion
 from documents.views.blueprint import converting
 from tests.conftest import login
 from tests.documents.pages_testkit import build_office, create_draft, last_document

@@ -9,8 +9,9 @@ import pytest
 import sqlalchemy as sa
 
 from documents import circulation
+from documents.assignment_models import Assignment
 from documents.decree30 import Confidentiality
-from documents.models import AccessGrant, Assignment, Circulation, Document
+from documents.models import AccessGrant, Circulation, Document
 from tests.conftest import login
 from tests.documents.office_testkit import build_people, issued
 

@@ -118,15 +118,15 @@ def test_the_vanthu_command_dispatches_a_pdf(tmp_path: Path, valid_pdf: bytes) -
 def test_the_cli_reads_a_pdf_once_for_its_roots_and_its_signatures(
     tmp_path: Path, valid_pdf: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from signing.crypto import pdf_verify
+    from signing.crypto import pdf_files
 
     opened: list[int] = []
-    real = pdf_verify.open_pdf
+    real = pdf_files.open_pdf
 
     def counting(data: bytes):  # type: ignore[no-untyped-def]
         opened.append(len(data))
         return real(data)
 
-    monkeypatch.setattr(pdf_verify, "open_pdf", counting)
+    monkeypatch.setattr(pdf_files, "open_pdf", counting)
     code, _ = _run(tmp_path, valid_pdf)
     assert code == 0 and opened == [len(valid_pdf)]

@@ -8,12 +8,8 @@ import json
 from pathlib import Path
 
 from signing.crypto import pdf_cli, pki
-from signing.crypto.pdf_verify import (
-    SIGNING_TIME_CLAIM,
-    TRUSTED_TIMESTAMP,
-    PdfReport,
-    PdfVerifier,
-)
+from signing.crypto.pdf_reports import SIGNING_TIME_CLAIM, TRUSTED_TIMESTAMP, PdfReport
+from signing.crypto.pdf_verify import PdfVerifier
 from signing.crypto.reports import Status, SubIndication
 from tests.signing import pdf_testkit as kit
 from tests.signing.signing_testkit import NOW, Pki

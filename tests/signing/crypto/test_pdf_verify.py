@@ -8,13 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from signing.crypto.pdf_verify import (
-    INCOMPLETE,
-    PdfVerifier,
-    dss_roots,
-    run_coroutine,
-    verify_pdf,
-)
+from signing.crypto.pdf_files import dss_roots
+from signing.crypto.pdf_reports import INCOMPLETE
+from signing.crypto.pdf_verify import PdfVerifier, run_coroutine, verify_pdf
 from signing.crypto.pki import Role, fingerprint_sha256
 from signing.crypto.reports import Status, SubIndication
 from signing.errors import PdfUnusable, VerificationError
