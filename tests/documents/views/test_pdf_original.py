@@ -15,7 +15,7 @@ from documents import originals
 from documents.models import ConversionState, DocumentVersion, PdfConversion
 from documents.views.blueprint import converting
 from tests.conftest import login
-from tests.documents.pages_testkit import build_office, create_draft, last_document
+from tests.documents.pages_testkit import CONFIRM, build_office, create_draft, last_document
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def _reserved_draft(client, db, office, **fields):
     login(client, office["clerk"])
     assert create_draft(client, **fields).status_code == 302
     document = last_document(db)
-    assert client.post(f"/signing/documents/{document.id}/reserve").status_code == 302
+    assert client.post(f"/signing/documents/{document.id}/reserve", data=CONFIRM).status_code == 302
     db.refresh(document)
     return document
 

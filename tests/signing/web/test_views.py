@@ -86,7 +86,8 @@ def test_clerk_submits_official_signs_clerk_seals_over_http(app, client, office:
 
     login(client, office.clerk)
     sealed = client.post(
-        f"/signing/requests/{request.id}/seal", data={"pin": SEAL_PIN, "sha256": request.sha256}
+        f"/signing/requests/{request.id}/seal",
+        data={"pin": SEAL_PIN, "sha256": request.sha256, "confirm": "yes"},
     )
     assert sealed.status_code == 302
     db.expire_all()
@@ -164,7 +165,8 @@ def test_object_level_refusals(client, office: Office, db, make):
 
     login(client, office.clerk)  # the clerk tries to seal before the official signed
     early = client.post(
-        f"/signing/requests/{request.id}/seal", data={"pin": SEAL_PIN, "sha256": request.sha256}
+        f"/signing/requests/{request.id}/seal",
+        data={"pin": SEAL_PIN, "sha256": request.sha256, "confirm": "yes"},
     )
     assert early.status_code == 409
     office.sign(request)
