@@ -25,7 +25,7 @@ from documents import access, circulation, drafting, metadata
 from documents.models import PdfConversion
 from documents.steps import Action
 from documents.views import blueprint as documents_pages
-from documents.views.steps import confirmed, inline_errors, require
+from documents.views.steps import inline_errors, require
 from signing import credentials, flow, originals, pdf_signing, queues, sealing
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
@@ -348,9 +348,12 @@ def seal(request_id: int) -> ResponseReturnValue:
     form = SignForm()
     if not form.validate_on_submit():
         return _request_page(request, error=gettext("Enter the seal PIN."), status=400)
-    if not confirmed():  # the seal issues the document: it cannot be undone
-        message = gettext("Tick the box to confirm this step: it cannot be undone.")
-        return _request_page(request, error=message, status=400)
+    try:  # out of order, or the seal issues the document unconfirmed: said on this page
+        require(request.document, Action.SEAL)
+    except VanThuError as error:
+        return _request_page(
+            request, error=gettext(error.template, **error.data), status=error.status
+        )
 
     def action() -> str:
         with staged() as stage:
