@@ -52,7 +52,9 @@ def test_an_uploaded_draft_goes_number_then_final_text_then_submission(office, p
     office.db.commit()
     now = at(office, office.clerk, document)
     assert (now.current, now.actions) == (Step.FINAL_TEXT, (Action.UPLOAD_FINAL,))
-    with pytest.raises(errors.OutOfOrder, match="Upload the final file showing the number 01/UBND-VP"):
+    with pytest.raises(
+        errors.OutOfOrder, match="Upload the final file showing the number 01/UBND-VP"
+    ):
         steps.require(office.db, office.clerk, document, Action.SUBMIT)
     with pytest.raises(errors.OutOfOrder):  # a number is reserved once
         steps.require(office.db, office.clerk, document, Action.RESERVE_NUMBER)
