@@ -211,7 +211,7 @@ def reserve(document_id: int) -> ResponseReturnValue:
         ),
         "success",
     )
-    return redirect(url_for("signing.submit", document_id=document.id))
+    return redirect(url_for("documents.show", document_id=document.id))  # its next step
 
 
 # --- one request ---------------------------------------------------------------------------------
