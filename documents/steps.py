@@ -15,16 +15,8 @@ from sqlalchemy.orm import Session
 
 from accounts.models import Role, User
 from core.errors import N_
-from documents import access, drafting, errors, returns
-from documents.models import (
-    Circulation,
-    ConversionState,
-    Direction,
-    Document,
-    DocumentVersion,
-    PdfConversion,
-    Status,
-)
+from documents import access, drafting, errors, originals, returns
+from documents.models import Circulation, Direction, Document, DocumentVersion, Status
 
 
 class Step(enum.StrEnum):
@@ -142,21 +134,17 @@ def _draft(session: Session, document: Document, clerk: bool) -> Progress:
     current = session.get(DocumentVersion, document.current_version_id or 0)
     template = current is not None and current.note == drafting.TEMPLATE_NOTE
     number = document.number_symbol or ""
-    converting = session.scalar(
-        sa.select(PdfConversion.id).where(
-            PdfConversion.document_id == document.id,
-            PdfConversion.state == ConversionState.PENDING,
-        )
-    )
     if not number and not template:
         return _for(Step.NUMBERED, clerk, Action.RESERVE_NUMBER)
-    if converting is not None:
+    conversion = originals.conversion_status(session, document)
+    if conversion is not None and conversion.pending:  # its job may submit it by itself
         return Progress(
             current=Step.FINAL_TEXT, hint=N_("The PDF original is being made; wait for it.")
         )
     final = template or (current is not None and drafting.shows_number(current.text, number))
     if not final:
         return _for(Step.FINAL_TEXT, clerk, Action.UPLOAD_FINAL, number=number)
+    actions: tuple[Action, ...]
     if number:
         step, actions = Step.SUBMITTED, (Action.SUBMIT,)
     else:  # a template: numbered now, to edit it in Word, or laid out again on submission

@@ -9,7 +9,7 @@ import pytest
 from core.storage import StagedBlobs
 from documents import circulation, drafting, errors, numbering, steps
 from documents.decree30 import DocType
-from documents.models import Direction, Status
+from documents.models import ConversionState, Direction, PdfConversion, Status
 from documents.steps import Action, Step
 from tests.factories import documents_settings
 from tests.signing.flow_testkit import FAST_CONFIG, TODAY, Office, build_office
@@ -134,3 +134,21 @@ def test_irreversible_steps_need_their_confirmation():
             steps.require_confirmation(action, confirmed=False)
         steps.require_confirmation(action, confirmed=True)
     steps.require_confirmation(Action.SUBMIT, confirmed=False)  # withdrawn if need be
+
+
+def test_while_the_pdf_original_is_made_nothing_is_offered(office):
+    document = office.draft()
+    numbering.reserve_number(office.db, office.clerk, document, TODAY)
+    office.db.add(
+        PdfConversion(
+            document_id=document.id,
+            requested_by_id=office.clerk.id,
+            state=ConversionState.PENDING,
+            job_kind="documents.pdf_original",
+        )
+    )
+    office.db.commit()
+    now = at(office, office.clerk, document)
+    assert (now.current, now.actions) == (Step.FINAL_TEXT, ())
+    with pytest.raises(errors.OutOfOrder, match="PDF original is being made"):
+        steps.require(office.db, office.clerk, document, Action.SUBMIT)
