@@ -120,3 +120,13 @@ def test_a_denial_keeps_its_own_answer(client, office, pdf_of):
     response = client.post(f"/signing/documents/{document.id}/reserve", data=CONFIRM)
     assert response.status_code in (403, 404)
     assert 'data-testid="stepper"' not in response.get_data(as_text=True)
+
+
+def test_bad_input_to_a_secondary_action_is_shown_on_the_page_too(client, db, office):
+    document = office.draft()
+    login(client, office.clerk)
+    assert client.post(f"/signing/documents/{document.id}/reserve", data=CONFIRM).status_code == 302
+    response = client.post(f"/documents/{document.id}/void-number", data={"reason": " "})
+    inline(response, 400, "Hãy ghi lý do hủy số.")
+    db.refresh(document)
+    assert document.number_symbol is not None  # nothing changed
