@@ -59,7 +59,9 @@ def require(document: Document, action: steps.Action) -> None:
     confirmation box (``confirm=yes``)."""
     steps.require(get_session(), auth.signed_in_user(), document, action)
     if document.direction is Direction.OUTGOING:
-        steps.require_confirmation(action, confirmed())
+        # Submitting a template not numbered yet reserves its number: confirmed as the number.
+        numbers = action is steps.Action.SUBMIT and document.number_symbol is None
+        steps.require_confirmation(steps.Action.RESERVE_NUMBER if numbers else action, confirmed())
 
 
 def confirmed() -> bool:

@@ -130,3 +130,14 @@ def test_bad_input_to_a_secondary_action_is_shown_on_the_page_too(client, db, of
     inline(response, 400, "Hãy ghi lý do hủy số.")
     db.refresh(document)
     assert document.number_symbol is not None  # nothing changed
+
+
+def test_submitting_a_template_numbers_it_so_it_needs_the_confirmation(client, db, office):
+    document = office.draft()
+    login(client, office.clerk)
+    unconfirmed = client.post(f"/signing/documents/{document.id}/submit", data={})
+    inline(unconfirmed, 400, "Hãy đánh dấu xác nhận")
+    assert db.scalars(sa.select(IssuedNumber)).all() == []
+    submitted = client.post(f"/signing/documents/{document.id}/submit", data=CONFIRM)
+    assert submitted.status_code == 302
+    assert len(db.scalars(sa.select(SigningRequest)).all()) == 1
