@@ -78,3 +78,9 @@ class NotificationNotFound(NotFound):
     """Also what someone else's notification looks like: whether it exists is not theirs to know."""
 
     code = "notification_not_found"
+
+
+class BadPick(BadInput):
+    """A picker posted a unit or person that does not exist or was not offered."""
+
+    code = "bad_pick"

@@ -171,10 +171,28 @@ class UserNotification(Base):
 
     ``title`` and ``body`` are English message ids with ``%(name)s`` placeholders filled from
     ``params``: each reader sees them in their own language.
+
+    One that asks for something (``action``, e.g. "sign") names what it is about
+    (``subject_kind``, ``subject_id``) and is done (``done_at``) once anyone entitled did it or it
+    became moot: the bell counts only live ones, and a person has at most one live notification
+    per action and subject (the partial unique index), so asking again refreshes it.
     """
 
     __tablename__ = "user_notifications"
-    __table_args__ = (sa.Index("ix_user_notifications_user_created", "user_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_user_notifications_user_created", "user_id", "created_at"),
+        sa.Index("ix_user_notifications_subject", "subject_kind", "subject_id"),
+        sa.Index(
+            "uq_user_notifications_live_action",
+            "user_id",
+            "subject_kind",
+            "subject_id",
+            "action",
+            unique=True,
+            sqlite_where=sa.text("action IS NOT NULL AND done_at IS NULL"),
+            postgresql_where=sa.text("action IS NOT NULL AND done_at IS NULL"),
+        ),
+    )
 
     id: Mapped[intpk]
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
@@ -185,8 +203,15 @@ class UserNotification(Base):
     params: Mapped[dict[str, str]] = mapped_column(sa.JSON, default=dict)
     #: A path inside VanThu ("/meetings/12"), never an outside address.
     link: Mapped[str | None] = mapped_column(sa.String(512))
+    #: What it is about, e.g. ("document", 12), so it can be cleared and its access checked.
+    subject_kind: Mapped[str | None] = mapped_column(sa.String(16))
+    subject_id: Mapped[int | None]
+    #: What it asks the person to do ("sign", "seal", "answer", ...); None for news.
+    action: Mapped[str | None] = mapped_column(sa.String(32))
     created_at: Mapped[created_at]
     read_at: Mapped[datetime | None]
+    #: When the action was done by anyone entitled or became moot.
+    done_at: Mapped[datetime | None]
 
 
 class MailStatus(enum.StrEnum):

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping
 
 from flask import Blueprint, Flask, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session
 
-from accounts import auth, notifications
+from accounts import auth, notification_subjects, notifications
 from accounts.models import User
 from core import mail, navigation
 from core.db import get_session
@@ -36,6 +37,7 @@ def notify_from_app(
     actor: User | None,
     params: Mapping[str, str] | None = None,
     calendar: str | None = None,
+    subject: tuple[str, int] | None = None,
 ) -> notifications.Notified:
     """`notifications.notify` as a view or job of this app calls it: e-mail when it is on, links
     after VANTHU_PUBLIC_URL. Never after the request's own address, which a client's Host header
@@ -52,6 +54,7 @@ def notify_from_app(
         actor=actor,
         site_url=current_app.config.get("PUBLIC_URL"),
         calendar=calendar,
+        subject=subject,
     )
 
 
@@ -62,10 +65,10 @@ def _unread(user: User) -> int:
 @bp.get("/notifications")
 @auth.login_required
 def index() -> ResponseReturnValue:
-    user = auth.signed_in_user()
-    return render_template(
-        "accounts/notifications.html", notes=notifications.notifications_of(get_session(), user)
-    )
+    db, user = get_session(), auth.signed_in_user()
+    notes = notifications.notifications_of(db, user)
+    listed = notification_subjects.listing(db, user, notes, str(get_locale() or "vi"))
+    return render_template("accounts/notifications.html", listed=listed)
 
 
 @bp.post("/notifications/<int:notification_id>/read")
@@ -73,9 +76,11 @@ def index() -> ResponseReturnValue:
 def read(notification_id: int) -> ResponseReturnValue:
     """Mark one notification read; with ``go`` set, follow its link too."""
     db = get_session()
-    note = notifications.mark_read(db, auth.signed_in_user(), notification_id)
+    user = auth.signed_in_user()
+    note = notifications.mark_read(db, user, notification_id)
     db.commit()
-    if request.form.get("go") and note.link and is_safe_next(note.link):
+    [listed] = notification_subjects.listing(db, user, [note], "vi")
+    if request.form.get("go") and note.link and is_safe_next(note.link) and not listed.hidden:
         return redirect(note.link)
     return redirect(url_for("notifications.index"))
 

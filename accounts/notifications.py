@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from accounts.errors import NotificationNotFound
 from accounts.models import MailStatus, OutgoingMail, User, UserNotification
+from accounts.notification_subjects import localized_params
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
@@ -67,6 +68,8 @@ def notify(
     actor: User | None = None,
     site_url: str | None = None,
     calendar: str | None = None,
+    subject: tuple[str, int] | None = None,
+    action: str | None = None,
 ) -> Notified:
     """Notify each active user in ``users`` in VanThu and, with ``email``, queue a letter to each
     who has an address. ``title`` and ``body`` are English message ids marked with ``N_`` whose
@@ -74,23 +77,39 @@ def notify(
     letter gives them in Vietnamese, then English. ``link`` is a path in VanThu; letters give it
     after ``site_url`` (e.g. "https://vanthu.cantho.gov.vn"). ``calendar``, an iCalendar object,
     goes with each letter as text/calendar. Nothing is committed here.
+
+    ``subject`` (e.g. ("document", 12)) says what it is about: the list hides its title from
+    those who may no longer open it. With ``action`` it asks for something, until
+    `notification_subjects.clear` marks it done; asking a person again while their notification
+    is live refreshes that one (a letter only if they had read it) instead of adding another.
     """
     if link is not None and not is_safe_next(link):
         raise ValueError("a notification links to a path inside VanThu")
+    if action is not None and subject is None:
+        raise ValueError("an action notification names its subject")
     values = {str(k): str(v) for k, v in (params or {}).items()}
     recipients = list({user.id: user for user in users if user.active}.values())
-    notes = [
-        UserNotification(
-            user_id=user.id, kind=kind, title=title, body=body, params=values, link=link
-        )
-        for user in recipients
-    ]
-    session.add_all(notes)
+    live = _live_actions(session, recipients, subject, action)
+    notes: list[UserNotification] = []
+    to_write: list[tuple[User, UserNotification]] = []
+    for user in recipients:
+        note = live.get(user.id)
+        # Someone who has not read the live one yet gets no second letter.
+        write = note is None or note.read_at is not None
+        if note is None:
+            note = UserNotification(user_id=user.id, action=action)
+            note.subject_kind, note.subject_id = subject or (None, None)
+            session.add(note)
+        note.kind, note.title, note.body, note.params, note.link = kind, title, body, values, link
+        note.created_at, note.read_at = utcnow(), None
+        notes.append(note)
+        if write:
+            to_write.append((user, note))
     session.flush()
     queued = 0
     if email:
         now = utcnow()
-        subject, text = compose_letter(title, body, values, _absolute(site_url, link))
+        heading, text = compose_letter(title, body, values, _absolute(site_url, link))
         letters = [
             OutgoingMail(
                 user_id=user.id,
@@ -98,12 +117,12 @@ def notify(
                 kind=kind,
                 to_address=user.email,
                 to_name=user.full_name,
-                subject=subject,
+                subject=heading,
                 text=text,
                 calendar=calendar,
                 next_attempt_at=now,
             )
-            for user, note in zip(recipients, notes, strict=True)
+            for user, note in to_write
             if user.email
         ]
         session.add_all(letters)
@@ -113,13 +132,34 @@ def notify(
         session,
         "accounts:notification:sent",
         actor=actor,
-        subject={"kind": kind},
+        subject={"kind": kind, **({subject[0]: subject[1]} if subject else {})},
         details={
             "recipients": sorted(user.id for user in recipients),
             "emails_queued": queued,
+            **({"action": action} if action else {}),
         },
     )
     return Notified(len(notes), queued, len(recipients) - with_address, email)
+
+
+def _live_actions(
+    session: Session, users: list[User], subject: tuple[str, int] | None, action: str | None
+) -> dict[int, UserNotification]:
+    """The users' live notifications asking for ``action`` on ``subject``, by user."""
+    if action is None or subject is None or not users:
+        return {}
+    return {
+        note.user_id: note
+        for note in session.scalars(
+            sa.select(UserNotification).where(
+                UserNotification.user_id.in_([user.id for user in users]),
+                UserNotification.subject_kind == subject[0],
+                UserNotification.subject_id == subject[1],
+                UserNotification.action == action,
+                UserNotification.done_at.is_(None),
+            )
+        )
+    }
 
 
 def _absolute(site_url: str | None, link: str | None) -> str | None:
@@ -135,10 +175,11 @@ def compose_letter(
     parts: dict[str, list[str]] = {}
     titles: dict[str, str] = {}
     for locale in ("vi", "en"):
-        titles[locale] = translate(title, locale, params)
+        values = localized_params(params, locale)
+        titles[locale] = translate(title, locale, values)
         section = [titles[locale]]
         if body:
-            section.append(translate(body, locale, params))
+            section.append(translate(body, locale, values))
         if url:
             section.append(translate(N_("Open in VanThu: %(url)s"), locale, {"url": url}))
         else:
@@ -163,7 +204,11 @@ def unread_count(session: Session, user: User) -> int:
         session.scalar(
             sa.select(sa.func.count())
             .select_from(UserNotification)
-            .where(UserNotification.user_id == user.id, UserNotification.read_at.is_(None))
+            .where(
+                UserNotification.user_id == user.id,
+                UserNotification.read_at.is_(None),
+                UserNotification.done_at.is_(None),
+            )
         )
         or 0
     )

@@ -10,7 +10,7 @@ import hashlib
 import io
 import re
 import secrets
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -28,6 +28,16 @@ UNIT_CODE_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_PATTERN = re.compile(r"^\+?[0-9 .-]{6,20}$")
 CSV_COLUMNS = ("username", "full_name", "title", "unit_code", "email", "phone", "roles")
+#: How the import template heads each column, in the reader's language (the caller translates).
+CSV_HEADINGS = {
+    "username": N_("Username"),
+    "full_name": N_("Full name"),
+    "title": N_("Title"),
+    "unit_code": N_("Unit code"),
+    "email": N_("E-mail"),
+    "phone": N_("Phone"),
+    "roles": N_("Roles"),
+}
 CHOOSE_UNIT = N_("Choose the user's unit.")
 PASSWORD_TOO_SHORT = N_("A password has at least %(min)d characters.")
 
@@ -308,15 +318,20 @@ class ImportedUser:
     activation_code: str
 
 
-def import_users_csv(session: Session, actor: User, text: str) -> list[ImportedUser]:
-    """Create every user in a CSV file, or none of them.
+def import_users_csv(
+    session: Session, actor: User, text: str, headings: Mapping[str, str] | None = None
+) -> list[ImportedUser]:
+    """Create every user in a CSV file, or none of them. Columns are named as in CSV_COLUMNS or
+    by ``headings`` (a heading of the template, in any language, to its column name).
 
     Every bad row is reported with its line number so a clerk can fix the file in one pass. New
     users get an activation code instead of a password: hashing thousands of passwords with
     Argon2 would take minutes, and nobody should know another person's password.
     """
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    names = {**(headings or {}), **{c: c for c in CSV_COLUMNS}}
+    header = [names.get(h.strip(), h.strip()) for h in (reader.fieldnames or [])]
+    reader.fieldnames = header
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise errors.ImportRejected(

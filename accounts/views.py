@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
+    Response,
     current_app,
     flash,
     redirect,
@@ -36,7 +39,7 @@ from accounts.forms import (
 )
 from accounts.models import Role, UnitKind, User
 from audit import record_event
-from core import navigation
+from core import i18n, navigation
 from core.clock import today_local
 from core.db import get_session
 from core.errors import N_, VanThuError
@@ -345,7 +348,7 @@ def import_users() -> ResponseReturnValue:
                 N_("Nothing was imported: correct these lines."),
                 [(1, N_("The file is not UTF-8 text. Save it as “CSV UTF-8” and try again."), {})],
             )
-        imported = services.import_users_csv(db, auth.signed_in_user(), text)
+        imported = services.import_users_csv(db, auth.signed_in_user(), text, _import_headings())
     except ImportRejected as error:
         db.rollback()
         page = render_template(
@@ -354,3 +357,23 @@ def import_users() -> ResponseReturnValue:
         return page, 400
     db.commit()
     return render_template("accounts/activation_codes.html", imported=imported)
+
+
+@bp.get("/admin/users/import/template.csv")
+@admin_only
+def import_template() -> ResponseReturnValue:
+    """An empty import file headed in the reader's language; the BOM makes Excel read UTF-8."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(gettext(services.CSV_HEADINGS[c]) for c in services.CSV_COLUMNS)
+    response = Response("\ufeff" + buffer.getvalue(), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="users-template.csv"'
+    return response
+
+
+def _import_headings() -> dict[str, str]:
+    """The template's headings in every language, so a file saved from either imports."""
+    return {
+        i18n.translate(heading, locale): column
+        for column, heading in services.CSV_HEADINGS.items()
+        for locale in i18n.LANGUAGES
+    }

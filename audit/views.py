@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from flask import (
@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from accounts import auth
 from accounts.models import Role
-from audit import browse, proofs
+from audit import browse, labels, proofs
 from audit.cli import audit_group
 from audit.config import log_settings
 from audit.errors import AuditError, BadLogRequest, LogInconsistent, ReceiptNotYours
@@ -38,6 +38,7 @@ from core import navigation, ratelimit
 from core.clock import VIETNAM
 from core.db import get_session
 from core.errors import N_, BadInput
+from core.forms import parse_date
 
 logger = logging.getLogger(__name__)
 bp = Blueprint("audit", __name__)
@@ -53,6 +54,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["log_receipt_url"] = receipt_url
     app.jinja_env.globals["may_take_log_receipt"] = may_take_receipt
     app.jinja_env.filters["b64"] = b64
+    app.jinja_env.filters["event_label"] = labels.label
 
 
 def _refresh(*, wait: bool = True, force: bool = False, covering: int | None = None) -> str | None:
@@ -212,23 +214,34 @@ def events() -> ResponseReturnValue:
     refusal = _refresh()
     session = get_session()
     args = request.args
-    person = args.get("person", "").strip()[:100]
+    filters = {
+        k: args.get(k, "") for k in ("person", "document", "meeting", "type", "since", "until")
+    }
+    context = {
+        "filters": filters,
+        "refusal": refusal,
+        "type_groups": labels.groups(),
+        "known_types": labels.LABELS.keys() | labels.DOMAINS.keys(),
+    }
+    try:
+        since, until = _local_day(filters["since"], 0), _local_day(filters["until"], 1)
+    except ValueError:  # said beside the dates, with the filter as typed, to correct
+        empty = browse.EventPage([], 1, False)
+        return render_template("audit/events.html", page=empty, date_error=True, **context), 400
+    person = filters["person"].strip()[:100]
     actor_id = browse.person_id(session, person) if person else None
     if person and actor_id is None:
         actor_id = -1  # an unknown username matches nothing rather than everything
     wanted = browse.EventFilter(
         actor_id=actor_id,
-        documents=_documents_arg(session, args.get("document", "")),
+        documents=_documents_arg(session, filters["document"]),
         meeting=_int_arg("meeting"),
-        action_prefix=args.get("type", "").strip()[:96],
-        since=_local_day(args.get("since"), 0),
-        until=_local_day(args.get("until"), 1),
+        action_prefix=filters["type"].strip()[:96],
+        since=since,
+        until=until,
     )
     page = browse.list_events(session, wanted, _int_arg("page") or 1)
-    filters = {
-        k: args.get(k, "") for k in ("person", "document", "meeting", "type", "since", "until")
-    }
-    return render_template("audit/events.html", page=page, filters=filters, refusal=refusal)
+    return render_template("audit/events.html", page=page, **context)
 
 
 def set_document_lookup(app: Flask, lookup: Callable[[Session, str], list[int]]) -> None:
@@ -256,15 +269,12 @@ def _int_arg(name: str) -> int | None:
     return int(raw)
 
 
-def _local_day(raw: str | None, offset_days: int) -> datetime | None:
-    """Midnight, Vietnam time, at the start of the given day plus ``offset_days``, as UTC."""
-    if not raw:
+def _local_day(raw: str, offset_days: int) -> datetime | None:
+    """Midnight, Vietnam time, at the start of the given day plus ``offset_days``, as UTC;
+    ValueError for a day not written dd/mm/yyyy (or ISO)."""
+    if not raw.strip():
         return None
-    try:
-        day = date.fromisoformat(raw)
-    except ValueError:
-        raise BadInput(N_("Dates are written YYYY-MM-DD.")) from None
-    return datetime.combine(day + timedelta(days=offset_days), time(), VIETNAM)
+    return datetime.combine(parse_date(raw) + timedelta(days=offset_days), time(), VIETNAM)
 
 
 @bp.get("/audit/entries/<int:seq>")

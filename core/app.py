@@ -51,7 +51,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     navigation.init_app(app)
     mail.init_app(app)
 
-    from accounts import auth, notification_views, notifications
+    from accounts import auth, notification_subjects, notification_views, notifications
     from accounts import cli as accounts_cli
     from accounts import demo as accounts_demo
     from accounts import views as accounts_views
@@ -63,6 +63,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from documents import access as documents_access
     from documents import demo as documents_demo
     from documents import lookup as document_lookup
+    from documents import notices as document_notices
     from documents import steps as document_steps
     from documents import views as documents_views
     from documents.views.fast_file import FileFastPath
@@ -88,6 +89,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     documents_access.register_grant("meetings", meetings_access.document_grant)
     # A written consultation lets its members open the exact versions sent with it.
     documents_access.register_grant("consultations", consultation.document_grant)
+    # A notification about a document or a meeting hides its title from who may no longer see it.
+    notification_subjects.register(document_notices.KIND, document_notices.visible)
+    notification_subjects.register(
+        document_notices.ASSIGNMENT, document_notices.visible_assignments
+    )
+    notification_subjects.register("meeting", meetings_access.visible_meetings)
     # A sealed Giấy mời goes to the meeting's people (signing knows nothing of meetings).
     sealing.on_sealed("meetings", invitations.sealed)
     # A document's steps know where its signing request is (documents knows nothing of signing).

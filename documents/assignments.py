@@ -13,7 +13,7 @@ from accounts.models import Role, Unit, User
 from audit import record_event
 from core.db import utcnow
 from core.errors import N_
-from documents import access, errors
+from documents import access, errors, notices
 from documents.circulation import refuse_if_recalled
 from documents.models import (
     Assignment,
@@ -238,6 +238,8 @@ def report_progress(
     assignment.state = state
     assignment.progress_note = note.strip()[:1000]
     assignment.completed_at = utcnow() if state is AssignmentState.DONE else None
+    if state is AssignmentState.DONE:
+        notices.handled(session, [assignment.id])
     record_event(
         session,
         "documents:assignment:progress",

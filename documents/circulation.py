@@ -8,18 +8,18 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
+from accounts import notifications
 from accounts.models import Unit, User
 from audit import record_event
 from core.db import dialect_insert, utcnow
 from core.errors import N_
-from documents import errors
+from documents import errors, notices
 from documents.models import (
     Circulation,
     CirculationRecipient,
     Delivery,
     Direction,
     Document,
-    Notification,
     Status,
     UnitReceipt,
 )
@@ -171,22 +171,27 @@ def recall(session: Session, actor: User, document: Document, reason: str) -> in
     document.status = Status.RECALLED
     document.recalled_at = utcnow()
     document.recall_reason = reason[:500]
+    notices.recalled(session, document)
     recipients = list(
-        session.scalars(sa.select(Delivery.user_id).where(Delivery.document_id == document.id))
-    )
-    if recipients:
-        session.execute(
-            sa.insert(Notification),
-            [
-                {
-                    "user_id": uid,
-                    "document_id": document.id,
-                    "kind": "recalled",
-                    "created_at": document.recalled_at,
-                }
-                for uid in recipients
-            ],
+        session.scalars(
+            sa.select(User)
+            .join(Delivery, Delivery.user_id == User.id)
+            .where(Delivery.document_id == document.id)
+            .order_by(User.id)
         )
+    )
+    notifications.notify(
+        session,
+        recipients,
+        "recalled",
+        N_("Recalled by its issuer: %(number)s"),
+        N_("Subject: %(subject)s. Reason: %(reason)s"),
+        notices.link(document),
+        email=False,
+        params={**notices.about(document), "reason": document.recall_reason},
+        actor=actor,
+        subject=notices.subject(document),
+    )
     record_event(
         session,
         "documents:document:recall",

@@ -22,7 +22,7 @@ from accounts.models import Role, User, UserRole
 from audit import record_event
 from core.db import dialect_insert
 from core.errors import N_
-from documents import access
+from documents import access, notices
 from documents.models import (
     Assignment,
     AssignmentCooperator,
@@ -32,7 +32,6 @@ from documents.models import (
     Document,
     Status,
 )
-from documents.registers import MASKED_SUBJECT
 
 #: How often the job runs: at the start of every hour, so a day's reminder goes out early on.
 CRONTAB_MINUTE = "0"
@@ -86,15 +85,16 @@ def send_due(
             "assignment_due",
             N_("Due %(deadline)s: %(number)s"),
             N_("A document you handle is due on %(deadline)s: %(subject)s"),
-            f"/documents/{document.id}",
+            notices.link(document),
             email=email,
+            # A letter leaves VanThu: a confidential subject stays inside (`notices.about`).
             params={
                 "deadline": assignment.deadline.strftime("%d/%m/%Y"),
-                "number": document.number_symbol or "",
-                # A letter leaves VanThu: a confidential subject stays inside.
-                "subject": MASKED_SUBJECT if document.is_confidential else document.subject,
+                **notices.about(document),
             },
             site_url=site_url,
+            subject=(notices.ASSIGNMENT, assignment.id),
+            action=notices.HANDLE,
         )
         record_event(
             session,

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -19,7 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
-from core.forms import max_length, required
+from core.forms import VietnameseDateField, max_length, required
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
 from documents.models import AssignmentState
 
@@ -57,7 +56,7 @@ class DraftForm(FlaskForm):
     )
     urgency = SelectField(_l("Urgency"), choices=_choices(Urgency))
     confidentiality = SelectField(_l("Confidentiality"), choices=_choices(Confidentiality))
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = VietnameseDateField(_l("Due date"), validators=[Optional()])
     named_users = SelectMultipleField(
         _l("People allowed to see a confidential document"), validate_choice=False
     )
@@ -83,7 +82,7 @@ class AssignForm(FlaskForm):
     lead_unit = SelectField(_l("or lead unit"), validate_choice=False)
     cooperators = SelectMultipleField(_l("Cooperating people"), validate_choice=False)
     cooperating_units = SelectMultipleField(_l("Cooperating units"), validate_choice=False)
-    deadline = DateField(_l("Deadline"), validators=[Optional()])
+    deadline = VietnameseDateField(_l("Deadline"), validators=[Optional()])
     instructions = TextAreaField(_l("Instructions"), validators=[Optional(), max_length(1000)])
 
 
@@ -102,14 +101,14 @@ class ProgressForm(FlaskForm):
 class IncomingForm(FlaskForm):
     issuer_name = StringField(_l("Issuing body"), validators=[required(), max_length(255)])
     number_symbol = StringField(_l("Number and symbol"), validators=[required(), max_length(64)])
-    issued_on = DateField(_l("Date of the document"), validators=[Optional()])
+    issued_on = VietnameseDateField(_l("Date of the document"), validators=[Optional()])
     doc_type = SelectField(
         _l("Document type"), choices=_choices(DocType), default=DocType.CONG_VAN.value
     )
     subject = TextAreaField(_l("Subject (trích yếu)"), validators=[required()])
     urgency = SelectField(_l("Urgency"), choices=_choices(Urgency))
     confidentiality = SelectField(_l("Confidentiality"), choices=_choices(Confidentiality))
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = VietnameseDateField(_l("Due date"), validators=[Optional()])
     file = FileField(
         _l("File (PDF or DOCX)"), validators=[FileRequired(message=_l("Choose a file."))]
     )
@@ -123,7 +122,7 @@ class RegisterFieldsForm(FlaskForm):
     file_copy_unit = StringField(
         _l("Unit holding the file copy"), validators=[Optional(), max_length(255)]
     )
-    sent_on = DateField(_l("Date sent (on paper)"), validators=[Optional()])
+    sent_on = VietnameseDateField(_l("Date sent (on paper)"), validators=[Optional()])
     register_note = TextAreaField(_l("Notes"), validators=[Optional(), max_length(500)])
     file_catalog = IntegerField(_l("File catalogue (hồ sơ)"), validators=[Optional()])
     file_notation = StringField(_l("File notation"), validators=[Optional(), max_length(64)])

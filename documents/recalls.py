@@ -18,7 +18,7 @@ from accounts import notifications
 from accounts.models import Role, Unit, User
 from audit import record_event
 from core.errors import N_
-from documents import errors
+from documents import errors, notices
 from documents.models import Document, RecallConfirmation, Status, UnitReceipt
 
 
@@ -69,12 +69,13 @@ def confirm(
         senders,
         "recall_confirmed",
         N_("%(unit)s confirmed the recall of %(number)s"),
-        N_("The unit deleted or froze the recalled document."),
-        f"/documents/{document.id}",
+        N_("%(subject)s: the unit deleted or froze the recalled document."),
+        notices.link(document),
         email=email,
-        params={"unit": actor.unit.name, "number": document.number_symbol or ""},
+        params={"unit": actor.unit.name, **notices.about(document)},
         actor=actor,
         site_url=site_url,
+        subject=notices.subject(document),
     )
     record_event(
         session,

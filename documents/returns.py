@@ -21,7 +21,7 @@ from accounts.models import Role, Unit, User
 from audit import record_event
 from core.errors import N_
 from core.storage import StagedBlobs
-from documents import drafting, errors
+from documents import drafting, errors, notices
 from documents.access import can_manage
 from documents.circulation import deliver, record_recipients, refuse_if_recalled
 from documents.drafting import MAIN_FILE_KINDS
@@ -96,16 +96,13 @@ def return_to_sender(
         senders,
         "document_returned",
         N_("%(unit)s returned %(number)s"),
-        N_("The document was returned to its sender instead of being registered: %(reason)s"),
-        f"/documents/{document.id}",
+        N_("%(subject)s: returned to its sender instead of being registered. Reason: %(reason)s"),
+        notices.link(document),
         email=email,
-        params={
-            "unit": actor.unit.name,
-            "number": document.number_symbol or "",
-            "reason": reason,
-        },
+        params={"unit": actor.unit.name, "reason": reason, **notices.about(document)},
         actor=actor,
         site_url=site_url,
+        subject=notices.subject(document),
     )
     record_event(
         session,

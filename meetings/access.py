@@ -142,6 +142,13 @@ def meeting_visible_to(user: User, meeting: Any = Meeting) -> sa.ColumnElement[b
     return _sees_meeting(user.id, meeting)
 
 
+def visible_meetings(session: Session, user: User, ids: Collection[int]) -> set[int]:
+    """The meetings among ``ids`` that ``user`` may still see: a notification about another one
+    keeps its title to itself."""
+    statement = sa.select(Meeting.id).where(Meeting.id.in_(list(ids)), meeting_visible_to(user))
+    return set(session.scalars(statement))
+
+
 def item_visible_to(user: User, item: Any = AgendaItem) -> sa.ColumnElement[bool]:
     """Whether ``user`` may see the row's agenda item, and so the versions attached to it."""
     return _sees_item(user.id, item)

@@ -8,8 +8,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
-    DateTimeLocalField,
     HiddenField,
     IntegerField,
     PasswordField,
@@ -21,7 +19,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import NumberRange, Optional
 
-from core.forms import max_length, required
+from core.forms import VietnameseDateField, VietnameseDateTimeField, max_length, required
 from documents.decree30 import Confidentiality
 from meetings.models import ItemKind, MeetingKind, ParticipantRole, Recurrence
 from meetings.room.models import Presence, SpeechKind
@@ -43,7 +41,6 @@ ROLE_LABELS = {
     ParticipantRole.OBSERVER: _l("Observer"),
 }
 REPEAT_LABELS = {Recurrence.WEEKLY: _l("Every week"), Recurrence.MONTHLY: _l("Every month")}
-TIME_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def _choices(labels: dict, blank: object | None = None) -> list[SelectChoice]:
@@ -58,8 +55,8 @@ class VersionedForm(FlaskForm):
 class MeetingForm(VersionedForm):
     title = StringField(_l("Title"), validators=[required(), max_length(500)])
     kind = SelectField(_l("Kind of meeting"), choices=_choices(KIND_LABELS))
-    starts_at = DateTimeLocalField(_l("Starts"), format=TIME_FORMAT, validators=[required()])
-    ends_at = DateTimeLocalField(_l("Ends"), format=TIME_FORMAT, validators=[required()])
+    starts_at = VietnameseDateTimeField(_l("Starts"), validators=[required()])
+    ends_at = VietnameseDateTimeField(_l("Ends"), validators=[required()])
     room = StringField(_l("Room"), validators=[Optional(), max_length(255)])
     online_link = StringField(_l("Online link"), validators=[Optional(), max_length(500)])
     chair_id = SelectField(_l("Chair"), validate_choice=False)
@@ -178,8 +175,8 @@ class AttendanceForm(FlaskForm):
 
     status = SelectField(_l("Attendance"), choices=_choices(PRESENCE_LABELS))
     reason = StringField(_l("Reason for the absence"), validators=[Optional(), max_length(500)])
-    arrived_at = DateTimeLocalField(_l("Arrived"), format=TIME_FORMAT, validators=[Optional()])
-    left_at = DateTimeLocalField(_l("Left"), format=TIME_FORMAT, validators=[Optional()])
+    arrived_at = VietnameseDateTimeField(_l("Arrived"), validators=[Optional()])
+    left_at = VietnameseDateTimeField(_l("Left"), validators=[Optional()])
 
 
 class SpeakForm(FlaskForm):
@@ -210,7 +207,7 @@ class ConclusionForm(VersionedForm):
     text = TextAreaField(_l("Conclusion"), validators=[Optional()])
     owner_user_id = SelectField(_l("Carried out by (person)"), validate_choice=False)
     owner_unit_id = SelectField(_l("Carried out by (unit)"), validate_choice=False)
-    due_on = DateField(_l("Due date"), validators=[Optional()])
+    due_on = VietnameseDateField(_l("Due date"), validators=[Optional()])
 
 
 class MinutesFileForm(FlaskForm):
@@ -269,7 +266,7 @@ class ConsultationForm(FlaskForm):
     )
     options = TextAreaField(_l("Options, one per line"), validators=[Optional()])
     rule = VoteForm.rule
-    deadline = DateTimeLocalField(_l("Answer by"), format=TIME_FORMAT, validators=[required()])
+    deadline = VietnameseDateTimeField(_l("Answer by"), validators=[required()])
     member_ids = SelectMultipleField(_l("Members consulted"), validate_choice=False)
     version_ids = StringField(
         _l("Document versions to read (their numbers in VanThu, separated by commas)"),

@@ -370,6 +370,7 @@ def _announce(
         actor=actor,
         site_url=sending.site.public_url,
         calendar=ics,
+        subject=("meeting", meeting.id),
     )
     record_event(
         session,

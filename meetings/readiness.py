@@ -236,6 +236,7 @@ class Notifier(Protocol):
         *,
         actor: User | None,
         params: Mapping[str, str] | None = None,
+        subject: tuple[str, int] | None = None,
     ) -> Any: ...
 
 
@@ -278,6 +279,7 @@ def remind(
         link,
         actor=actor,
         params={"meeting": meeting.title, "starts": starts},
+        subject=("meeting", meeting.id),
     )
     emails = int(getattr(sent, "emails_queued", 0))
     record_event(

@@ -89,6 +89,7 @@ def send_due(
                 "where": invitations.where(meeting),
             },
             site_url=site_url,
+            subject=("meeting", meeting.id),
         )
         record_event(
             session,

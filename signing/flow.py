@@ -25,10 +25,9 @@ from documents.models import (
     Direction,
     Document,
     DocumentVersion,
-    Notification,
     Status,
 )
-from signing import credentials, pdf_signing
+from signing import credentials, notices, pdf_signing
 from signing.crypto import cms
 from signing.crypto.pki import Role as CertificateRole
 from signing.crypto.verification import Verifier
@@ -165,7 +164,7 @@ def submit(
         SigningStep(position=n, user_id=user.id) for n, user in enumerate(approvers, 1)
     ]
     _grant_access(session, actor, document, version, approvers)
-    _notify(session, approvers[0].id, document, "signing_requested")
+    notices.ask_to_sign(session, approvers[0].id, document)
     session.flush()
     record_event(
         session,
@@ -272,10 +271,6 @@ def _grant_access(
             )
 
 
-def _notify(session: Session, user_id: int, document: Document, kind: str) -> None:
-    session.add(Notification(user_id=user_id, document_id=document.id, kind=kind))
-
-
 def _supersede_stale(session: Session, actor: User, document: Document) -> None:
     for request in session.scalars(
         sa.select(SigningRequest).where(
@@ -286,6 +281,7 @@ def _supersede_stale(session: Session, actor: User, document: Document) -> None:
     ):
         request.state = RequestState.SUPERSEDED
         request.finished_at = utcnow()
+        notices.settle(session, document)
         record_event(
             session,
             "signing:request:supersede",
@@ -364,11 +360,12 @@ def sign(
     step.state = StepState.SIGNED
     step.acted_at = utcnow()
     following = next((s for s in request.steps if s.state is StepState.WAITING), None)
+    notices.settle(session, request.document, notices.SIGN)
     if following is None:
         request.state = RequestState.AWAITING_SEAL
-        _notify(session, request.created_by_id, request.document, "signing_to_seal")
+        notices.ask_to_seal(session, request.created_by_id, request.document)
     else:
-        _notify(session, following.user_id, request.document, "signing_requested")
+        notices.ask_to_sign(session, following.user_id, request.document)
     session.flush()
     record_event(
         session,
@@ -407,7 +404,10 @@ def decline(session: Session, actor: User, request: SigningRequest, reason: str)
     document = request.document
     if document.number_symbol is not None and document.status is Status.DRAFT:
         numbering.void_number(session, actor, document, reason)
-    _notify(session, request.created_by_id, document, "signing_declined")
+    notices.settle(session, document)
+    notices.tell_declined(
+        session, request.created_by_id, document, request.number_symbol, reason[:500]
+    )
     session.flush()
     record_event(
         session,
@@ -427,6 +427,7 @@ def cancel(session: Session, actor: User, request: SigningRequest) -> None:
         raise WrongSigningState(N_("This request is already closed."))
     request.state = RequestState.CANCELLED
     request.finished_at = utcnow()
+    notices.settle(session, request.document)
     record_event(
         session,
         "signing:request:cancel",

@@ -31,16 +31,6 @@ from signing.trust import trust_material
 #: The job kind registered with core.jobs.
 KIND = "signing.verify_bulk"
 MAX_DAYS = 3660
-CSV_COLUMNS = [
-    "document_id",
-    "number_symbol",
-    "sha256",
-    "status",
-    "official",
-    "seal",
-    "sealed_at",
-    "message",
-]
 #: Called after each batch with (documents done, documents in the range, tallies so far).
 Report = Callable[[int, int, Mapping[str, int]], None]
 

@@ -31,7 +31,6 @@ KIND = "signing.verify_pdfs"
 MAX_FILES = 2000
 MAX_FILE_SIZE = 64 * 1024 * 1024
 MAX_TOTAL_SIZE = 1024 * 1024 * 1024
-CSV_COLUMNS = ["file", "sha256", "status", "signatures", "modified_after_signing", "message"]
 #: Called after each batch with (files done, files in the job, result so far).
 Report = Callable[[int, int, Mapping[str, Any]], None]
 

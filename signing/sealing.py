@@ -18,7 +18,7 @@ from core.errors import N_
 from core.storage import StagedBlobs
 from documents import numbering, returns
 from documents.models import Status
-from signing import credentials, pdf_signing
+from signing import credentials, notices, pdf_signing
 from signing.crypto.pki import Role as CertificateRole
 from signing.errors import (
     WrongSigningState,
@@ -98,6 +98,7 @@ def seal(
     )
     request.state = RequestState.SEALED
     request.finished_at = utcnow()
+    notices.settle(session, request.document)
     if request.document.status is Status.ISSUED:  # a corrected version after a return
         returns.seal_correction(session, actor, request.document, request.version_id)
     else:

@@ -57,6 +57,7 @@ RESTRICTED: dict[str, set[Role]] = {
     "accounts.end_user_sessions": {Role.ADMIN},
     "accounts.new_activation": {Role.ADMIN},
     "accounts.import_users": {Role.ADMIN},
+    "accounts.import_template": {Role.ADMIN},
     "documents.index": CLERK_OR_OFFICIAL,
     "documents.new": CLERK_OR_OFFICIAL,
     "documents.assign": CLERK_OR_OFFICIAL,

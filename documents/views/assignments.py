@@ -8,14 +8,14 @@ from flask_babel import gettext
 from sqlalchemy.orm import Session
 from wtforms.fields.choices import SelectChoice
 
-from accounts import auth
+from accounts import auth, picker, picker_form
 from core import jobs, mail
 from core.clock import today_local
 from core.db import get_session, utcnow
-from documents import assignments, circulation, deadlines
+from documents import assignments, deadlines
 from documents.forms import AssignForm, ProgressForm
 from documents.models import AssignmentState
-from documents.views.blueprint import bp, choice, drafters, ids, load, user_choices
+from documents.views.blueprint import bp, choice, drafters, load
 
 
 @bp.route("/documents/<int:document_id>/assign", methods=["GET", "POST"])
@@ -23,26 +23,24 @@ from documents.views.blueprint import bp, choice, drafters, ids, load, user_choi
 def assign(document_id: int) -> ResponseReturnValue:
     document = load(document_id)
     db = get_session()
-    units, users = circulation.recipients_choice(db)
+    tree = picker.build(db)
     form = AssignForm()
-    form.lead.choices = user_choices(users, True)
-    form.lead_unit.choices = [SelectChoice("", "—")] + [
-        SelectChoice(str(u.id), u.name) for u in units
-    ]
-    form.cooperators.choices = user_choices(users)
-    form.cooperating_units.choices = [SelectChoice(str(u.id), u.name) for u in units]
-    lead, lead_unit = ids([form.lead.data or ""]), ids([form.lead_unit.data or ""])
-    if not form.validate_on_submit():
-        status = 400 if request.method == "POST" else 200
-        return render_template("documents/assign.html", form=form, document=document), status
+    form.lead.choices = [SelectChoice("", "—"), *tree.person_choices()]
+    form.lead_unit.choices = [SelectChoice("", "—"), *tree.unit_choices()]
+    valid, submitted = form.validate_on_submit(), form.is_submitted()  # validating clears errors
+    lead = picker_form.read(tree, form.lead_unit, form.lead) if submitted else None
+    others = picker_form.read(tree, form.cooperating_units, form.cooperators) if submitted else None
+    if not valid or lead is None or others is None:
+        page = render_template("documents/assign.html", form=form, document=document, tree=tree)
+        return page, 400 if submitted else 200
     assignments.assign(
         db,
         auth.signed_in_user(),
         document,
-        lead_id=lead[0] if lead else None,
-        lead_unit_id=lead_unit[0] if lead_unit else None,
-        cooperator_ids=ids(form.cooperators.data),
-        cooperating_unit_ids=ids(form.cooperating_units.data),
+        lead_id=lead.user_ids[0] if lead.user_ids else None,
+        lead_unit_id=lead.unit_ids[0] if lead.unit_ids else None,
+        cooperator_ids=others.user_ids,
+        cooperating_unit_ids=others.unit_ids,
         deadline=form.deadline.data,
         instructions=form.instructions.data or "",
         today=today_local(),

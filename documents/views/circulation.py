@@ -8,16 +8,15 @@ from flask import Response, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
-from wtforms.fields.choices import SelectChoice
 
-from accounts import auth
+from accounts import auth, picker, picker_form
 from accounts.models import Role
 from core.clock import local_time, today_local
 from core.db import get_session
 from documents import access, circulation, errors, incoming, numbering, reading
 from documents.forms import CirculateForm, ReasonForm
 from documents.steps import Action
-from documents.views.blueprint import bp, clerks, ids, load, signed_in, user_choices
+from documents.views.blueprint import bp, clerks, load, signed_in
 from documents.views.exports import csv_response
 from documents.views.steps import inline_errors, require
 
@@ -42,18 +41,19 @@ def circulate(document_id: int) -> ResponseReturnValue:
     document = load(document_id, manage=True)
     db = get_session()
     form = CirculateForm()
-    units, users = circulation.recipients_choice(db)
-    form.units.choices = [SelectChoice(str(u.id), u.name) for u in units]
-    form.users.choices = user_choices(users)
-    if not form.validate_on_submit():
-        return render_template("documents/circulate.html", form=form, document=document)
+    tree = picker.build(db, units_allowed=not document.is_confidential)
+    valid = form.validate_on_submit()  # first: validating clears the fields' errors
+    picked = picker_form.read(tree, form.units, form.users) if form.is_submitted() else None
+    if not valid or picked is None:
+        page = render_template("documents/circulate.html", form=form, document=document, tree=tree)
+        return page, 400 if form.is_submitted() else 200
     require(document, Action.DISPATCH)
     result = circulation.circulate(
         db,
         auth.signed_in_user(),
         document,
-        unit_ids=ids(form.units.data),
-        user_ids=ids(form.users.data),
+        unit_ids=picked.unit_ids,
+        user_ids=picked.user_ids,
         message=form.message.data or "",
     )
     db.commit()
@@ -107,10 +107,22 @@ def receipts(document_id: int) -> ResponseReturnValue:
 
 
 def _receipts_csv(report: reading.ReceiptReport) -> Response:
-    header = ["user_id", "full_name", "title", "via_unit", "delivered_at"]
+    # Headed in the reader's language, by the dashboard's labels.
+    header = [
+        gettext("Account no."),
+        gettext("Full name"),
+        gettext("Title"),
+        gettext("Via unit"),
+        gettext("Delivered"),
+    ]
     for version in report.versions:
         n = version.number
-        header += [f"v{n}_sha256", f"v{n}_first_opened", f"v{n}_last_opened", f"v{n}_times"]
+        header += [
+            f"v{n} SHA-256",
+            gettext("v%(n)d first opened", n=n),
+            gettext("v%(n)d last opened", n=n),
+            gettext("v%(n)d times opened", n=n),
+        ]
     rows = []
     for r in report.recipients:
         row: list[Any] = [

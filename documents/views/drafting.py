@@ -7,7 +7,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
-from accounts import auth
+from accounts import auth, picker, picker_form
 from accounts.models import Role
 from core.db import get_session
 from documents import access, circulation, drafting, errors
@@ -18,7 +18,6 @@ from documents.views.blueprint import (
     bp,
     choice,
     drafters,
-    ids,
     load,
     settings,
     signed_in,
@@ -55,9 +54,12 @@ def new() -> ResponseReturnValue:
     form = DraftForm()
     _, users = circulation.recipients_choice(db)
     form.signer_id.choices = user_choices([u for u in users if u.has_role(Role.OFFICIAL)], True)
-    form.named_users.choices = user_choices(users)
-    if not form.validate_on_submit():
-        return render_template("documents/new.html", form=form), 400 if form.errors else 200
+    tree = picker.build(db, units_allowed=False)
+    valid = form.validate_on_submit()  # first: validating clears the fields' errors
+    readers = picker_form.read(tree, users=form.named_users) if form.is_submitted() else None
+    if not valid or readers is None:
+        page = render_template("documents/new.html", form=form, tree=tree)
+        return page, 400 if form.is_submitted() else 200
     data = drafting.DraftData(
         doc_type=choice(DocType, form.doc_type.data),
         subject=form.subject.data or "",
@@ -73,7 +75,7 @@ def new() -> ResponseReturnValue:
         urgency=choice(Urgency, form.urgency.data, Urgency.THUONG),
         confidentiality=choice(Confidentiality, form.confidentiality.data, Confidentiality.THUONG),
         due_on=form.due_on.data,
-        named_user_ids=ids(form.named_users.data),
+        named_user_ids=readers.user_ids,
     )
     with stage() as staged:
         document = drafting.create_draft(db, staged, user, data, settings())

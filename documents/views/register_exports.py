@@ -51,7 +51,8 @@ def _iso(value: date | datetime | None) -> str:
 
 
 #: (CSV column name, heading, relative width in the PDF, value of a row given a date format);
-#: a column without a name is only printed, one with no width only in the CSV.
+#: a column without a name is only printed, one with no width only in the CSV. The CSV is
+#: headed by the headings, in the reader's language, as the page and the printout are.
 Column = tuple[str, Callable[[], str], float, Callable[[Row, Callable[..., str]], str]]
 
 
@@ -70,8 +71,8 @@ def _type_and_subject(weight: float) -> list[Column]:
         return ": ".join(p for p in (type_name(row, _), subject(row, _)) if p)
 
     return [
-        ("type", lambda: "", 0, type_name),
-        ("subject", lambda: "", 0, subject),
+        ("type", lambda: gettext("Type"), 0, type_name),
+        ("subject", lambda: gettext("Subject"), 0, subject),
         ("", lambda: gettext("Type and subject"), weight, both),
     ]
 
@@ -137,7 +138,7 @@ def _outgoing_columns(marks: Marks) -> list[Column]:
         ),
         ("received_by", lambda: gettext("Receiver's acknowledgement"), 14, received),
         ("notes", lambda: gettext("Notes"), 10, notes),
-        ("state", lambda: "", 0, lambda r, _: r.entry.state.value),
+        ("state", lambda: gettext("Status"), 0, lambda r, _: r.entry.state.value),
     ]
 
 
@@ -203,7 +204,7 @@ def _incoming_columns(marks: Marks) -> list[Column]:
         ),
         (
             "acknowledged_by",
-            lambda: "",
+            lambda: gettext("Acknowledged by"),
             0,
             lambda r, _: r.entry.acknowledged_by.full_name if r.entry.acknowledged_by else "",
         ),
@@ -236,7 +237,7 @@ def export(
             listed = [c for c in columns if c[0]]
             response = csv_response(
                 f"{stem}.csv",
-                [name for name, *_ in listed],
+                [heading() for _, heading, *_ in listed],
                 ([value(row, _iso) for *_, value in listed] for row in rows),
             )
         else:

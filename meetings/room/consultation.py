@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, aliased
 
 from accounts import notifications
 from accounts.models import Role, User
+from accounts.notification_subjects import clear
 from audit import record_event
 from core.clock import local_time
 from core.db import dialect_insert, utcnow
@@ -49,6 +50,9 @@ from signing.settings import SigningSettings
 EVERY_MINUTES = 5
 #: Reminders before the deadline, in minutes (a day, then two hours).
 REMINDER_LEADS = (120, 24 * 60)
+#: A member is asked to answer (``subject_kind`` and action of the notification), until they
+#: do or the consultation is summarised.
+KIND, ANSWER = "consultation", "answer"
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,8 @@ def send(
         params={"title": title, "deadline": _local(request.deadline)},
         actor=actor,
         site_url=site_url,
+        subject=(KIND, consultation.id),
+        action=ANSWER,
     )
     record_event(
         session,
@@ -281,6 +287,7 @@ def answer(
             )
         )
         session.flush()
+    clear(session, KIND, consultation.id, [ANSWER], users=[user.id])
     record_event(
         session,
         "meetings:consultation:answer",
@@ -350,6 +357,8 @@ def remind_due(
             email=email,
             params={"title": consultation.title, "deadline": _local(consultation.deadline)},
             site_url=site_url,
+            subject=(KIND, consultation.id),
+            action=ANSWER,
         )
         record_event(
             session,
@@ -432,6 +441,7 @@ def summarise(session: Session, consultation: Consultation, now: datetime, *, em
         ],
     }
     consultation.summarised_at = now
+    clear(session, KIND, consultation.id, [ANSWER])  # moot for who did not answer
     session.flush()
     creator = session.get(User, consultation.created_by_id)
     notifications.notify(

@@ -7,7 +7,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from accounts import auth
+from accounts import auth, picker, picker_form
 from accounts.models import Role
 from core.clock import today_local
 from core.db import get_session
@@ -46,6 +46,7 @@ from meetings.forms import (
 )
 from meetings.models import (
     ItemKind,
+    Meeting,
     MeetingKind,
     MeetingStatus,
     ParticipantRole,
@@ -136,16 +137,18 @@ def edit(meeting_id: int) -> ResponseReturnValue:
 @signed_in
 def manage(meeting_id: int) -> ResponseReturnValue:
     """The secretary's page: status, agenda (with every item), participants."""
-    db, user = get_session(), auth.signed_in_user()
     meeting = load(meeting_id, manage=True)
+    return _manage_page(meeting, PeopleForm(formdata=None), picker.build(get_session()))
+
+
+def _manage_page(meeting: Meeting, people_form: PeopleForm, tree: picker.Tree) -> str:
+    """The page, with the invitation form as posted when it comes back with an error."""
+    db, user = get_session(), auth.signed_in_user()
     the_pack = packs.build(db, user, meeting)
-    units, people = recipients_choice(db)
+    _, people = recipients_choice(db)
     item_form = ItemForm(formdata=None, version=meeting.version)
     item_form.parent_id.choices = _parent_choices(the_pack)
     item_form.presenter_id.choices = user_choices(people, blank=True)
-    people_form = PeopleForm(formdata=None)
-    people_form.user_ids.choices = user_choices(people)
-    people_form.unit_ids.choices = [(str(u.id), u.name) for u in units]
     representative_form = RepresentativeForm(formdata=None)
     representative_form.representative_id.choices = user_choices(people, blank=True)
     return render_template(
@@ -155,6 +158,7 @@ def manage(meeting_id: int) -> ResponseReturnValue:
         participants=participants.listing(db, meeting),
         item_form=item_form,
         people_form=people_form,
+        tree=tree,
         guest_form=GuestForm(formdata=None),
         representative_form=representative_form,
         action_form=ActionForm(),
@@ -365,13 +369,17 @@ def add_people(meeting_id: int) -> ResponseReturnValue:
         role = ParticipantRole(form.role.data or "")
     except ValueError:
         raise BadMeeting(N_("Choose how they are invited.")) from None
+    tree = picker.build(db)
+    chosen = picker_form.read(tree, form.unit_ids, form.user_ids)
+    if chosen is None:
+        return _manage_page(meeting, form, tree), 400
     with stage() as staged:
         added = participants.add_people(
             db,
             user,
             meeting,
-            user_ids=ids(form.user_ids.data),
-            unit_ids=ids(form.unit_ids.data),
+            user_ids=chosen.user_ids,
+            unit_ids=chosen.unit_ids,
             role=role,
             sending=sending(staged),
         )

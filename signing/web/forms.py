@@ -8,11 +8,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
-from wtforms import DateField, HiddenField, PasswordField, SelectField, StringField
+from wtforms import HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import EqualTo, Optional
 
-from core.forms import max_length, required
+from core.forms import VietnameseDateField, max_length, required
 from signing.issuance import REVOCATION_REASONS
 
 #: RFC 5280 reason names (the values stored and put into the CRL) and what an admin reads.
@@ -106,8 +106,8 @@ class SignatureCheckForm(FlaskForm):
 
 
 class JobForm(FlaskForm):
-    date_from = DateField(_l("Signed from"), validators=[required()])
-    date_to = DateField(_l("Signed until"), validators=[required()])
+    date_from = VietnameseDateField(_l("Signed from"), validators=[required()])
+    date_to = VietnameseDateField(_l("Signed until"), validators=[required()])
 
 
 class PdfJobForm(FlaskForm):

@@ -69,7 +69,17 @@ def pdf_job_csv(job_id: int) -> ResponseReturnValue:
     job = pdf_jobs.get_pdf_verification(get_session(), job_id, auth.signed_in_user())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(pdf_jobs.CSV_COLUMNS)
+    # Headed in the reader's language, by the job page's labels; the values stay codes.
+    writer.writerow(
+        [
+            gettext("File"),
+            "SHA-256",
+            gettext("Result"),
+            gettext("Signatures, in order"),
+            gettext("Changed after signing"),
+            gettext("Message"),
+        ]
+    )
     for row in job.files:
         signatures = "; ".join(
             f"{s['role']}:{s['status']}"

@@ -312,7 +312,19 @@ def audit_job_csv(job_id: int) -> ResponseReturnValue:
     job = jobs.get_verification(db, job_id, auth.signed_in_user())
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(jobs.CSV_COLUMNS)
+    # Headed in the reader's language, by the job page's labels; the values stay codes.
+    writer.writerow(
+        [
+            gettext("Document no."),
+            gettext("Number and symbol"),
+            "SHA-256",
+            gettext("Result"),
+            gettext("Official"),
+            gettext("Seal"),
+            gettext("Sealed at"),
+            gettext("Message"),
+        ]
+    )
     for row in jobs.results_of(db, job):
         writer.writerow(
             [

@@ -293,3 +293,17 @@ def test_admin_sets_the_name_documents_print_in_their_header(client, admin, db):
     assert client.post(f"/admin/units/{unit.id}", data=data).status_code == 302
     db.refresh(unit)
     assert unit.header_name == "Ủy ban nhân dân thành phố Cần Thơ"
+
+
+def test_the_import_template_is_headed_in_vietnamese_and_imports_as_it_is(client, admin, make, db):
+    unit = make.unit()
+    template = client.get("/admin/users/import/template.csv")
+    assert template.mimetype == "text/csv"
+    text = template.get_data(as_text=True)
+    assert (
+        text == "\ufeffTên đăng nhập,Họ và tên,Chức vụ,Mã đơn vị,Thư điện tử,Điện thoại,Vai trò\r\n"
+    )
+    filled = text + f"le.van.a,Lê Văn A,Chuyên viên,{unit.code},,,official\n"
+    assert csv_upload(client, filled).status_code == 200
+    created = db.scalar(sa.select(User).where(User.username == "le.van.a"))
+    assert created is not None and created.full_name == "Lê Văn A" and created.unit_id == unit.id

@@ -292,3 +292,31 @@ def test_people_mark_their_own_notifications_read_and_no_one_elses(db, make):
     assert notifications.unread_count(db, mine) == 0
     assert notifications.unread_count(db, theirs) == 1
     assert [n.id for n in notifications.notifications_of(db, mine)] == [second, first]
+
+
+def test_a_letter_names_the_document_in_both_languages_even_before_it_has_a_number():
+    subject, text = notifications.compose_letter(
+        "Waiting for your signature: %(number)s",
+        "Subject: %(subject)s",
+        {"number": "", "subject": "Về việc sắp xếp tổ chức bộ máy"},
+        "https://vanthu.test/documents/4",
+    )
+    assert subject == (
+        "Văn bản chờ đồng chí ký số: chưa cấp số / Waiting for your signature: not yet numbered"
+    )
+    assert "Trích yếu: Về việc sắp xếp tổ chức bộ máy" in text
+    assert "Subject: Về việc sắp xếp tổ chức bộ máy" in text
+
+
+def test_asking_again_for_the_same_action_refreshes_one_notification_and_one_letter(db, make):
+    me = make.user(email="bich@haugiang.gov.vn")
+    ask = {"subject": ("document", 7), "action": "sign"}
+    remind(db, [me], **ask)
+    remind(db, [me], **ask)  # not read yet: no second letter
+    [note] = db.scalars(sa.select(UserNotification)).all()
+    assert len(outbox(db)) == 1
+    notifications.mark_read(db, me, note.id)
+    remind(db, [me], **ask)  # read since: it is news again
+    assert len(outbox(db)) == 2
+    assert [n.read_at for n in db.scalars(sa.select(UserNotification))] == [None]
+    assert notifications.unread_count(db, me) == 1

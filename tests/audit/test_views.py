@@ -292,3 +292,19 @@ def test_a_genuine_receipt_shows_that_the_stored_entry_was_changed_since(client,
     checked = client.post("/audit/receipts/check", data={"text": text})
     assert checked.status_code == 422
     assert "the receipt is genuine, but this log&#39;s entry" in checked.get_data(as_text=True)
+
+
+def test_the_date_filter_reads_dd_mm_yyyy_and_says_beside_it_when_a_date_is_wrong(
+    client, db, people
+):
+    record_event(db, "documents:version:open", actor=people["reader"], subject={"document": 7})
+    db.commit()
+    login(client, people["auditor"])
+    page = client.get("/audit?since=01/01/2000").get_data(as_text=True)
+    assert 'data-testid="event-' in page and 'placeholder="dd/mm/yyyy"' in page
+    assert 'data-testid="event-' not in client.get("/audit?until=31/12/1999").get_data(True)
+    wrong = client.get("/audit?since=29/02/2027")
+    assert wrong.status_code == 400
+    page = wrong.get_data(as_text=True)
+    assert 'data-testid="date-error"' in page and 'value="29/02/2027"' in page
+    assert '<form method="get" class="search audit-filter">' in page  # the page, not an error page

@@ -97,7 +97,7 @@ def test_upload_pdf_number_sign_seal_send_and_verify_the_original(page, app, db,
     page.goto(f"/documents/{document.id}")
     assert page.get_by_test_id("status").inner_text() == "Đã ban hành"
     page.get_by_test_id("circulate").click()
-    page.locator("select[name=units]").select_option([str(office.other_clerk.unit_id)])
+    page.locator(f"input[name=units][value='{office.other_clerk.unit_id}']").check()
     page.get_by_test_id("confirm-send").check()
     page.get_by_test_id("send").click()
     page.wait_for_url("**/receipts")

@@ -82,7 +82,7 @@ def test_the_clerk_walks_the_steps_with_only_the_offered_buttons(
     at_step(page, "dispatched", ["circulate"], f"{width}-5-sealed")
 
     page.get_by_test_id("circulate").click()
-    page.locator("select[name=users]").select_option([str(office.outsider.id)])
+    page.locator(f"input[name=units][value='{office.outsider.unit_id}']").check()
     page.get_by_test_id("confirm-send").check()
     page.get_by_test_id("send").click()
     page.wait_for_url("**/receipts")

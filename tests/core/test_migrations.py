@@ -172,3 +172,49 @@ def _check_duplicate_keys_backfilled(engine: Engine) -> None:
         (1, duplicate_key("05/qđ-bnv", "BỘ NỘI VỤ"), None),
         (2, None, None),
     ]
+
+
+def test_signing_notices_left_in_the_inbox_are_marked_read(tmp_path):
+    """0018_notify: signing now notifies in the bell, which clears them; the inbox's old signing
+    notices, never cleared, are marked read. Other notices stay as they were."""
+    with scratch_database(tmp_path) as url:
+        engine = make_engine(url)
+        try:
+            _check_signing_notices_read(engine)
+        finally:
+            engine.dispose()
+
+
+def _check_signing_notices_read(engine: Engine) -> None:
+    migrate.upgrade(engine, "0017_convjob")
+    when = "2026-11-26 03:00:00+00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO units (id, code, name, abbreviation, kind, created_at)"
+                " VALUES (1, 'U', 'UBND', 'UBND', 'province', :when)"
+            ),
+            {"when": when},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO users (id, username, full_name, title, unit_id, active,"
+                " session_generation, created_at, password_hash)"
+                " VALUES (7, 'chutich', 'C', '', 1, true, 0, :when, '')"
+            ),
+            {"when": when},
+        )
+        for note_id, kind in ((1, "signing_requested"), (2, "signing_to_seal"), (3, "recalled")):
+            conn.execute(
+                sa.text(
+                    "INSERT INTO notifications (id, user_id, kind, created_at)"
+                    " VALUES (:id, 7, :kind, :when)"
+                ),
+                {"id": note_id, "kind": kind, "when": when},
+            )
+    migrate.upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.text("SELECT id, read_at IS NOT NULL FROM notifications ORDER BY id")
+        ).all()
+    assert [tuple(row) for row in rows] == [(1, True), (2, True), (3, False)]

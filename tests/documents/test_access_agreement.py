@@ -193,7 +193,7 @@ def _register(kind: str, unit: str, series: str = "") -> Callable:
         if page.status_code == 403:
             return None  # not a register reader
         rows = csv.DictReader(io.StringIO(client.get(url + "&format=csv").text.lstrip("\ufeff")))
-        in_csv = any(r["subject"] == case.document.subject for r in rows)
+        in_csv = any(r["Trích yếu"] == case.document.subject for r in rows)
         in_page = case.document.subject in page.get_data(as_text=True)
         assert in_csv == in_page, (url, case.name)
         return in_page

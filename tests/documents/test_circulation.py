@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 
+from accounts import notifications
 from audit.models import AuditEvent
 from core.storage import StagedBlobs
 from documents import circulation, drafting, errors, inbox, numbering
@@ -114,6 +115,6 @@ def test_recall_freezes_and_notifies(db, blobs, office):
     assert circulation.recall(db, people["clerk"], document, "Sai sót về nội dung") == 3
     db.commit()
     assert document.status is Status.RECALLED
-    assert len(inbox.notifications_for(db, people["home_a"])) == 1
+    assert notifications.unread_count(db, people["home_a"]) == 1
     with pytest.raises(errors.DocumentRecalled):
         open_as(db, people["home_a"], document, document.versions[-1])

@@ -6,6 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from accounts.models import Role, UserNotification
+from accounts.notification_subjects import render
 from audit.models import AuditEvent
 from documents import circulation, errors, incoming, recalls, registers
 from documents.models import RecallConfirmation
@@ -104,3 +105,15 @@ def test_the_confirm_page_and_both_register_pages(client, db, blobs, office):
     assert home.name in page and finance.name in page
     show = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert 'data-testid="recall-status"' in show
+
+
+def test_those_who_received_it_are_told_which_document_was_recalled(db, blobs, office):
+    _, home, _, people = office
+    document = recalled(db, blobs, people, home)
+    notes = db.scalars(sa.select(UserNotification).where(UserNotification.kind == "recalled")).all()
+    assert notes and {n.subject_id for n in notes} == {document.id}
+    assert people["home_clerk"].id in {n.user_id for n in notes}
+    note = notes[0]
+    title, body = render(note, "vi")
+    assert title == f"Văn bản bị nơi ban hành thu hồi: {document.number_symbol}"
+    assert document.subject in body and "Sai sót về thể thức" in body

@@ -168,16 +168,18 @@ def test_a_reminder_goes_once_per_threshold_before_the_deadline(db, blobs, offic
     remind(db, NOW, date(2026, 12, 7))
     assert reminded(db) == sorted([(by_person.id, 1), (by_person.id, 3), (by_unit.id, 3)])
     # The units' clerks and leaders are told, the person's task its lead and cooperator;
-    # in VanThu and by e-mail to those with an address.
+    # in VanThu and by e-mail to those with an address. The second reminder of the person's
+    # task refreshes the first, still live, instead of adding another.
     notes = db.execute(
         sa.select(UserNotification.user_id, UserNotification.params).where(
             UserNotification.kind == "assignment_due"
         )
     ).all()
     assert sorted(uid for uid, _ in notes) == sorted(
-        [people["home_a"].id, people["home_b"].id] * 2
-        + [people["home_clerk"].id, people["home_leader"].id, people["finance_clerk"].id]
+        [people[name].id for name in ("home_a", "home_b", "home_clerk", "home_leader")]
+        + [people["finance_clerk"].id]
     )
+    assert all(params["subject"] and params["number"] is not None for _, params in notes)
     mails = db.scalars(
         sa.select(OutgoingMail.user_id).where(OutgoingMail.kind == "assignment_due")
     ).all()
@@ -241,3 +243,43 @@ def test_the_lead_units_leader_passes_it_on_to_a_person_of_the_unit(db, blobs, o
         assignments.assign(
             db, people["finance_clerk"], document, lead_id=people["home_b"].id, today=TODAY
         )
+
+
+def live_reminders(db, user):
+    db.expire_all()
+    return db.scalars(
+        sa.select(UserNotification).where(
+            UserNotification.user_id == user.id,
+            UserNotification.action == "handle",
+            UserNotification.done_at.is_(None),
+        )
+    ).all()
+
+
+def test_a_reminder_is_done_when_the_task_is_and_moot_when_the_document_is_recalled(
+    db, blobs, office
+):
+    _, home, finance, people = office
+    document = received_and_passed_on(db, blobs, people, home, finance)
+    mine = assignments.assign(
+        db, people["home_clerk"], document, lead_id=people["home_a"].id,
+        deadline=date(2026, 12, 8), today=TODAY,
+    )  # fmt: skip
+    theirs = to_units(db, people, document, home, finance, deadline=date(2026, 12, 8))
+    db.commit()
+    remind(db, NOW, date(2026, 12, 7))
+    [note] = live_reminders(db, people["home_a"])
+    assert (note.subject_kind, note.subject_id) == ("assignment", mine.id)
+    assert note.params["number"] == document.number_symbol
+    assert len(live_reminders(db, people["finance_clerk"])) == 1
+
+    assignments.report_progress(db, people["home_a"], mine, AssignmentState.DONE, "Xong")
+    db.commit()
+    assert live_reminders(db, people["home_a"]) == []
+    assert db.get(UserNotification, note.id).done_at is not None
+    assert len(live_reminders(db, people["finance_clerk"])) == 1  # another task, still open
+
+    circulation.recall(db, people["clerk"], document, "Ban hành nhầm")
+    db.commit()
+    assert live_reminders(db, people["finance_clerk"]) == []
+    assert theirs.state is not AssignmentState.DONE

@@ -79,8 +79,8 @@ def test_the_clerks_whole_flow(client, db, office, pdf_of):
     assert 'data-testid="opened-v2">1/' in dashboard
     csv_text = client.get(f"/documents/{document.id}/receipts?format=csv").get_data(as_text=True)
     rows = csv.DictReader(io.StringIO(csv_text.lstrip("\ufeff")))
-    row = next(r for r in rows if r["user_id"] == str(office["reader"].id))
-    assert row["v2_times"] == "2"  # opened twice: the reading view and the download
+    row = next(r for r in rows if r["Mã tài khoản"] == str(office["reader"].id))
+    assert row["v2 số lần mở"] == "2"  # opened twice: the reading view and the download
     receipt = db.scalar(sa.select(ReadReceipt).where(ReadReceipt.user_id == office["reader"].id))
     assert receipt.times_opened == 2
 
@@ -329,7 +329,7 @@ def test_registers_export_csv(client, db, office):
     response = client.get(f"/registers/outgoing?format=csv&year={year}")
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
-    assert [(r["number_symbol"], r["subject"]) for r in rows] == [
+    assert [(r["Số, ký hiệu"], r["Trích yếu"]) for r in rows] == [
         ("01/UBND-VP", '\'=HYPERLINK("http://x")')
     ]
 

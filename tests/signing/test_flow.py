@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 from cryptography import x509
 
+from accounts.models import UserNotification
 from audit.models import AuditEvent
 from core.storage import StagedBlobs
 from documents import drafting, numbering
@@ -22,7 +23,6 @@ from documents.models import (
     Document,
     DocumentVersion,
     IssuedNumber,
-    Notification,
     NumberState,
     Status,
 )
@@ -177,8 +177,10 @@ def test_decline_needs_a_reason_voids_the_number_and_notifies_the_clerk(office):
     )
     assert void.state is NumberState.VOID
     assert document.number is None and document.status is Status.DRAFT
-    note = office.db.scalar(sa.select(Notification).where(Notification.user_id == office.clerk.id))
-    assert note.kind == "signing_declined" and note.document_id == document.id
+    note = office.db.scalar(
+        sa.select(UserNotification).where(UserNotification.user_id == office.clerk.id)
+    )
+    assert note.kind == "signing_declined" and note.subject_id == document.id
     with pytest.raises(WrongSigningState):
         office.sign(request)
     office.db.rollback()

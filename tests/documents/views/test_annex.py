@@ -77,29 +77,29 @@ def test_the_outgoing_register_has_annex_ivs_ten_columns_filled_in(client, offic
     rows = csv_rows(client.get(f"/registers/outgoing?year={TODAY.year}&format=csv"))
     (row,) = rows
     assert list(row)[:11] == [
-        "number_symbol",
-        "date",
-        "type",
-        "subject",
-        "signer",
-        "recipients",
-        "file_copy_unit",
-        "copies",
-        "sent_on",
-        "received_by",
-        "notes",
+        "Số, ký hiệu",
+        "Ngày, tháng",
+        "Loại",
+        "Trích yếu",
+        "Người ký",
+        "Nơi nhận",
+        "Đơn vị, người nhận bản lưu",
+        "Số lượng bản",
+        "Ngày chuyển",
+        "Ký nhận",
+        "Ghi chú",
     ]
-    assert (row["number_symbol"], row["date"], row["subject"]) == (
+    assert (row["Số, ký hiệu"], row["Ngày, tháng"], row["Trích yếu"]) == (
         letter.number_symbol,
         TODAY.isoformat(),
         "Về việc tuyển dụng",
     )
-    assert (row["file_copy_unit"], row["copies"], row["notes"]) == (
+    assert (row["Đơn vị, người nhận bản lưu"], row["Số lượng bản"], row["Ghi chú"]) == (
         "Văn phòng UBND",
         "5",
         "Gửi kèm bản giấy",
     )
-    assert row["sent_on"] and row["received_by"].startswith("Sở Nội vụ (")
+    assert row["Ngày chuyển"] and row["Ký nhận"].startswith("Sở Nội vụ (")
     page = client.get(f"/registers/outgoing?year={TODAY.year}").get_data(as_text=True)
     assert "Văn phòng UBND" in page and "Gửi kèm bản giấy" in page
 
@@ -111,32 +111,32 @@ def test_the_incoming_register_shows_the_handler_and_the_tracking_columns(client
     assert noted.status_code == 302
     (row,) = csv_rows(client.get(f"/registers/incoming?year={TODAY.year}&format=csv"))
     assert list(row) == [
-        "arrival",
-        "incoming_number",
-        "issuer",
-        "number_symbol",
-        "date",
-        "type",
-        "subject",
-        "handler",
-        "passed_on",
-        "handler_signature",
-        "notes",
-        "deadline",
-        "progress",
-        "reply_number",
-        "acknowledged_by",
+        "Ngày đến",
+        "Số đến",
+        "Cơ quan ban hành",
+        "Số, ký hiệu",
+        "Ngày, tháng",
+        "Loại",
+        "Trích yếu",
+        "Đơn vị, người nhận xử lý",
+        "Ngày chuyển",
+        "Ký nhận",
+        "Ghi chú",
+        "Hạn xử lý",
+        "Tiến độ",
+        "Số, ký hiệu văn bản trả lời",
+        "Người xác nhận tiếp nhận",
     ]
-    assert row["handler"] == "Trần Thị Xử Lý"
-    assert row["acknowledged_by"] == office["home_clerk"].full_name
-    assert (row["incoming_number"], row["notes"], row["deadline"]) == (
+    assert row["Đơn vị, người nhận xử lý"] == "Trần Thị Xử Lý"
+    assert row["Người xác nhận tiếp nhận"] == office["home_clerk"].full_name
+    assert (row["Số đến"], row["Ghi chú"], row["Hạn xử lý"]) == (
         "1",
         "Gấp",
         TODAY.isoformat(),
     )
-    assert row["progress"] == "Chưa thực hiện"  # never the stored "pending"
-    assert (row["type"], row["subject"]) == ("Công văn", "Về việc tuyển dụng")
-    assert row["date"] == TODAY.isoformat()
+    assert row["Tiến độ"] == "Chưa thực hiện"  # never the stored "pending"
+    assert (row["Loại"], row["Trích yếu"]) == ("Công văn", "Về việc tuyển dụng")
+    assert row["Ngày, tháng"] == TODAY.isoformat()
     page = client.get(f"/registers/incoming?year={TODAY.year}").get_data(as_text=True)
     assert 'data-testid="handler">Trần Thị Xử Lý<' in page
     # The sender's note stays the sender's: the receiving unit keeps its own.
@@ -297,3 +297,14 @@ def test_the_register_entries_page_shows_what_was_saved(client, office):
     assert 'data-testid="register-fields"' in shown
     register = client.get(f"/registers/outgoing?year={TODAY.year}").get_data(as_text=True)
     assert 'data-testid="export-pdf"' in register and "format=xml" in register
+
+
+def test_an_english_reader_gets_the_register_csv_headed_in_english(client, office, db):
+    office["clerk"].locale = "en"
+    db.commit()
+    login(client, office["clerk"])
+    response = client.get(f"/registers/outgoing?year={TODAY.year}&format=csv")
+    assert response.get_data().startswith("\ufeff".encode())  # Excel reads it as UTF-8
+    (row,) = csv_rows(response)
+    assert list(row)[:4] == ["Number and symbol", "Date", "Type", "Subject"]
+    assert row["Subject"] == "Về việc tuyển dụng"

@@ -51,7 +51,7 @@ def test_another_clerk_of_the_unit_keeps_a_masked_row_with_number_and_date_only(
     login(client, office["other_clerk"])
     page, rows = register(client)
     assert SECRET not in page and 'data-testid="masked"' in page
-    assert [(r["number_symbol"], r["date"], r["subject"], r["type"]) for r in rows] == [
+    assert [(r["Số, ký hiệu"], r["Ngày, tháng"], r["Trích yếu"], r["Loại"]) for r in rows] == [
         (office["secret"].number_symbol, "2026-11-26", "Văn bản mật", "")
     ]
     assert "Văn bản mật" in page
@@ -68,7 +68,7 @@ def test_the_text_filter_cannot_probe_a_masked_subject_or_any_body(client, offic
 
 def test_the_text_filter_matches_subject_and_number_never_the_body(client, office):
     login(client, office["clerk"])  # the drafter may open it
-    assert [r["subject"] for r in register(client, "&q=ky+luat")[1]] == [SECRET]
+    assert [r["Trích yếu"] for r in register(client, "&q=ky+luat")[1]] == [SECRET]
     assert register(client, "&q=de+nghi")[1] == []
     page, rows = register(client)
-    assert SECRET in page and [r["subject"] for r in rows] == [SECRET]
+    assert SECRET in page and [r["Trích yếu"] for r in rows] == [SECRET]

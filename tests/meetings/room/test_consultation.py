@@ -164,6 +164,31 @@ def test_reminders_go_once_per_lead_to_those_who_have_not_answered(db, office, s
     assert reminded == {office.chairman.id, office.home_b.id}
 
 
+def live_asks(db, user):
+    db.expire_all()
+    return db.scalars(
+        sa.select(UserNotification).where(
+            UserNotification.user_id == user.id,
+            UserNotification.action == "answer",
+            UserNotification.done_at.is_(None),
+        )
+    ).all()
+
+
+def test_the_request_to_answer_is_done_on_answering_and_moot_once_summarised(db, office, sent):
+    service.answer(db, office.home_a, sent.id, yes(sent).id, now=SENT)
+    db.commit()
+    assert live_asks(db, office.home_a) == []
+    assert len(live_asks(db, office.chairman)) == 1
+    service.remind_due(db, DEADLINE - timedelta(hours=1), email=False)
+    db.commit()
+    [asked] = live_asks(db, office.chairman)  # the reminder refreshed it: still one
+    assert asked.kind == "consultation_reminder"
+    service.summarise_due(db, DEADLINE, email=False)
+    db.commit()
+    assert live_asks(db, office.chairman) == [] and live_asks(db, office.home_b) == []
+
+
 def test_the_summary_is_made_at_the_deadline_once(db, office, sent):
     service.answer(db, office.home_a, sent.id, yes(sent).id, now=SENT)
     service.answer(db, office.home_b, sent.id, yes(sent).id, now=SENT)

@@ -143,14 +143,14 @@ def test_bulk_verification_of_a_zip_of_pdfs_with_csv(client, office: Office, db,
     assert progress["state"] == "done" and progress["passed"] == 1
     report = client.get(f"/signing/audit/pdf-jobs/{job.id}/report.csv").get_data(as_text=True)
     csv_rows = list(csv.DictReader(io.StringIO(report.lstrip("\ufeff"))))
-    assert [r["status"] for r in csv_rows] == [
+    assert [r["Kết quả"] for r in csv_rows] == [  # headed in Vietnamese
         "TOTAL_PASSED",
         "TOTAL_FAILED",
         "TOTAL_FAILED",
         "UNUSABLE",
         "UNUSABLE",
     ]
-    assert csv_rows[0]["signatures"] == "official:TOTAL_PASSED; seal:TOTAL_PASSED"
+    assert csv_rows[0]["Các chữ ký, theo thứ tự"] == "official:TOTAL_PASSED; seal:TOTAL_PASSED"
     assert _events(db, "signing:verification:pdf_bulk") == 1
 
     other = make.user("kiemtoan3", roles=[Role.AUDITOR], unit=office.province)

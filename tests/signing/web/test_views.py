@@ -18,7 +18,7 @@ from accounts.models import Role
 from audit.models import AuditEvent
 from core.jobs import Job, JobState
 from documents.decree30 import Confidentiality
-from documents.models import Notification, Status
+from documents.models import Status
 from signing.crypto import bundle
 from signing.crypto.pki import chain_to_pem
 from signing.models import (
@@ -210,9 +210,8 @@ def test_decline_over_http_notifies_the_clerk_in_the_inbox(client, office: Offic
     )
     assert response.status_code == 302
     login(client, office.clerk)
-    inbox = client.get("/inbox").get_data(as_text=True)
-    assert 'data-testid="notifications"' in inbox
-    assert db.scalar(sa.select(Notification.kind).where(Notification.user_id == office.clerk.id))
+    bell = client.get("/notifications").get_data(as_text=True)
+    assert "Sai thẩm quyền ký" in bell and 'data-state="unread"' in bell
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "Sai thẩm quyền ký" in page
 
@@ -337,10 +336,10 @@ def test_bulk_verification_job_with_progress_and_csv(client, office: Office, db,
     assert progress["state"] == "done" and progress["done"] == 2
     report = client.get(f"/signing/audit/jobs/{job.id}/report.csv")
     rows = list(csv.DictReader(io.StringIO(report.get_data(as_text=True).lstrip("\ufeff"))))
-    by_id = {int(r["document_id"]): r for r in rows}
-    assert by_id[first.id]["status"] == "TOTAL_PASSED"
-    assert by_id[second.id]["status"] == "TOTAL_FAILED"
-    assert by_id[second.id]["seal"].startswith("TOTAL_FAILED")
+    by_id = {int(r["Mã văn bản"]): r for r in rows}  # headed in Vietnamese
+    assert by_id[first.id]["Kết quả"] == "TOTAL_PASSED"
+    assert by_id[second.id]["Kết quả"] == "TOTAL_FAILED"
+    assert by_id[second.id]["Dấu của cơ quan"].startswith("TOTAL_FAILED")
     empty = client.post(
         "/signing/audit/jobs", data={"date_from": "2001-01-01", "date_to": "2001-01-31"}
     )
