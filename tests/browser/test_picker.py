@@ -92,6 +92,7 @@ def test_search_tick_a_unit_with_its_units_and_send(tab, db, city, width, height
     if AXE.is_file():
         assert violations(page, AXE.read_text(encoding="utf-8")) == []
 
+    page.get_by_test_id("confirm-send").check()  # sending cannot be undone
     page.get_by_test_id("send").click()
     page.wait_for_url("**/receipts")
     document_id = city["doc"].id
