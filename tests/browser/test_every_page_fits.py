@@ -10,22 +10,16 @@ inject it.
 
 from __future__ import annotations
 
-import os
 import re
-from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-#: What axe-core reports that fails the walk.
-BLOCKING = ("serious", "critical")
+from tests.browser.pagecheck import SIZES, axe_script, page_width, violations
 
 pytestmark = pytest.mark.browser
 
-SIZES = ((1024, 768), (390, 844))
 #: Links that act or download instead of showing a page.
 NOT_PAGES = re.compile(
     r"logout|\.(pdf|zip|docx|csv|p7s|xml|json|ics|der|pem|png|svg)\b|format=|download|/stream"
@@ -40,12 +34,7 @@ def app_config():
 
 @pytest.fixture
 def axe_source() -> str:
-    if not AXE.is_file():
-        message = f"axe-core is not installed ({AXE}): run make (npm ci installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return AXE.read_text(encoding="utf-8")
+    return axe_script()
 
 
 @pytest.fixture
@@ -58,18 +47,6 @@ def audited_page(browser, live_server):
     page.set_default_timeout(15_000)
     yield page
     context.close()
-
-
-def violations(page, axe: str) -> list[tuple[str, str, str]]:
-    """axe-core's serious and critical violations on the page: (rule, impact, first element)."""
-    page.add_script_tag(content=axe)
-    found = page.evaluate(
-        """async (blocking) => (await axe.run(document, {resultTypes: ['violations']}))
-            .violations.filter(v => blocking.includes(v.impact))
-            .map(v => [v.id, v.impact, v.nodes[0].target.join(' ')])""",
-        list(BLOCKING),
-    )
-    return [tuple(v) for v in found]
 
 
 @pytest.fixture
@@ -134,7 +111,7 @@ def test_no_page_scrolls_sideways_or_fails_axe(
         page.set_viewport_size({"width": width, "height": height})
         for path in pages:
             page.goto(path)
-            scroll_width = page.evaluate("document.documentElement.scrollWidth")
+            scroll_width = page_width(page)
             if scroll_width > width:
                 too_wide.append((width, path, scroll_width))
                 name = re.sub(r"\W+", "_", path).strip("_") or "home"

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import ARTIFACTS
+from tests.browser.pagecheck import axe_script, violations
 from tests.browser.test_documents import sign_in
-from tests.browser.test_every_page_fits import AXE, violations
 from tests.signing.flow_testkit import CHAIRMAN_PIN, FAST_CONFIG, build_office
 
 pytestmark = pytest.mark.browser
@@ -22,9 +22,7 @@ def app_config() -> dict[str, Any]:
 
 @pytest.fixture
 def axe() -> str:
-    if not AXE.is_file():
-        pytest.skip(f"axe-core is not installed ({AXE}): run make")
-    return AXE.read_text(encoding="utf-8")
+    return axe_script()
 
 
 @pytest.fixture
