@@ -64,6 +64,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from documents import demo as documents_demo
     from documents import lookup as document_lookup
     from documents import notices as document_notices
+    from documents import steps as document_steps
     from documents import views as documents_views
     from documents.views.fast_file import FileFastPath
     from meetings import access as meetings_access
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from meetings import views as meetings_views
     from meetings.room import consultation, votes
     from signing import demo as signing_demo
+    from signing import queues as signing_queues
     from signing import sealing
     from signing.web import views as signing_views
 
@@ -95,6 +97,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     notification_subjects.register("meeting", meetings_access.visible_meetings)
     # A sealed Giấy mời goes to the meeting's people (signing knows nothing of meetings).
     sealing.on_sealed("meetings", invitations.sealed)
+    # A document's steps know where its signing request is (documents knows nothing of signing).
+    document_steps.register_signing(signing_queues.signing_state)
     # Sealed minutes go to the meeting's people, and their conclusions become tasks.
     sealing.on_sealed("meeting_minutes", minutes.sealed)
     # Notes shared with a meeting go into its archive, under notes/.

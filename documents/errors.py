@@ -187,3 +187,15 @@ class MissingOrganId(Conflict):
     """Metadata cannot be exported before the organisation's code (OrganId) is set."""
 
     code = "missing_organ_id"
+
+
+class OutOfOrder(WrongState):
+    """An action on a document that is not its next step (see `documents.steps`)."""
+
+    code = "out_of_order"
+
+
+class NotConfirmed(BadInput):
+    """An irreversible step was asked for without its confirmation box ticked."""
+
+    code = "not_confirmed"

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from accounts.models import User
 from documents.models import Document
+from documents.steps import SigningState
 from signing.flow import ACTIVE_STATES
 from signing.models import RequestState, SigningRequest, SigningStep, StepState
 
@@ -81,3 +82,22 @@ def to_seal(session: Session, user: User) -> list[SigningRequest]:
 def count_to_seal(session: Session, user: User) -> int:
     statement = _of_unit(user).where(SigningRequest.state == RequestState.AWAITING_SEAL)
     return session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
+
+
+def signing_state(session: Session, document: Document) -> SigningState:
+    """The document's request as its steps see it (`documents.steps`, registered by the app):
+    whose turn it is to sign, or waiting for the seal. A request over an older version than the
+    current one is stale: signatures never carry over, so the document is a draft again."""
+    request = session.scalar(
+        sa.select(SigningRequest)
+        .options(selectinload(SigningRequest.steps))
+        .where(SigningRequest.document_id == document.id, SigningRequest.state.in_(ACTIVE_STATES))
+        .order_by(SigningRequest.id.desc())
+        .limit(1)
+    )
+    if request is None or request.version_id != document.current_version_id:
+        return SigningState()
+    if request.state is RequestState.AWAITING_SEAL:
+        return SigningState(request_id=request.id, awaiting_seal=True)
+    step = request.current_step()
+    return SigningState(request_id=request.id, turn_of=step.user_id if step is not None else None)

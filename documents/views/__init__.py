@@ -17,6 +17,7 @@ from documents.views import (
     originals,
     reading,
     registers,
+    steps,
     waiting,
 )
 from documents.views.blueprint import bp
@@ -29,6 +30,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     assignments.init_app(app)
     waiting.init_app(app)
+    steps.init_app(app)
     originals.register_jobs(app)
     navigation.add_entry(app, "documents.inbox", _l("Inbox"), lambda user: True, "documents")
     navigation.add_entry(

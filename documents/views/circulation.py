@@ -15,12 +15,15 @@ from core.clock import local_time, today_local
 from core.db import get_session
 from documents import access, circulation, errors, incoming, numbering, reading
 from documents.forms import CirculateForm, ReasonForm
+from documents.steps import Action
 from documents.views.blueprint import bp, clerks, load, signed_in
 from documents.views.exports import csv_response
+from documents.views.steps import inline_errors, require
 
 
 @bp.post("/documents/<int:document_id>/void-number")
 @clerks
+@inline_errors
 def void_number(document_id: int) -> ResponseReturnValue:
     document = load(document_id, manage=True)
     form = ReasonForm()
@@ -33,6 +36,7 @@ def void_number(document_id: int) -> ResponseReturnValue:
 
 @bp.route("/documents/<int:document_id>/circulate", methods=["GET", "POST"])
 @clerks
+@inline_errors
 def circulate(document_id: int) -> ResponseReturnValue:
     document = load(document_id, manage=True)
     db = get_session()
@@ -43,6 +47,7 @@ def circulate(document_id: int) -> ResponseReturnValue:
     if not valid or picked is None:
         page = render_template("documents/circulate.html", form=form, document=document, tree=tree)
         return page, 400 if form.is_submitted() else 200
+    require(document, Action.DISPATCH)
     result = circulation.circulate(
         db,
         auth.signed_in_user(),
@@ -58,6 +63,7 @@ def circulate(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/documents/<int:document_id>/acknowledge")
 @clerks
+@inline_errors
 def acknowledge(document_id: int) -> ResponseReturnValue:
     document = load(document_id)
     db = get_session()
@@ -72,6 +78,7 @@ def acknowledge(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/documents/<int:document_id>/recall")
 @clerks
+@inline_errors
 def recall(document_id: int) -> ResponseReturnValue:
     document = load(document_id, manage=True)
     db = get_session()

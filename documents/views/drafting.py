@@ -10,14 +10,13 @@ from flask_babel import lazy_gettext as _l
 from accounts import auth, picker, picker_form
 from accounts.models import Role
 from core.db import get_session
-from documents import access, assignments, circulation, drafting, errors, incoming, originals
+from documents import access, circulation, drafting, errors
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
-from documents.forms import DraftForm, ReasonForm, UploadForm
+from documents.forms import DraftForm, UploadForm
 from documents.models import Document
 from documents.views.blueprint import (
     bp,
     choice,
-    converter,
     drafters,
     load,
     settings,
@@ -25,6 +24,7 @@ from documents.views.blueprint import (
     stage,
     user_choices,
 )
+from documents.views.steps import document_page, inline_errors
 
 
 @bp.get("/documents")
@@ -93,26 +93,12 @@ def new() -> ResponseReturnValue:
 @bp.get("/documents/<int:document_id>")
 @signed_in
 def show(document_id: int) -> ResponseReturnValue:
-    document = load(document_id)
-    user = auth.signed_in_user()
-    return render_template(
-        "documents/show.html",
-        document=document,
-        versions=access.versions_open_to(get_session(), user, document),
-        manage=access.can_manage(user, document),
-        upload_form=UploadForm(),
-        reason_form=ReasonForm(),
-        action_form=ReasonForm(),
-        is_clerk=user.has_role(Role.CLERK),
-        to_acknowledge=incoming.awaits_acknowledgement(get_session(), user, document),
-        can_convert=converter().available,
-        conversion=originals.conversion_status(get_session(), document),
-        may_assign=assignments.may_assign(user),
-    )
+    return document_page(document_id)
 
 
 @bp.post("/documents/<int:document_id>/versions")
 @signed_in
+@inline_errors
 def upload_version(document_id: int) -> ResponseReturnValue:
     document = load(document_id, manage=True)
     form = UploadForm()
@@ -138,6 +124,7 @@ def upload_version(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/documents/<int:document_id>/attachments")
 @signed_in
+@inline_errors
 def upload_attachment(document_id: int) -> ResponseReturnValue:
     document = load(document_id, manage=True)
     form = UploadForm()

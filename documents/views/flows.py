@@ -31,6 +31,7 @@ from documents.models import (
     UnitReceipt,
 )
 from documents.views.blueprint import bp, clerks, load, settings, signed_in, stage
+from documents.views.steps import inline_errors
 
 
 def _mail() -> dict[str, Any]:
@@ -42,6 +43,7 @@ def _mail() -> dict[str, Any]:
 
 @bp.post("/documents/<int:document_id>/return")
 @clerks
+@inline_errors
 def return_to_sender(document_id: int) -> ResponseReturnValue:
     document = load(document_id)
     db = get_session()
@@ -54,6 +56,7 @@ def return_to_sender(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/documents/<int:document_id>/correct")
 @clerks
+@inline_errors
 def correct_returned(document_id: int) -> ResponseReturnValue:
     """The issuing unit's clerk uploads the corrected file of a returned document."""
     document = load(document_id, manage=True)
@@ -79,6 +82,7 @@ def correct_returned(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/documents/<int:document_id>/send-again")
 @clerks
+@inline_errors
 def send_again(document_id: int) -> ResponseReturnValue:
     """The corrected, sealed version to a unit that returned the document."""
     document = load(document_id, manage=True)
@@ -94,6 +98,7 @@ def send_again(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/documents/<int:document_id>/confirm-recall")
 @clerks
+@inline_errors
 def confirm_recall(document_id: int) -> ResponseReturnValue:
     document = load(document_id)
     db = get_session()
@@ -105,6 +110,7 @@ def confirm_recall(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/documents/<int:document_id>/replies")
 @signed_in
+@inline_errors
 def link_reply(document_id: int) -> ResponseReturnValue:
     document = load(document_id, manage=True)
     answered = request.form.get("answers", "")

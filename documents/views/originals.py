@@ -15,6 +15,7 @@ from core.storage import blob_store
 from documents import errors, originals
 from documents.conversion_models import PdfConversion
 from documents.views.blueprint import bp, clerks, converter, converting, load, settings, signed_in
+from documents.views.steps import inline_errors
 
 
 def register_jobs(app: Flask) -> None:
@@ -34,6 +35,7 @@ def run_pdf_original(run: jobs.JobRun) -> dict[str, Any]:
 
 @bp.post("/documents/<int:document_id>/pdf-original")
 @clerks
+@inline_errors
 def pdf_original(document_id: int) -> ResponseReturnValue:
     """Queue the conversion of the final Word file into the PDF original (a new version)."""
     document = load(document_id, manage=True)

@@ -11,15 +11,12 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_login import current_user
 
-from accounts.models import Role
 from core.clock import VIETNAM
 from core.db import get_session
-from documents import access, returns
-from documents.models import Direction, Document, DocumentVersion, Status
+from documents.models import Document, DocumentVersion
 from signing import flow
-from signing.models import Certificate, CertRole, RequestState, Signature, SigningRequest
+from signing.models import Certificate, CertRole, Signature, SigningRequest
 
 
 def vietnam_time(moment: dt.datetime | None) -> str:
@@ -31,17 +28,15 @@ def vietnam_time(moment: dt.datetime | None) -> str:
 
 @dataclass(frozen=True)
 class Panel:
-    """The signing state of a document as its page shows it to the current user."""
+    """The signing state of a document as its page shows it; the next step (submit, sign, seal)
+    is the stepper's (`documents.steps`, fed by `signing.queues.signing_state`)."""
 
     request: SigningRequest | None
-    can_submit: bool
-    my_turn: bool
-    can_seal: bool
     has_signatures: bool
 
 
 def panel(document: Document) -> Panel:
-    db, user = get_session(), current_user._get_current_object()
+    db = get_session()
     latest = db.scalar(
         sa.select(SigningRequest)
         .where(SigningRequest.document_id == document.id)
@@ -51,21 +46,7 @@ def panel(document: Document) -> Panel:
     has_signatures = bool(
         db.scalar(sa.select(Signature.id).where(Signature.document_id == document.id).limit(1))
     )
-    active = latest if latest is not None and latest.state.active else None
-    if active is not None and flow.is_stale(active):
-        active = None
-    clerk = user.has_role(Role.CLERK) and access.can_manage(user, document)
-    step = active.current_step() if active else None
-    return Panel(
-        request=latest,
-        can_submit=clerk
-        and active is None
-        and document.direction is Direction.OUTGOING
-        and (document.status is Status.DRAFT or returns.awaiting_signature(db, document)),
-        my_turn=step is not None and step.user_id == user.id,
-        can_seal=clerk and active is not None and active.state is RequestState.AWAITING_SEAL,
-        has_signatures=has_signatures,
-    )
+    return Panel(request=latest, has_signatures=has_signatures)
 
 
 def signing_active(document: Document) -> bool:

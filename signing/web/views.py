@@ -23,7 +23,9 @@ from core.errors import VanThuError
 from core.storage import blob_store
 from documents import access, circulation, drafting, metadata
 from documents.conversion_models import PdfConversion
+from documents.steps import Action
 from documents.views import blueprint as documents_pages
+from documents.views.steps import inline_errors, require
 from signing import credentials, flow, originals, pdf_signing, queues, sealing
 from signing.cli import pki_group, signing_group
 from signing.errors import PinBlocked, PinError, PinLocked
@@ -137,6 +139,7 @@ def _official_choices() -> list[SelectChoice]:
 
 @bp.route("/signing/documents/<int:document_id>/submit", methods=["GET", "POST"])
 @clerks
+@inline_errors
 def submit(document_id: int) -> ResponseReturnValue:
     document = load_document(document_id, manage=True)
     db, user = get_session(), auth.signed_in_user()
@@ -159,6 +162,7 @@ def submit(document_id: int) -> ResponseReturnValue:
             converts=documents_pages.converter().available,
             active=flow.active_request(db, document),
         )
+    require(document, Action.SUBMIT)
     chosen = [f.data for f in (form.approver1, form.approver2) if (f.data or "").isdigit()]
     approvers = [int(x) for x in chosen] + [document.signer_id or 0]
     with staged() as stage:
@@ -192,9 +196,11 @@ def submit(document_id: int) -> ResponseReturnValue:
 
 @bp.post("/signing/documents/<int:document_id>/reserve")
 @clerks
+@inline_errors
 def reserve(document_id: int) -> ResponseReturnValue:
     document = load_document(document_id, manage=True)
     db = get_session()
+    require(document, Action.RESERVE_NUMBER)
     number = flow.reserve(db, auth.signed_in_user(), document, today_local())
     db.commit()
     flash(
@@ -205,7 +211,7 @@ def reserve(document_id: int) -> ResponseReturnValue:
         ),
         "success",
     )
-    return redirect(url_for("signing.submit", document_id=document.id))
+    return redirect(url_for("documents.show", document_id=document.id))  # its next step
 
 
 # --- one request ---------------------------------------------------------------------------------
@@ -342,6 +348,12 @@ def seal(request_id: int) -> ResponseReturnValue:
     form = SignForm()
     if not form.validate_on_submit():
         return _request_page(request, error=gettext("Enter the seal PIN."), status=400)
+    try:  # out of order, or the seal issues the document unconfirmed: said on this page
+        require(request.document, Action.SEAL)
+    except VanThuError as error:
+        return _request_page(
+            request, error=gettext(error.template, **error.data), status=error.status
+        )
 
     def action() -> str:
         with staged() as stage:

@@ -63,6 +63,7 @@ def test_draft_number_send_read_and_see_who_opened(page, app, db, make):
     page.get_by_test_id("circulate").click()
     for unit in (home, finance):
         page.locator(f"input[name=units][value='{unit.id}']").check()
+    page.get_by_test_id("confirm-send").check()
     page.get_by_test_id("send").click()
     page.wait_for_url("**/receipts")
     assert page.get_by_test_id("opened-v2").text_content() == "0/3"

@@ -49,9 +49,12 @@ def test_upload_pdf_number_sign_seal_send_and_verify_the_original(page, app, db,
     page.get_by_test_id("version-file").set_input_files(str(exported))
     page.get_by_test_id("upload-version").click()
     page.wait_for_load_state()
-    page.goto(f"/signing/documents/{document.id}/submit")
+    # The stepper offers the number first, with its confirmation; then the final file.
+    assert page.get_by_test_id("submit-for-signing").count() == 0
+    page.get_by_test_id("confirm-step").check()
     page.get_by_test_id("reserve-number").click()
     page.wait_for_load_state()
+    assert page.get_by_test_id("upload-final").is_visible()
     page.goto(f"/signing/documents/{document.id}/submit")
     number = page.get_by_test_id("reserved-number").inner_text().split(",")[0]
     final = tmp_path / "final.pdf"
@@ -95,6 +98,7 @@ def test_upload_pdf_number_sign_seal_send_and_verify_the_original(page, app, db,
     assert page.get_by_test_id("status").inner_text() == "Đã ban hành"
     page.get_by_test_id("circulate").click()
     page.locator(f"input[name=units][value='{office.other_clerk.unit_id}']").check()
+    page.get_by_test_id("confirm-send").check()
     page.get_by_test_id("send").click()
     page.wait_for_url("**/receipts")
 

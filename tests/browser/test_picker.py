@@ -14,7 +14,7 @@ from documents.models import Delivery, UnitReceipt
 from meetings import meetings
 from meetings.models import MeetingKind
 from tests.browser.conftest import ARTIFACTS
-from tests.browser.test_every_page_fits import AXE, violations
+from tests.browser.pagecheck import AXE, violations
 from tests.documents.office_testkit import issued
 
 pytestmark = pytest.mark.browser
@@ -92,6 +92,7 @@ def test_search_tick_a_unit_with_its_units_and_send(tab, db, city, width, height
     if AXE.is_file():
         assert violations(page, AXE.read_text(encoding="utf-8")) == []
 
+    page.get_by_test_id("confirm-send").check()  # sending cannot be undone
     page.get_by_test_id("send").click()
     page.wait_for_url("**/receipts")
     document_id = city["doc"].id

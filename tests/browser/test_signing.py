@@ -32,6 +32,7 @@ def test_sign_seal_and_verify(page, app, db, make, tmp_path):
     sign_in(page, "vanthu")
     page.goto(f"/documents/{document.id}")
     page.get_by_test_id("submit-for-signing").click()
+    page.get_by_test_id("confirm-step").check()  # the submission reserves the number
     page.get_by_test_id("submit-request").click()
     page.wait_for_url("**/signing/requests/*")
     request_url = page.url

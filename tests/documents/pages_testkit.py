@@ -12,6 +12,9 @@ from documents.models import Document, ReadReceipt
 from tests.conftest import login
 from tests.documents.office_testkit import issue_as_sealed
 
+#: The box an irreversible step (number, seal, sending) is confirmed with.
+CONFIRM = {"confirm": "yes"}
+
 
 def build_office(make):
     province = make.unit("UBND thành phố Cần Thơ", abbreviation="UBND")
@@ -58,12 +61,15 @@ def sent_to_home(client, db, office, pdf_of):
     assert create_draft(client).status_code == 302
     document = last_document(db)
     upload_pdf(client, document, pdf_of("Du thao"))
-    assert client.post(f"/signing/documents/{document.id}/reserve").status_code == 302
+    assert client.post(f"/signing/documents/{document.id}/reserve", data=CONFIRM).status_code == 302
     db.refresh(document)
     upload_pdf(client, document, pdf_of(f"Ban chinh thuc so {document.number_symbol}"))
     issue_sealed(client, db, document)
     units = {"units": [str(office["home"].id)]}
-    assert client.post(f"/documents/{document.id}/circulate", data=units).status_code == 302
+    assert (
+        client.post(f"/documents/{document.id}/circulate", data={**units, **CONFIRM}).status_code
+        == 302
+    )
     return document
 
 

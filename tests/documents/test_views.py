@@ -13,6 +13,7 @@ from audit.models import AuditEvent
 from documents.models import Document, DocumentVersion, IssuedNumber, ReadReceipt
 from tests.conftest import count_statements, login
 from tests.documents.pages_testkit import (
+    CONFIRM,
     build_office,
     create_draft,
     issue_sealed,
@@ -46,7 +47,7 @@ def test_the_clerks_whole_flow(client, db, office, pdf_of):
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert "Về việc cải cách hành chính" in page
     # Number first, then the final file showing it, then issue: the text is frozen by then.
-    assert client.post(f"/signing/documents/{document.id}/reserve").status_code == 302
+    assert client.post(f"/signing/documents/{document.id}/reserve", data=CONFIRM).status_code == 302
     db.refresh(document)
     assert document.number_symbol == "01/UBND-VP"
     upload = client.post(
@@ -58,7 +59,7 @@ def test_the_clerks_whole_flow(client, db, office, pdf_of):
     issue_sealed(client, db, document)
     sent = client.post(
         f"/documents/{document.id}/circulate",
-        data={"units": [str(office["home"].id), str(office["finance"].id)]},
+        data={**CONFIRM, "units": [str(office["home"].id), str(office["finance"].id)]},
     )
     assert sent.status_code == 302
 
@@ -131,7 +132,9 @@ def test_a_reader_cannot_manage_the_document(client, db, office):
     create_draft(client)
     document = last_document(db)
     issue_sealed(client, db, document)
-    client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
+    client.post(
+        f"/documents/{document.id}/circulate", data={**CONFIRM, "units": [str(office["home"].id)]}
+    )
     login(client, office["reader"])
     assert client.get(f"/documents/{document.id}").status_code == 200
     assert client.post(f"/documents/{document.id}/versions").status_code == 403
@@ -234,7 +237,9 @@ def test_sending_to_a_recipient_that_does_not_exist_consumes_nothing(client, db,
     document = last_document(db)
     issue_sealed(client, db, document)
     events = db.scalar(sa.select(sa.func.count()).select_from(AuditEvent))
-    response = client.post(f"/documents/{document.id}/circulate", data={"users": ["987654"]})
+    response = client.post(
+        f"/documents/{document.id}/circulate", data={**CONFIRM, "users": ["987654"]}
+    )
     assert response.status_code == 400
     assert db.scalar(sa.select(sa.func.count()).select_from(AuditEvent)) == events
 
@@ -248,7 +253,7 @@ def test_there_is_no_issuing_without_signature_and_seal(client, db, office):
     assert 'data-testid="issue"' not in page and 'data-testid="circulate"' not in page
     assert client.post(f"/documents/{document.id}/issue").status_code in (404, 405)
     refused = client.post(
-        f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]}
+        f"/documents/{document.id}/circulate", data={**CONFIRM, "units": [str(office["home"].id)]}
     )
     assert refused.status_code == 409
     assert "ký" in refused.get_data(as_text=True)
@@ -280,7 +285,10 @@ def test_inbox_and_registers_issue_a_constant_number_of_queries(app, client, db,
         create_draft(client)
         document = last_document(db)
         issue_sealed(client, db, document)
-        client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
+        client.post(
+            f"/documents/{document.id}/circulate",
+            data={**CONFIRM, "units": [str(office["home"].id)]},
+        )
         return document
 
     issue_and_send()
@@ -403,7 +411,9 @@ def test_recall_is_set_apart_and_a_reader_sees_no_empty_action_card(client, db, 
     assert 'name="reason"' not in actions  # no reason box among the buttons
     assert 'data-testid="recall"' in page and 'id="recall-reason"' in page
 
-    client.post(f"/documents/{document.id}/circulate", data={"units": [str(office["home"].id)]})
+    client.post(
+        f"/documents/{document.id}/circulate", data={**CONFIRM, "units": [str(office["home"].id)]}
+    )
     login(client, office["reader"])
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert 'data-testid="recall"' not in page

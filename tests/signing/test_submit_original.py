@@ -133,21 +133,21 @@ def test_over_http_the_submit_page_converts_first_and_the_request_is_a_pdf_one(c
     login(client, office.clerk)
     page = client.get(f"/signing/documents/{document.id}/submit").get_data(as_text=True)
     assert 'data-testid="signed-as"' in page and "bản PDF gốc" in page
-    response = client.post(f"/signing/documents/{document.id}/submit", data={})
+    response = client.post(f"/signing/documents/{document.id}/submit", data={"confirm": "yes"})
     assert response.status_code == 302
     request = request_of(office, document)
     assert request is not None and request.pades
     # The job ran at once here, so the clerk lands on the request, as before.
     assert response.headers["Location"].endswith(f"/signing/requests/{request.id}")
     shown = client.get(f"/documents/{document.id}").get_data(as_text=True)
-    assert 'data-state="done"' in shown
+    assert 'data-testid="conversion" data-state="done"' in shown
 
 
 def test_over_http_only_the_issuing_clerk_submits(client, office):
     document = office.draft()
     for who in (office.chairman, office.other_clerk, office.outsider):
         login(client, who)
-        response = client.post(f"/signing/documents/{document.id}/submit", data={})
+        response = client.post(f"/signing/documents/{document.id}/submit", data={"confirm": "yes"})
         assert response.status_code in (403, 404)
     assert office.db.scalar(sa.select(sa.func.count()).select_from(PdfConversion)) == 0
     assert request_of(office, document) is None

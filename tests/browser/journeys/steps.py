@@ -1,7 +1,7 @@
 """The steps of each role's main journey, one small function per thing a person does.
 
-They use today's pages: when the document page gets its stepper or the recipient forms their
-unit-tree picker, only the function of that step changes. Each ends on the page it leads to
+They use today's pages: the document page's stepper, the recipient forms' unit-tree picker; when
+a page changes, only the function of that step changes. Each ends on the page it leads to
 and records it (`Journey.step`).
 """
 
@@ -41,14 +41,14 @@ def draft_document(journey: Journey, subject: str, signer: str) -> None:
 
 
 def number_document(journey: Journey) -> None:
-    """Open "Trình ký": a drafted template is numbered there (an uploaded file has its own
-    "Cấp số và ngày văn bản" button first, the number then goes into the file)."""
+    """The stepper's next step: tick that the type, subject and signer are checked, reserve the
+    number and date ("Cấp số và ngày văn bản"), then open "Trình ký"."""
     page = journey.page
-    follow(page, page.get_by_role("link", name="Trình ký"))
-    reserve = page.get_by_role("button", name="Cấp số và ngày văn bản")
-    if reserve.count():
-        follow(page, reserve)
+    page.get_by_role("checkbox", name=starting("Tôi đã kiểm tra loại văn bản")).check()
+    follow(page, page.get_by_role("button", name="Cấp số và ngày văn bản"))
+    assert NUMBER.search(page.get_by_role("heading", level=1).inner_text()), page.url
     journey.step("number")
+    follow(page, page.get_by_role("link", name="Trình ký"))
 
 
 def submit_for_signature(journey: Journey) -> str:
@@ -137,6 +137,7 @@ def dispatch(journey: Journey, unit: str) -> None:
     follow(page, page.get_by_role("link", name="Chi tiết"))
     follow(page, page.get_by_role("link", name="Gửi", exact=True))
     choose_recipients(page, unit)
+    page.get_by_role("checkbox", name=starting("Tôi đã kiểm tra nơi nhận")).check()
     journey.step("recipients")
     follow(page, page.get_by_role("button", name="Gửi", exact=True))
     assert unit in page.get_by_role("main").inner_text()

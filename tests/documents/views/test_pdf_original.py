@@ -16,7 +16,7 @@ from documents.conversion_models import ConversionState, PdfConversion
 from documents.models import DocumentVersion
 from documents.views.blueprint import converting
 from tests.conftest import login
-from tests.documents.pages_testkit import build_office, create_draft, last_document
+from tests.documents.pages_testkit import CONFIRM, build_office, create_draft, last_document
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def _reserved_draft(client, db, office, **fields):
     login(client, office["clerk"])
     assert create_draft(client, **fields).status_code == 302
     document = last_document(db)
-    assert client.post(f"/signing/documents/{document.id}/reserve").status_code == 302
+    assert client.post(f"/signing/documents/{document.id}/reserve", data=CONFIRM).status_code == 302
     db.refresh(document)
     return document
 

@@ -51,7 +51,7 @@ def test_sending_through_the_picker_stores_units_and_people(client, db, blobs, o
     login(client, people["clerk"])
     sent = client.post(
         f"/documents/{document.id}/circulate",
-        data={"units": [str(home.id)], "users": [str(people["finance_a"].id)]},
+        data={"units": [str(home.id)], "users": [str(people["finance_a"].id)], "confirm": "yes"},
     )
     assert sent.status_code == 302
     assert circulations(db, document) == 1

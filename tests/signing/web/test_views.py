@@ -64,7 +64,7 @@ def test_clerk_submits_official_signs_clerk_seals_over_http(app, client, office:
     submit_page = client.get(f"/signing/documents/{document.id}/submit")
     assert submit_page.status_code == 200
     assert "chữ ký số tách rời" in submit_page.get_data(as_text=True)
-    response = client.post(f"/signing/documents/{document.id}/submit", data={})
+    response = client.post(f"/signing/documents/{document.id}/submit", data={"confirm": "yes"})
     assert response.status_code == 302
     request = db.scalars(sa.select(SigningRequest)).one()
     assert 'data-testid="issue"' not in client.get(f"/documents/{document.id}").get_data(True)
@@ -86,7 +86,8 @@ def test_clerk_submits_official_signs_clerk_seals_over_http(app, client, office:
 
     login(client, office.clerk)
     sealed = client.post(
-        f"/signing/requests/{request.id}/seal", data={"pin": SEAL_PIN, "sha256": request.sha256}
+        f"/signing/requests/{request.id}/seal",
+        data={"pin": SEAL_PIN, "sha256": request.sha256, "confirm": "yes"},
     )
     assert sealed.status_code == 302
     db.expire_all()
@@ -164,7 +165,8 @@ def test_object_level_refusals(client, office: Office, db, make):
 
     login(client, office.clerk)  # the clerk tries to seal before the official signed
     early = client.post(
-        f"/signing/requests/{request.id}/seal", data={"pin": SEAL_PIN, "sha256": request.sha256}
+        f"/signing/requests/{request.id}/seal",
+        data={"pin": SEAL_PIN, "sha256": request.sha256, "confirm": "yes"},
     )
     assert early.status_code == 409
     office.sign(request)
