@@ -8,8 +8,8 @@ import pytest
 
 from core.storage import StagedBlobs
 from documents import circulation, drafting, errors, numbering, steps
-from documents.decree30 import DocType
 from documents.conversion_models import ConversionState, PdfConversion
+from documents.decree30 import DocType
 from documents.models import Direction, Status
 from documents.steps import Action, Step
 from tests.factories import documents_settings
