@@ -49,6 +49,7 @@ LABELS: dict[str, Any] = {
     "documents:conversion:request": _l("PDF conversion requested"),
     "documents:document:circulate": _l("Document sent"),
     "documents:document:create": _l("Document drafted"),
+    "documents:document:signer": _l("Signer chosen"),
     "documents:document:issue": _l("Document issued"),
     "documents:document:recall": _l("Document recalled"),
     "documents:incoming:register": _l("Incoming document registered"),

@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from accounts.models import Unit, User
+from accounts.models import Role, Unit, User
 from audit import record_event
 from core.errors import N_
 from core.storage import StagedBlobs
@@ -136,6 +136,27 @@ def check_subject(subject: str) -> None:
             N_("The subject is too long; it may have at most %(max)s characters."),
             max=SUBJECT_MAX_LENGTH,
         )
+
+
+def choose_signer(session: Session, actor: User, document: Document, signer_id: int) -> User:
+    """Name the official who signs a draft created without one (the stepper asks for it before
+    submitting); the signature block shows their title and name unless the drafter wrote them."""
+    signer = _signer(session, signer_id)
+    if not signer.has_role(Role.OFFICIAL):
+        raise errors.InvalidDocument(N_("Only an official (lãnh đạo) can sign a document."))
+    if document.status is not Status.DRAFT or document.signer_id is not None:
+        raise errors.OutOfOrder(N_("The signer of this document is already chosen."))
+    document.signer_id = signer.id
+    document.signer_name = document.signer_name or signer.full_name
+    document.signer_title = document.signer_title or signer.title
+    record_event(
+        session,
+        "documents:document:signer",
+        actor=actor,
+        subject={"document": document.id},
+        details={"signer": signer.id},
+    )
+    return signer
 
 
 def _signer(session: Session, user_id: int) -> User:

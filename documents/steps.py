@@ -37,6 +37,7 @@ ORDER = tuple(Step)
 class Action(enum.StrEnum):
     RESERVE_NUMBER = "reserve_number"
     UPLOAD_FINAL = "upload_final"
+    CHOOSE_SIGNER = "choose_signer"
     SUBMIT = "submit"
     SIGN = "sign"
     SEAL = "seal"
@@ -152,10 +153,8 @@ def _draft(session: Session, document: Document, clerk: bool) -> Progress:
     if document.signer_id is None:
         return Progress(
             current=step,
-            actions=actions[:-1] if clerk else (),
-            hint=N_(
-                "Choose the signer in the document's details before submitting it for signing."
-            ),
+            actions=(*actions[:-1], Action.CHOOSE_SIGNER) if clerk else (),
+            hint=N_("Choose the official who signs the document before submitting it for signing."),
         )
     if not clerk:
         return Progress(current=step, hint=_WAITING[step])

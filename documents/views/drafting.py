@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from accounts import auth, picker, picker_form
 from accounts.models import Role
 from core.db import get_session
-from documents import access, circulation, drafting, errors
+from documents import access, circulation, drafting, errors, steps
 from documents.decree30 import Authority, Confidentiality, DocType, Urgency
 from documents.forms import DraftForm, UploadForm
 from documents.models import Document
@@ -24,7 +24,7 @@ from documents.views.blueprint import (
     stage,
     user_choices,
 )
-from documents.views.steps import document_page, inline_errors
+from documents.views.steps import document_page, inline_errors, require
 
 
 @bp.get("/documents")
@@ -143,4 +143,21 @@ def upload_attachment(document_id: int) -> ResponseReturnValue:
         )
         db.commit()
     flash(gettext("The attachment is stored."), "success")
+    return redirect(url_for("documents.show", document_id=document.id))
+
+
+@bp.post("/documents/<int:document_id>/signer")
+@signed_in
+@inline_errors
+def choose_signer(document_id: int) -> ResponseReturnValue:
+    """Name the signer of a draft made without one, the step the stepper asks for first."""
+    document = load(document_id, manage=True)
+    require(document, steps.Action.CHOOSE_SIGNER)
+    chosen = request.form.get("signer_id", "")
+    if not chosen.isdigit():
+        raise errors.InvalidDocument(_l("Choose the official who signs the document."))
+    db = get_session()
+    signer = drafting.choose_signer(db, auth.signed_in_user(), document, int(chosen))
+    db.commit()
+    flash(gettext("%(name)s will sign this document.", name=signer.full_name), "success")
     return redirect(url_for("documents.show", document_id=document.id))

@@ -17,10 +17,10 @@ from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from accounts import auth
-from accounts.models import Role
+from accounts.models import Role, User
 from core.db import get_session
 from core.errors import VanThuError
-from documents import access, assignments, incoming, originals, steps
+from documents import access, assignments, circulation, incoming, originals, steps
 from documents.forms import ReasonForm, UploadForm
 from documents.models import Direction, Document
 from documents.views.blueprint import converter, load
@@ -90,6 +90,7 @@ def document_page(document_id: int, error: str = "") -> str:
     """The document's page; ``error`` is shown beside the stepper (an action just failed)."""
     document = load(document_id)
     user, db = auth.signed_in_user(), get_session()
+    now = progress(document)
     return render_template(
         "documents/show.html",
         document=document,
@@ -103,6 +104,13 @@ def document_page(document_id: int, error: str = "") -> str:
         can_convert=converter().available,
         conversion=originals.conversion_status(db, document),
         may_assign=assignments.may_assign(user),
-        progress=progress(document),
+        progress=now,
+        officials=_officials() if steps.Action.CHOOSE_SIGNER in now.actions else [],
         step_error=error,
     )
+
+
+def _officials() -> list[User]:
+    """Who may be named to sign: active officials, for the stepper's "choose the signer"."""
+    _, users = circulation.recipients_choice(get_session())
+    return [user for user in users if user.has_role(Role.OFFICIAL)]

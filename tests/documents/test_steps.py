@@ -77,9 +77,11 @@ def test_without_a_signer_submission_is_refused_with_the_reason(office):
     document = office.draft(signer_id=None)
     now = at(office, office.clerk, document)
     assert Action.SUBMIT not in now.actions
-    assert "Choose the signer" in now.hint
-    with pytest.raises(errors.OutOfOrder, match="Choose the signer"):
+    assert now.actions[-1] is Action.CHOOSE_SIGNER  # the step that unblocks it, on the page
+    assert "Choose the official who signs" in now.hint
+    with pytest.raises(errors.OutOfOrder, match="Choose the official who signs"):
         steps.require(office.db, office.clerk, document, Action.SUBMIT)
+    assert at(office, office.chairman, document).actions == ()  # the clerk's step, not theirs
 
 
 def test_signing_offers_the_official_whose_turn_it_is_then_the_seal_to_the_clerk(office):

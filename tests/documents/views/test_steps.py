@@ -65,10 +65,37 @@ def test_submitting_without_a_signer_is_refused_on_the_page(client, db, office):
     login(client, office.clerk)
     page = client.get(f"/documents/{document.id}").get_data(as_text=True)
     assert 'data-testid="submit-for-signing"' not in page
-    assert "chọn người ký" in page
+    assert 'data-testid="choose-signer"' in page
     response = client.post(f"/signing/documents/{document.id}/submit", data={})
-    inline(response, 409, "chọn người ký")
+    inline(response, 409, "Hãy chọn lãnh đạo ký văn bản trước khi trình ký.")
     assert db.scalars(sa.select(SigningRequest)).all() == []
+
+
+def test_a_draft_without_a_signer_gets_one_on_its_page(client, db, office):
+    """The page offered no way out of "choose the signer": now the stepper asks for one."""
+    document = office.draft(signer_id=None)
+    login(client, office.clerk)
+    url = f"/documents/{document.id}/signer"
+    inline(client.post(url, data={}), 400, "Hãy chọn lãnh đạo ký văn bản.")
+    not_official = client.post(url, data={"signer_id": str(office.auditor.id)})
+    inline(not_official, 400, "Chỉ lãnh đạo mới được ký văn bản.")
+    inline(client.post(url, data={"signer_id": "999999"}), 400, "")
+    db.refresh(document)
+    assert document.signer_id is None  # nothing stored by a refused choice
+
+    login(client, office.other_clerk)  # another unit's clerk may not
+    assert client.post(url, data={"signer_id": str(office.vice.id)}).status_code in (403, 404)
+    login(client, office.clerk)
+    assert client.post(url, data={"signer_id": str(office.vice.id)}).status_code == 302
+    db.refresh(document)
+    assert (document.signer_id, document.signer_name) == (office.vice.id, office.vice.full_name)
+    page = client.get(f"/documents/{document.id}").get_data(as_text=True)
+    assert 'data-testid="choose-signer"' not in page
+    assert 'data-testid="submit-for-signing"' in page
+    again = client.post(url, data={"signer_id": str(office.chairman.id)})
+    inline(again, 409, "")
+    db.refresh(document)
+    assert document.signer_id == office.vice.id
 
 
 def test_the_number_needs_its_confirmation_and_is_reserved_once(client, db, office, pdf_of):
