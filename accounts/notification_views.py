@@ -38,6 +38,7 @@ def notify_from_app(
     params: Mapping[str, str] | None = None,
     calendar: str | None = None,
     subject: tuple[str, int] | None = None,
+    action: str | None = None,
 ) -> notifications.Notified:
     """`notifications.notify` as a view or job of this app calls it: e-mail when it is on, links
     after VANTHU_PUBLIC_URL. Never after the request's own address, which a client's Host header
@@ -55,6 +56,7 @@ def notify_from_app(
         site_url=current_app.config.get("PUBLIC_URL"),
         calendar=calendar,
         subject=subject,
+        action=action,
     )
 
 

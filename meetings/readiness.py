@@ -18,6 +18,7 @@ from typing import Any, Protocol
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, joinedload
 
+from accounts import notification_subjects
 from accounts.models import User
 from audit import record_event
 from core.errors import N_
@@ -39,6 +40,8 @@ from meetings.models import (
 
 #: The notification a reminder leaves (the kind, and its English message ids).
 REMINDER_KIND = "meeting_pack_reminder"
+#: The reminder asks for this: done once the person opens an item of the pack.
+READ_PACK = "read_pack"
 REMINDER_TITLE = N_("Please read the pack of the meeting “%(meeting)s”")
 REMINDER_BODY = N_(
     "The meeting starts on %(starts)s. You have not opened any of its documents yet."
@@ -237,6 +240,7 @@ class Notifier(Protocol):
         actor: User | None,
         params: Mapping[str, str] | None = None,
         subject: tuple[str, int] | None = None,
+        action: str | None = None,
     ) -> Any: ...
 
 
@@ -280,6 +284,7 @@ def remind(
         actor=actor,
         params={"meeting": meeting.title, "starts": starts},
         subject=("meeting", meeting.id),
+        action=READ_PACK,
     )
     emails = int(getattr(sent, "emails_queued", 0))
     record_event(
@@ -294,6 +299,11 @@ def remind(
         },
     )
     return Reminded(len(behind), len(people), emails)
+
+
+def looked_at_pack(session: Session, user: User, meeting: Meeting) -> None:
+    """``user`` opened an item of the pack: their reminder to read it is done."""
+    notification_subjects.clear(session, "meeting", meeting.id, [READ_PACK], users=[user.id])
 
 
 # --- the statements ------------------------------------------------------------------------------

@@ -20,7 +20,16 @@ from documents.circulation import recipients_choice
 from documents.models import Document, DocumentVersion
 from documents.views.blueprint import user_choices
 from documents.views.reading import file_headers
-from meetings import access, conclusions, invitation_letter, meetings, opening, packs, participants
+from meetings import (
+    access,
+    conclusions,
+    invitation_letter,
+    meetings,
+    opening,
+    packs,
+    participants,
+    readiness,
+)
 from meetings.errors import BadMeeting, ItemNotFound
 from meetings.forms import ITEM_KIND_LABELS, KIND_LABELS, ROLE_LABELS, RepresentativeForm
 from meetings.models import EDITABLE, MaterialVersion
@@ -76,6 +85,7 @@ def item(meeting_id: int, item_id: int) -> ResponseReturnValue:
         )
     entry = the_pack.items[position]
     packs.mark_looked(db, user, entry.item)
+    readiness.looked_at_pack(db, user, meeting)
     db.commit()
     return render_template(
         "meetings/item.html",

@@ -250,6 +250,24 @@ class TestReminders:
         assert event.details["people"] == sorted([office.home_b.id, office.finance_a.id])
         assert "@" not in str(event.details) + str(event.subject)
 
+    def test_the_reminder_is_done_once_the_person_opens_an_item_of_the_pack(
+        self, client, db, office, small
+    ):
+        login(client, office.clerk)
+        assert client.post(f"/meetings/{small.meeting.id}/readiness/remind").status_code == 302
+        assert client.post(f"/meetings/{small.meeting.id}/readiness/remind").status_code == 302
+        live = sa.select(UserNotification.user_id).where(
+            UserNotification.kind == readiness.REMINDER_KIND, UserNotification.done_at.is_(None)
+        )
+        people = sorted([office.home_a.id, office.home_b.id, office.finance_a.id])
+        assert sorted(db.scalars(live)) == people  # reminded twice: one live reminder each
+        login(client, office.home_b)
+        url = f"/meetings/{small.meeting.id}/items/{small.first.id}"
+        assert client.get(url).status_code == 200
+        db.expire_all()
+        assert office.home_b.id not in db.scalars(live).all()
+        assert office.home_a.id in db.scalars(live).all()  # only the reader's own is done
+
     def test_nobody_to_remind_is_said_and_nothing_is_sent(self, client, db, office, small):
         for person in (office.home_a, office.home_b, office.finance_a):
             read(db, person, small.meeting, small.budget)
