@@ -87,6 +87,8 @@ def test_the_member_follows_the_chair_without_reloading(
         chair.get_by_test_id(f"make-current-{running.second.id}").click()
         member.locator(f'[data-testid=shown-item][data-item-id="{running.second.id}"]').wait_for()
         assert member.evaluate("window.sameDocument") is True  # never reloaded
+        # The chair's own page follows too: the member's phone may hear of it first, so wait.
+        chair.locator(f'[data-testid=shown-item][data-item-id="{running.second.id}"]').wait_for()
         assert _shown(chair) == str(running.second.id)
         for page in (chair, member):
             _no_sideways_scroll(page)
