@@ -89,18 +89,23 @@ def notify(
         raise ValueError("an action notification names its subject")
     values = {str(k): str(v) for k, v in (params or {}).items()}
     recipients = list({user.id: user for user in users if user.active}.values())
-    session.flush()  # the caller's own changes, before the savepoint below
-    try:
-        with session.begin_nested():
-            notes, to_write = _store(
-                session, recipients, subject, action, kind, values, title, body, link
-            )
-    except sa.exc.IntegrityError:
-        # Another request asked the same person for the same action a moment ago: the unique
-        # index kept one live notification; refresh it as if it had been seen first.
-        notes, to_write = _store(
-            session, recipients, subject, action, kind, values, title, body, link
-        )
+    live = _live_actions(session, recipients, subject, action)
+    notes: list[UserNotification] = []
+    to_write: list[tuple[User, UserNotification]] = []
+    for user in recipients:
+        note = live.get(user.id)
+        # Someone who has not read the live one yet gets no second letter.
+        write = note is None or note.read_at is not None
+        if note is None:
+            note = UserNotification(user_id=user.id, action=action)
+            note.subject_kind, note.subject_id = subject or (None, None)
+            session.add(note)
+        note.kind, note.title, note.body, note.params, note.link = kind, title, body, values, link
+        note.created_at, note.read_at = utcnow(), None
+        notes.append(note)
+        if write:
+            to_write.append((user, note))
+    session.flush()
     queued = 0
     if email:
         now = utcnow()
@@ -135,38 +140,6 @@ def notify(
         },
     )
     return Notified(len(notes), queued, len(recipients) - with_address, email)
-
-
-def _store(
-    session: Session,
-    recipients: list[User],
-    subject: tuple[str, int] | None,
-    action: str | None,
-    kind: str,
-    values: dict[str, str],
-    title: str,
-    body: str,
-    link: str | None,
-) -> tuple[list[UserNotification], list[tuple[User, UserNotification]]]:
-    """Each recipient's notification, new or their live one refreshed, and those to write to."""
-    live = _live_actions(session, recipients, subject, action)
-    notes: list[UserNotification] = []
-    to_write: list[tuple[User, UserNotification]] = []
-    for user in recipients:
-        note = live.get(user.id)
-        # Someone who has not read the live one yet gets no second letter.
-        write = note is None or note.read_at is not None
-        if note is None:
-            note = UserNotification(user_id=user.id, action=action)
-            note.subject_kind, note.subject_id = subject or (None, None)
-            session.add(note)
-        note.kind, note.title, note.body, note.params, note.link = kind, title, body, values, link
-        note.created_at, note.read_at = utcnow(), None
-        notes.append(note)
-        if write:
-            to_write.append((user, note))
-    session.flush()
-    return notes, to_write
 
 
 def _live_actions(
