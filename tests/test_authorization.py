@@ -38,6 +38,7 @@ ANY_USER = {
     "documents.receipts",
     "documents.upload_version",
     "documents.upload_attachment",
+    "documents.choose_signer",  # manage the draft: tests/documents/views/test_steps.py
     "documents.pdf_original_status",  # manage the document: tests/documents/views
     "documents.link_reply",  # manage the reply (checked by the service): tests/documents
     # Annex VI metadata of a document its reader may see (tests/documents/views/test_annex.py).
