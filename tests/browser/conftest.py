@@ -70,3 +70,12 @@ def page(browser: Any, live_server: str, request: pytest.FixtureRequest) -> Iter
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-final.png"), full_page=True)
     context.close()
+
+
+def require_pdfjs(app: Any) -> None:
+    """The reader's tests need pdf.js (installed by `make` with npm): in CI its absence fails."""
+    if not app.config["PDFJS_READY"]:
+        message = "pdf.js is not installed (make pdfjs needs npm)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)

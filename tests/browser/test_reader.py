@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import pytest
 import sqlalchemy as sa
 
@@ -12,7 +10,7 @@ from audit.models import AuditEvent
 from core.storage import StagedBlobs
 from documents import drafting
 from documents.models import ReadReceipt
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, require_pdfjs
 from tests.browser.test_documents import sign_in
 from tests.documents.office_testkit import draft
 
@@ -56,11 +54,7 @@ def pdf_of_pages(texts: tuple[str, ...]) -> bytes:
 
 @pytest.fixture
 def tablet(browser, live_server, app, request):
-    if not app.config["PDFJS_READY"]:
-        message = "pdf.js is not installed (make pdfjs needs npm)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_pdfjs(app)
     context = browser.new_context(base_url=live_server, viewport=TABLET, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15_000)

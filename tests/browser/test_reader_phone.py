@@ -3,11 +3,9 @@ it started ~1,000 px down the page, drawn small."""
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.browser.conftest import ARTIFACTS
+from tests.browser.conftest import ARTIFACTS, require_pdfjs
 from tests.browser.test_documents import sign_in
 from tests.browser.test_reader import pdf_drafted_by
 
@@ -18,11 +16,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def phone(browser, live_server, app, request):
-    if not app.config["PDFJS_READY"]:
-        message = "pdf.js is not installed (make pdfjs needs npm)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+    require_pdfjs(app)
     context = browser.new_context(
         base_url=live_server, viewport=PHONE, has_touch=True, is_mobile=True
     )

@@ -62,21 +62,7 @@ def _check_bulk_verifications_moved(engine: Engine) -> None:
         migrate.upgrade(engine, "0007")
         when = "2026-11-26 03:00:00+00:00"
         with engine.begin() as conn:
-            conn.execute(
-                sa.text(
-                    "INSERT INTO units (id, code, name, abbreviation, kind, created_at)"
-                    " VALUES (1, 'U', 'UBND', 'UBND', 'province', :when)"
-                ),
-                {"when": when},
-            )
-            conn.execute(
-                sa.text(
-                    "INSERT INTO users (id, username, full_name, title, unit_id, active,"
-                    " session_generation, created_at, password_hash)"
-                    " VALUES (7, 'kiemtoan', 'K', '', 1, true, 0, :when, '')"
-                ),
-                {"when": when},
-            )
+            _unit_and_user(conn, "kiemtoan", "K", when)
             for job_id, state in ((4, "done"), (9, "running")):
                 conn.execute(
                     sa.text(
@@ -125,21 +111,7 @@ def _check_duplicate_keys_backfilled(engine: Engine) -> None:
     migrate.upgrade(engine, "0014")
     when = "2026-11-26 03:00:00+00:00"
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO units (id, code, name, abbreviation, kind, created_at)"
-                " VALUES (1, 'U', 'UBND', 'UBND', 'province', :when)"
-            ),
-            {"when": when},
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO users (id, username, full_name, title, unit_id, active,"
-                " session_generation, created_at, password_hash)"
-                " VALUES (7, 'vanthu', 'V', '', 1, true, 0, :when, '')"
-            ),
-            {"when": when},
-        )
+        _unit_and_user(conn, "vanthu", "V", when)
         for doc_id, direction, symbol, issuer in (
             (1, "incoming", "05/QĐ-BNV", "Bộ  Nội vụ"),
             (2, "outgoing", "01/QĐ-UBND", ""),
@@ -189,21 +161,7 @@ def _check_signing_notices_read(engine: Engine) -> None:
     migrate.upgrade(engine, "0017_convjob")
     when = "2026-11-26 03:00:00+00:00"
     with engine.begin() as conn:
-        conn.execute(
-            sa.text(
-                "INSERT INTO units (id, code, name, abbreviation, kind, created_at)"
-                " VALUES (1, 'U', 'UBND', 'UBND', 'province', :when)"
-            ),
-            {"when": when},
-        )
-        conn.execute(
-            sa.text(
-                "INSERT INTO users (id, username, full_name, title, unit_id, active,"
-                " session_generation, created_at, password_hash)"
-                " VALUES (7, 'chutich', 'C', '', 1, true, 0, :when, '')"
-            ),
-            {"when": when},
-        )
+        _unit_and_user(conn, "chutich", "C", when)
         for note_id, kind in ((1, "signing_requested"), (2, "signing_to_seal"), (3, "recalled")):
             conn.execute(
                 sa.text(
@@ -218,3 +176,22 @@ def _check_signing_notices_read(engine: Engine) -> None:
             sa.text("SELECT id, read_at IS NOT NULL FROM notifications ORDER BY id")
         ).all()
     assert [tuple(row) for row in rows] == [(1, True), (2, True), (3, False)]
+
+
+def _unit_and_user(conn: sa.Connection, username: str, full_name: str, when: str) -> None:
+    """Unit 1 and user 7, inserted with SQL as the schema stood at an old revision."""
+    conn.execute(
+        sa.text(
+            "INSERT INTO units (id, code, name, abbreviation, kind, created_at)"
+            " VALUES (1, 'U', 'UBND', 'UBND', 'province', :when)"
+        ),
+        {"when": when},
+    )
+    conn.execute(
+        sa.text(
+            "INSERT INTO users (id, username, full_name, title, unit_id, active,"
+            " session_generation, created_at, password_hash)"
+            " VALUES (7, :username, :full_name, '', 1, true, 0, :when, '')"
+        ),
+        {"username": username, "full_name": full_name, "when": when},
+    )
